@@ -1,0 +1,3 @@
+from mirrorpub.cli import main
+
+main()

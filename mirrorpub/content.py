@@ -1,0 +1,172 @@
+"""Find what is under content/ and turn articles into frozen `Article`s (SPEC §5).
+
+Refused with a ContentError naming the file: a symlink leading out of content/, two
+files that would land on the same output path, two articles with one slug, bad front
+matter, invalid UTF-8. Hidden files (".git", ".DS_Store") are ignored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from mirrorpub.errors import ContentError
+from mirrorpub.frontmatter import FrontMatter, decode, split
+from mirrorpub.sitepaths import article_path, asset_path
+from mirrorpub.slugs import path_segment, slugify
+
+ARTICLE_SUFFIX = ".md"
+MAX_NAME = 255
+
+
+@dataclass(frozen=True)
+class ContentFile:
+    rel: str  # path under content/, POSIX, as on disk
+    path: Path  # absolute path on disk
+
+    def shown(self, content_label: str) -> str:
+        return f"{content_label}/{self.rel}"
+
+
+@dataclass(frozen=True)
+class Scan:
+    articles: tuple[ContentFile, ...]
+    files: dict[str, str]  # content-relative path -> site output path (static files)
+    file_sources: dict[str, Path]
+    folders: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Article:
+    rel: str
+    shown: str
+    sha256: str
+    front: FrontMatter
+    body: str
+    body_line: int
+    slug: str
+    lang: str
+
+    @property
+    def output(self) -> str:
+        return article_path(self.slug)
+
+    @property
+    def source_dir(self) -> str:
+        parent = str(PurePosixPath(self.rel).parent)
+        return "" if parent == "." else parent
+
+
+def scan(content_dir: Path, label: str) -> Scan:
+    """Walk content/ (never following links out of it) and sort its files."""
+    root = content_dir.resolve()
+    articles: list[ContentFile] = []
+    files: dict[str, str] = {}
+    sources: dict[str, Path] = {}
+    outputs: dict[str, str] = {}
+    folders: set[str] = set()
+    for folder, dirnames, filenames in os.walk(root):
+        base = Path(folder)
+        rel_folder = base.relative_to(root).as_posix()
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in list(dirnames):
+            _check_name(label, rel_folder, name)
+            child = base / name
+            if child.is_symlink():
+                _check_inside(root, child, label, _join(rel_folder, name))
+                dirnames.remove(name)  # its target is walked where it really lives
+            else:
+                folders.add(_join(rel_folder, name))
+        for name in sorted(filenames):
+            if name.startswith("."):
+                continue
+            _check_name(label, rel_folder, name)
+            rel = _join(rel_folder, name)
+            path = base / name
+            if path.is_symlink():
+                _check_inside(root, path, label, rel)
+            if name.lower().endswith(ARTICLE_SUFFIX):
+                articles.append(ContentFile(rel=rel, path=path))
+                continue
+            output = asset_path("/".join(path_segment(p) for p in rel.split("/")))
+            if output in outputs:
+                raise ContentError(f"{label}/{rel}", f"would be published as {output}, like "
+                                   f"{label}/{outputs[output]}; rename one of them")
+            outputs[output] = rel
+            files[rel] = output
+            sources[rel] = path
+    return Scan(articles=tuple(articles), files=files, file_sources=sources,
+                folders=frozenset(folders))
+
+
+def _join(folder: str, name: str) -> str:
+    return name if folder in ("", ".") else f"{folder}/{name}"
+
+
+def _check_name(label: str, folder: str, name: str) -> None:
+    if len(name.encode("utf-8", "surrogateescape")) > MAX_NAME:
+        raise ContentError(f"{label}/{_join(folder, name[:40])}…", "file name is too long")
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        shown = name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+        raise ContentError(f"{label}/{_join(folder, shown)}",
+                           "file name is not valid UTF-8; rename it") from None
+
+
+def _check_inside(root: Path, path: Path, label: str, rel: str) -> None:
+    target = path.resolve()
+    if not target.is_relative_to(root):
+        raise ContentError(f"{label}/{rel}", f"is a link to {target}, outside {label}/; "
+                           "copy the file into content/ instead")
+    if not target.exists():
+        raise ContentError(f"{label}/{rel}", "is a link to a file that does not exist")
+
+
+def read_source(file: ContentFile, label: str) -> tuple[bytes, str]:
+    try:
+        raw = file.path.read_bytes()
+    except OSError as exc:
+        raise ContentError(file.shown(label), f"cannot be read: {exc.strerror}") from None
+    return raw, hashlib.sha256(raw).hexdigest()
+
+
+def parse_article(file: ContentFile, label: str, raw: bytes, sha256: str,
+                  site_language: str) -> Article:
+    shown = file.shown(label)
+    source = split(shown, decode(shown, raw))
+    stem = PurePosixPath(file.rel).name[: -len(ARTICLE_SUFFIX)]
+    return Article(
+        rel=file.rel,
+        shown=shown,
+        sha256=sha256,
+        front=source.front,
+        body=source.body,
+        body_line=source.body_line,
+        slug=source.front.slug or slugify(stem),
+        lang=source.front.lang or site_language,
+    )
+
+
+def check_unique_slugs(articles: list[Article]) -> None:
+    seen: dict[str, Article] = {}
+    for article in sorted(articles, key=lambda a: a.rel):
+        other = seen.get(article.slug)
+        if other is not None:
+            raise ContentError(article.shown, f"has the slug {article.slug!r}, like "
+                               f"{other.shown}; set a different 'slug:' in one of them", 1)
+        seen[article.slug] = article
+
+
+def line_of(article: Article, needle: str) -> int | None:
+    """Best guess at the line an URL came from: its first appearance in the body."""
+    for offset, line in enumerate(article.body.splitlines()):
+        if needle and needle in line:
+            return article.body_line + offset
+    return None
+
+
+Resolver = Callable[[str], str | None]

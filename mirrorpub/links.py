@@ -1,0 +1,197 @@
+"""Rewrite and check every URL in an article's HTML (markdown output and raw HTML alike).
+
+Links to other articles by file (`other.md`) become relative links to the built page,
+links to files beside the article become relative links to the copied file, and
+anything that would break a mirror is refused with the article's file and line:
+root-absolute paths, folders, missing files, paths leaving content/, and (unless the
+editor sets `allow_external`) resources loaded from other sites (SPEC §6.2).
+"""
+
+from __future__ import annotations
+
+import html
+import posixpath
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from urllib.parse import quote, unquote, urlsplit
+
+# (tag, attribute) pairs that only link; every other URL attribute loads a resource.
+_NAVIGATION = {("a", "href"), ("area", "href"), ("form", "action")}
+_NAVIGATION_ATTRS = {"cite", "longdesc"}  # name a page, never fetched by a browser
+_URL_ATTRS = {
+    "href", "src", "srcset", "poster", "data", "action", "background", "cite", "formaction",
+    "longdesc", "xlink:href",
+}
+_FORBIDDEN_TAGS = {"base": "a <base> tag changes every relative link and breaks mirrors",
+                   "script": "scripts are not allowed in articles (pages must work without "
+                             "JavaScript, and a script can load from elsewhere)"}
+_CSS_URL = re.compile(r"url\(\s*['\"]?([^'\")\s]+)|@import\s+['\"]([^'\"]+)", re.IGNORECASE)
+_SAFE_SCHEMES = {"http", "https", "mailto", "tel", "xmpp", "sms", "geo", "magnet", "ipfs",
+                 "ipns", "irc", "ircs", "matrix", "signal"}
+
+
+class LinkProblem(Exception):
+    def __init__(self, url: str, message: str) -> None:
+        self.url = url
+        super().__init__(message)
+
+
+@dataclass(frozen=True)
+class LinkContext:
+    source_dir: str  # the article's folder, relative to content/ ("" for the top)
+    page_path: str  # the built page's path in the site
+    # content-relative path -> site path, or None when there is no such file or article
+    resolve: Callable[[str], str | None]
+    is_folder: Callable[[str], bool]
+    allow_external: bool
+
+
+def rewrite(body_html: str, context: LinkContext) -> tuple[str, tuple[str, ...]]:
+    """Return (rewritten html, content-relative paths of every linked article/file)."""
+    parser = _Rewriter(context)
+    parser.feed(body_html)
+    parser.close()
+    return parser.result(body_html), tuple(sorted(parser.targets))
+
+
+class _Rewriter(HTMLParser):
+    def __init__(self, context: LinkContext) -> None:
+        super().__init__(convert_charrefs=True)
+        self.context = context
+        self.replacements: list[tuple[int, int, str]] = []
+        self.targets: set[str] = set()
+        self._line_starts: list[int] = []
+        self._in_style = False
+
+    def feed(self, data: str) -> None:
+        starts, offset = [0], 0
+        for line in data.splitlines(keepends=True):
+            offset += len(line)
+            starts.append(offset)
+        self._line_starts = starts
+        super().feed(data)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._start(tag, attrs)
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._start(tag, attrs)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "style":
+            self._in_style = False
+
+    def handle_data(self, data: str) -> None:
+        if self._in_style:
+            self._check_css(data)
+
+    def _start(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _FORBIDDEN_TAGS and not self.context.allow_external:
+            raise LinkProblem(f"<{tag}", _FORBIDDEN_TAGS[tag])
+        if tag == "meta" and any(k == "http-equiv" for k, _ in attrs):
+            raise LinkProblem("<meta http-equiv", "a <meta http-equiv> tag can redirect "
+                              "readers away from the copy; remove it")
+        if tag == "style":
+            self._in_style = True
+        changed = False
+        new_attrs: list[tuple[str, str | None]] = []
+        for name, value in attrs:
+            new_value = value
+            if value is not None and name == "style":
+                self._check_css(value)
+            elif value is not None and name == "srcset":
+                new_value = self._srcset(value)
+            elif value is not None and name in _URL_ATTRS:
+                new_value = self._url(value, navigation=(tag, name) in _NAVIGATION
+                                     or name in _NAVIGATION_ATTRS)
+            changed = changed or new_value != value
+            new_attrs.append((name, new_value))
+        if changed:
+            self._replace(tag, new_attrs)
+
+    def _replace(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        original = self.get_starttag_text() or ""
+        line, column = self.getpos()
+        start = self._line_starts[line - 1] + column
+        parts = [f"<{tag}"]
+        for name, value in attrs:
+            parts.append(f" {name}" if value is None else f' {name}="{html.escape(value)}"')
+        parts.append(" />" if original.endswith("/>") else ">")
+        self.replacements.append((start, start + len(original), "".join(parts)))
+
+    def result(self, source: str) -> str:
+        out, last = [], 0
+        for start, end, text in sorted(self.replacements):
+            out.append(source[last:start])
+            out.append(text)
+            last = end
+        out.append(source[last:])
+        return "".join(out)
+
+    def _srcset(self, value: str) -> str:
+        items = []
+        for candidate in value.split(","):
+            parts = candidate.strip().split(None, 1)
+            if not parts:
+                continue
+            url = self._url(parts[0], navigation=False)
+            items.append(" ".join([url, *parts[1:]]))
+        return ", ".join(items)
+
+    def _check_css(self, css: str) -> None:
+        for match in _CSS_URL.finditer(css):
+            url = match.group(1) or match.group(2)
+            if _is_external(url) and not self.context.allow_external:
+                raise LinkProblem(url, f"style loads {url!r} from another site; copies must "
+                                  "load nothing from elsewhere")
+
+    def _url(self, url: str, *, navigation: bool) -> str:
+        stripped = url.strip()
+        parts = urlsplit(stripped)
+        if parts.scheme or stripped.startswith("//"):
+            return self._external(stripped, parts.scheme.lower(), navigation)
+        if not parts.path:
+            return url  # "#section" or "?q": stays on this page
+        if parts.path.startswith("/"):
+            raise LinkProblem(url, f"link {url!r} starts with '/', which breaks under a mirror's "
+                              "prefix; link relative to the article instead")
+        target = self._target(url, unquote(parts.path))
+        relative = posixpath.relpath(target, posixpath.dirname(self.context.page_path) or ".")
+        suffix = (f"?{parts.query}" if parts.query else "") + \
+                 (f"#{parts.fragment}" if parts.fragment else "")
+        return quote(relative, safe="/-._~") + suffix
+
+    def _external(self, url: str, scheme: str, navigation: bool) -> str:
+        if scheme == "data" and not navigation:
+            return url  # inline data loads nothing from elsewhere
+        if scheme in ("javascript", "vbscript", "file", "data"):
+            raise LinkProblem(url, f"{scheme}: URLs are not allowed in articles")
+        if navigation:
+            if scheme not in _SAFE_SCHEMES:
+                raise LinkProblem(url, f"unknown link scheme {scheme!r}")
+            return url
+        if self.context.allow_external:
+            return url
+        raise LinkProblem(url, f"{url!r} would be loaded from another site; copies must load "
+                          "nothing from elsewhere (copy the file next to the article, or set "
+                          "'allow_external: true' in the front matter if you must)")
+
+    def _target(self, url: str, path: str) -> str:
+        joined = posixpath.normpath(posixpath.join(self.context.source_dir, path))
+        if joined == ".." or joined.startswith("../"):
+            raise LinkProblem(url, f"link {url!r} points outside content/")
+        if path.endswith("/") or self.context.is_folder(joined):
+            raise LinkProblem(url, f"link {url!r} names a folder; link to a file in it")
+        target = self.context.resolve(joined)
+        if target is None:
+            what = "article" if joined.endswith(".md") else "file"
+            raise LinkProblem(url, f"link {url!r}: no such {what} content/{joined}")
+        self.targets.add(joined)
+        return target
+
+
+def _is_external(url: str) -> bool:
+    parts = urlsplit(url.strip())
+    return bool(parts.scheme and parts.scheme.lower() != "data") or url.strip().startswith("//")

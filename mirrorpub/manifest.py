@@ -1,0 +1,165 @@
+"""The manifest of where the copies are (SPEC §7): mirrors.json, its signature,
+bc2.json and mirrors.html — the four files that differ per copy.
+
+Pure functions: the publisher decides what each copy should say; this module turns that
+into bytes. A manifest's `digest` covers what it says apart from its version and times,
+so an unchanged site keeps its version and its bytes (and its IPFS CID).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from importlib import resources
+from typing import Any
+from urllib.parse import urlsplit
+
+from mirrorpub import sitepaths
+from mirrorpub.mediatypes import entry_for_bytes
+from mirrorpub.mirrors.protocol import Location
+from mirrorpub.pages import PageRenderer
+from mirrorpub.plan import FileEntry
+from mirrorpub.rendercache import digest as stable_digest
+from mirrorpub.signing import Signer
+from mirrorpub.state import Stamp
+
+SCHEMA_ID = "mirrorpub.manifest/1"
+STATUSES = ("active", "failed", "retired")
+
+
+@dataclass(frozen=True)
+class ManifestMirror:
+    name: str
+    type: str
+    status: str
+    location: Location
+    updated_at: str | None = None
+    created_at: str | None = None
+
+
+@dataclass(frozen=True)
+class SiteInfo:
+    title: str
+    language: str
+    main_domain: str | None
+    blocked_help: str
+    public_key: str | None
+    fingerprint: str | None
+
+
+def iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def parse_iso(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def content_digest(site: SiteInfo, mirrors: list[ManifestMirror],
+                   files: Mapping[str, FileEntry]) -> str:
+    """What a manifest says, apart from its version and times."""
+    return stable_digest(
+        site.title, site.language, site.main_domain, site.blocked_help, site.public_key,
+        [(m.name, m.type, m.status, m.location.url, dict(m.location.extra)) for m in mirrors],
+        {p: (e.sha256, e.size) for p, e in sorted(files.items())},
+    )
+
+
+def needs_refresh(stamp: Stamp, now: datetime, ttl_days: int) -> bool:
+    """Less than half the lifetime left: a quiet site re-publishes so it never looks stale."""
+    return parse_iso(stamp.expires_at) - now < timedelta(days=ttl_days) / 2
+
+
+def next_stamp(previous: Stamp | None, digest: str, *, now: datetime, ttl_days: int,
+               version: int) -> Stamp:
+    """Keep `previous` when nothing changed and it is fresh; else a new version."""
+    if previous and previous.digest == digest and not needs_refresh(previous, now, ttl_days):
+        return previous
+    return Stamp(version=version, published_at=iso(now),
+                 expires_at=iso(now + timedelta(days=ttl_days)), digest=digest)
+
+
+def manifest_document(site: SiteInfo, stamp: Stamp, mirrors: list[ManifestMirror],
+                      files: Mapping[str, FileEntry]) -> dict[str, Any]:
+    return {
+        "schema": SCHEMA_ID,
+        "site": {"title": site.title, "language": site.language},
+        "version": stamp.version,
+        "published_at": stamp.published_at,
+        "expires_at": stamp.expires_at,
+        "mirrors": [_mirror_entry(m, stamp) for m in mirrors],
+        "files": {p: {"sha256": e.sha256, "size": e.size} for p, e in sorted(files.items())
+                  if p not in sitepaths.NOT_IN_MANIFEST},
+    }
+
+
+def _mirror_entry(mirror: ManifestMirror, stamp: Stamp) -> dict[str, Any]:
+    entry: dict[str, Any] = {"name": mirror.name, "type": mirror.type, "status": mirror.status}
+    extra = dict(mirror.location.extra)
+    for key in ("cid", "ipns"):
+        if extra.get(key):
+            entry[key] = extra.pop(key)
+    if mirror.location.url:
+        entry["url"] = mirror.location.url
+    entry.update({k: v for k, v in sorted(extra.items()) if v})
+    updated = stamp.published_at if mirror.status == "active" else mirror.updated_at
+    if updated:
+        entry["updated_at"] = updated
+    return entry
+
+
+def bc2_document(site: SiteInfo, stamp: Stamp, mirrors: list[ManifestMirror]) -> dict[str, Any]:
+    """The Bypass Censorship v2 list: active copies reachable over the web."""
+    alternatives = []
+    for mirror in mirrors:
+        url = mirror.location.url
+        if mirror.status != "active" or not url or urlsplit(url).scheme not in ("http", "https"):
+            continue
+        alternatives.append({
+            "proto": urlsplit(url).scheme,
+            "type": "ipfs" if mirror.type == "ipfs" else "mirror",
+            "created_at": mirror.created_at or stamp.published_at,
+            "updated_at": stamp.published_at,
+            "url": url,
+        })
+    main_domain = site.main_domain or next(
+        (urlsplit(a["url"]).hostname for a in alternatives), None) or site.title
+    return {"version": "2.0",
+            "sites": [{"main_domain": main_domain, "available_alternatives": alternatives}]}
+
+
+def encode(document: Mapping[str, Any]) -> bytes:
+    return (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def render_files(*, site: SiteInfo, renderer: PageRenderer, stamp: Stamp,
+                 mirrors: list[ManifestMirror], files: Mapping[str, FileEntry],
+                 signer: Signer | None) -> dict[str, bytes]:
+    """The four per-copy files, in the order they are uploaded."""
+    page = renderer.page("mirrors.html", sitepaths.MIRRORS_PAGE, copies=[
+        _page_row(m) for m in mirrors if m.status != "retired"],
+        public_key=site.public_key, blocked_help=site.blocked_help, stamp=stamp)
+    bc2 = encode(bc2_document(site, stamp, mirrors))
+    listed = {**files, sitepaths.MIRRORS_PAGE: entry_for_bytes(sitepaths.MIRRORS_PAGE, page),
+              sitepaths.BC2: entry_for_bytes(sitepaths.BC2, bc2)}
+    manifest = encode(manifest_document(site, stamp, mirrors, listed))
+    out = {sitepaths.MIRRORS_PAGE: page, sitepaths.BC2: bc2, sitepaths.MANIFEST: manifest}
+    if signer is not None:
+        out[sitepaths.SIGNATURE] = signer.sign(manifest)
+    return out
+
+
+def _page_row(mirror: ManifestMirror) -> dict[str, Any]:
+    extra = mirror.location.extra
+    return {"name": mirror.name, "type": mirror.type, "status": mirror.status,
+            "url": mirror.location.url, "cid": extra.get("cid"),
+            "gateway_urls": extra.get("gateway_urls", []), "ipns_url": extra.get("ipns_url")}
+
+
+def schema() -> dict[str, Any]:
+    """The JSON Schema every mirrors.json validates against (shipped in the package)."""
+    text = resources.files("mirrorpub").joinpath("schemas/manifest.schema.json").read_text(
+        encoding="utf-8")
+    return json.loads(text)

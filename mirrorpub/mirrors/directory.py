@@ -1,0 +1,160 @@
+"""A folder as a mirror: a USB stick, a shared drive, a folder a web server serves.
+
+Same plan and order as S3 (objectstore), with files replaced atomically (write beside,
+rename over). The folder is created when its parent exists; a missing parent usually
+means the drive is not mounted, and is said so.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from mirrorpub import fsatomic
+from mirrorpub.errors import MirrorError
+from mirrorpub.mirrors.objectstore import INDEX_NAME, ObjectStoreMirror
+from mirrorpub.mirrors.protocol import Location
+from mirrorpub.mirrors.registry import MirrorConfig
+from mirrorpub.options import Option, non_empty
+from mirrorpub.plan import FileEntry, RemoteEntry
+from mirrorpub.sitepaths import MANIFEST_FILES
+
+OPTIONS: dict[str, Option] = {
+    "path": Option(str, required=True, check=non_empty),
+}
+
+
+@dataclass(frozen=True)
+class DirectoryConfig(MirrorConfig):
+    path: Path
+
+
+def make_config(values: dict[str, Any], base: Path, where: str,
+                problems: list[str]) -> DirectoryConfig | None:
+    if not values["path"] or not values["name"]:
+        return None
+    path = Path(os.path.expanduser(values["path"]))
+    return DirectoryConfig(name=values["name"], type="directory", retired=values["retired"],
+                           path=path if path.is_absolute() else base / path)
+
+
+def cross_check(config: DirectoryConfig, protected: Mapping[str, Path], where: str) -> list[str]:
+    """A mirror folder must not overlap content/, the output or the state folder."""
+    target = config.path.resolve()
+    problems = []
+    for key, folder in protected.items():
+        folder = folder.resolve()
+        if target == folder or target.is_relative_to(folder) or folder.is_relative_to(target):
+            problems.append(f"{where}.path: {config.path} overlaps {key} ({folder}); a "
+                            "mirror folder must be a folder of its own")
+    return problems
+
+
+def locate(config: DirectoryConfig, facts: Mapping[str, Any]) -> Location:
+    # A local path means nothing to a reader elsewhere, so pages do not list it.
+    return Location(url=config.path.resolve().as_uri() + "/index.html", page_base=None)
+
+
+def open_mirror(config: DirectoryConfig) -> ObjectStoreMirror:
+    return ObjectStoreMirror(config.name, DirectoryStore(config),
+                             lambda facts: locate(config, facts), concurrency=4)
+
+
+class DirectoryStore:
+    def __init__(self, config: DirectoryConfig) -> None:
+        self.name = config.name
+        self.root = config.path
+        self._operations = 0
+
+    def requests(self) -> int:
+        return self._operations
+
+    def _fail(self, action: str, exc: OSError) -> MirrorError:
+        hint = "is the drive mounted and writable?"
+        return MirrorError(self.name, f"cannot {action} in {self.root}: {exc.strerror}; {hint}")
+
+    def _ready(self) -> None:
+        if not self.root.is_dir():
+            if not self.root.parent.is_dir():
+                raise MirrorError(self.name, f"folder {self.root.parent} does not exist; is the "
+                                  "drive mounted?")
+            try:
+                self.root.mkdir()
+            except OSError as exc:
+                raise self._fail("create the folder", exc) from None
+
+    def read_index(self) -> bytes | None:
+        self._ready()
+        self._operations += 1
+        try:
+            return (self.root / INDEX_NAME).read_bytes()
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise self._fail("read the index", exc) from None
+
+    def recorded_sha256(self, path: str) -> str | None:
+        self._operations += 1
+        try:
+            return _sha256(self.root / path)
+        except OSError:
+            return None
+
+    def listing(self) -> Iterator[tuple[str, RemoteEntry]]:
+        for file in sorted(self.root.rglob("*")):
+            rel = file.relative_to(self.root).as_posix()
+            if rel == INDEX_NAME or file.name.endswith(".tmp") or not file.is_file():
+                continue
+            self._operations += 1
+            yield rel, RemoteEntry(size=file.stat().st_size, sha256=_sha256(file))
+
+    def is_ours(self, path: str) -> bool:
+        return False  # without our index we cannot tell; never delete what may be foreign
+
+    def put(self, path: str, entry: FileEntry, source: Path | None, data: bytes | None) -> None:
+        self._operations += 1
+        target = self.root / path
+        durable = path in MANIFEST_FILES
+        try:
+            if data is not None:
+                fsatomic.write_bytes(target, data, durable=durable)
+            else:
+                assert source is not None
+                fsatomic.copy_file(source, target, durable=durable)
+        except OSError as exc:
+            raise self._fail(f"write {path}", exc) from None
+
+    def delete(self, paths: list[str]) -> None:
+        for path in paths:
+            self._operations += 1
+            target = self.root / path
+            with contextlib.suppress(FileNotFoundError):
+                try:
+                    target.unlink()
+                except OSError as exc:
+                    raise self._fail(f"delete {path}", exc) from None
+            folder = target.parent
+            with contextlib.suppress(OSError):
+                while folder != self.root and not any(folder.iterdir()):
+                    folder.rmdir()
+                    folder = folder.parent
+
+    def write_index(self, data: bytes) -> None:
+        self._operations += 1
+        try:
+            fsatomic.write_bytes(self.root / INDEX_NAME, data, durable=True)
+        except OSError as exc:
+            raise self._fail("write the index", exc) from None
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(1024 * 1024):
+            digest.update(chunk)
+    return digest.hexdigest()

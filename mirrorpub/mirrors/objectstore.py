@@ -1,0 +1,257 @@
+"""The publishing logic shared by mirrors that store named objects (S3, a folder).
+
+A backend supplies a `Store` (a handful of I/O calls); this module reads the remote
+state cheaply, asks the pure planner what to do, and carries the plan out:
+
+    read index (1 GET) + check it against mirrors.json (1 HEAD)   -- else list the store
+    write index with the planned paths marked pending              -- crash safety
+    site files, rank by rank (assets … listings), in parallel within a rank
+    wait for the manifest files; then mirrors.html, index.html, mirrors.json, .sig
+    deletes (only paths mirrorpub put there; capped)
+    write the final index
+
+A publish killed anywhere leaves the old pages (or the new) pointing at files that are
+there, and an index whose `pending` list tells the next run what to re-check.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator, Mapping
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from mirrorpub.mediatypes import entry_for_bytes
+from mirrorpub.mirrors.protocol import FinalFiles, LocalSite, Outcome, Progress
+from mirrorpub.plan import FileEntry, Plan, RemoteEntry, RemoteState, Upload, plan, upload_reason
+from mirrorpub.sitepaths import MANIFEST, upload_rank
+
+INDEX_NAME = ".mirrorpub-index.json"
+INDEX_SCHEMA = "mirrorpub.remote-index/1"
+
+
+class Store(Protocol):
+    """The I/O an object-store mirror needs. Errors are raised as MirrorError."""
+
+    def read_index(self) -> bytes | None: ...
+    def recorded_sha256(self, path: str) -> str | None: ...
+    def listing(self) -> Iterator[tuple[str, RemoteEntry]]: ...
+    def is_ours(self, path: str) -> bool: ...
+    def put(self, path: str, entry: FileEntry, source: Path | None, data: bytes | None) -> None: ...
+    def delete(self, paths: list[str]) -> None: ...
+    def write_index(self, data: bytes) -> None: ...
+    def requests(self) -> int: ...
+
+
+# --- the remote index -------------------------------------------------------------------
+
+def encode_index(files: Mapping[str, RemoteEntry], pending: set[str]) -> bytes:
+    body = {"files": {p: {"sha256": e.sha256, "size": e.size} for p, e in sorted(files.items())},
+            "pending": sorted(pending)}
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
+    document = {"schema": INDEX_SCHEMA, "checksum": hashlib.sha256(canonical).hexdigest(), **body}
+    return json.dumps(document, indent=1, sort_keys=True).encode()
+
+
+def decode_index(data: bytes) -> tuple[dict[str, RemoteEntry], set[str]] | None:
+    """The index's files and pending paths, or None when it is damaged in any way."""
+    try:
+        document = json.loads(data)
+        body = {"files": document["files"], "pending": document["pending"]}
+        canonical = json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
+        if document["schema"] != INDEX_SCHEMA or \
+                document["checksum"] != hashlib.sha256(canonical).hexdigest():
+            return None
+        files = {str(p): RemoteEntry(size=int(e["size"]), sha256=str(e["sha256"]))
+                 for p, e in body["files"].items()}
+        return files, {str(p) for p in body["pending"]}
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+
+def read_remote_state(store: Store, local_paths: set[str]) -> RemoteState:
+    data = store.read_index()
+    if data is None:
+        return _from_listing(store, local_paths, "no index at the mirror yet")
+    decoded = decode_index(data)
+    if decoded is None:
+        return _from_listing(store, local_paths, "the mirror's index is damaged")
+    files, pending = decoded
+    if MANIFEST in files and MANIFEST not in pending:
+        # One HEAD tells whether someone else changed the copy since our last publish.
+        if store.recorded_sha256(MANIFEST) != files[MANIFEST].sha256:
+            return _from_listing(store, local_paths, "the mirror's index does not match "
+                                 "its mirrors.json (changed by another tool?)")
+    entries = {p: e for p, e in files.items() if p not in pending}
+    pending_entries = {p: RemoteEntry(size=-1) for p in pending}
+    return RemoteState(entries={**pending_entries, **entries}, owned=frozenset(files) | pending,
+                       pending=frozenset(pending), source="index")
+
+
+def _from_listing(store: Store, local_paths: set[str], note: str) -> RemoteState:
+    entries = dict(store.listing())
+    stale = [p for p in entries if p not in local_paths]
+    owned = frozenset(p for p in stale if store.is_ours(p))
+    return RemoteState(entries=entries, owned=owned, source="listing" if entries else "empty",
+                       note=note)
+
+
+# --- the mirror -------------------------------------------------------------------------
+
+@dataclass
+class StorePlan:
+    plan: Plan
+    remote: RemoteState
+    site: LocalSite
+
+    @property
+    def is_noop(self) -> bool:
+        return self.plan.is_noop
+
+    def summary(self) -> str:
+        p = self.plan
+        parts = [f"{len(p.uploads)} to upload ({_size(p.upload_bytes)})",
+                 f"{len(p.deletes)} to delete", f"{p.unchanged} unchanged"]
+        if p.held_deletes:
+            parts.append(f"{len(p.held_deletes)} deletes held back (cap {p.max_deletes})")
+        if p.foreign:
+            parts.append(f"{len(p.foreign)} objects not ours, left alone")
+        return ", ".join(parts)
+
+    def lines(self) -> list[str]:
+        out = []
+        if self.plan.remote_note:
+            out.append(f"note: {self.plan.remote_note}; compared against a listing")
+        for upload in self.plan.uploads:
+            e = upload.entry
+            out.append(f"upload {upload.path} ({_size(e.size)}, {e.content_type}): "
+                       f"{upload.reason}")
+        names = ", ".join(sorted(self.site.manifest_names))
+        out.append(f"then, if they changed: {names}")
+        out.extend(f"delete {path}: no longer in the site" for path in self.plan.deletes)
+        if self.plan.held_deletes:
+            out.append(f"hold back {len(self.plan.held_deletes)} deletes: more than the cap of "
+                       f"{self.plan.max_deletes} (raise it with --max-deletes)")
+        return out
+
+
+def _size(n: int) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1024 or unit == "GB":
+            return f"{n} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n} B"
+
+
+class ObjectStoreMirror:
+    content_addressed = False
+
+    def __init__(self, name: str, store: Store, locator: Any, concurrency: int = 8) -> None:
+        self.name = name
+        self.store = store
+        self._locator = locator
+        self.concurrency = concurrency
+
+    def locate(self, facts: Mapping[str, Any]) -> Any:
+        return self._locator(facts)
+
+    def prepare(self, memory: Mapping[str, Any], *, dry_run: bool) -> dict[str, Any]:
+        return {}
+
+    def plan(self, site: LocalSite, memory: Mapping[str, Any], *, max_deletes: int) -> StorePlan:
+        local_paths = set(site.files) | set(site.manifest_names)
+        remote = read_remote_state(self.store, local_paths)
+        the_plan = plan(site.files, remote, max_deletes=max_deletes, keep=site.manifest_names)
+        return StorePlan(plan=the_plan, remote=remote, site=site)
+
+    def apply(self, store_plan: StorePlan, final_files: FinalFiles, progress: Progress,
+              memory: Mapping[str, Any]) -> Outcome:
+        the_plan, remote, site = store_plan.plan, store_plan.remote, store_plan.site
+        outcome = Outcome()
+        progress.planned(len(the_plan.uploads), the_plan.upload_bytes)
+        touched = {u.path for u in the_plan.uploads} | set(the_plan.deletes)
+        if touched:
+            self._write_index(remote, pending=touched | set(site.manifest_names))
+        for group in the_plan.groups(final=False):
+            self._send(group, site.output_dir, {}, progress, outcome)
+
+        progress.stage("waiting for the manifest")
+        manifest = final_files()
+        final_uploads = list(the_plan.groups(final=True))
+        extra = self._manifest_uploads(manifest, remote)
+        if extra and not touched:
+            self._write_index(remote, pending=set(site.manifest_names))
+            touched = set(site.manifest_names)
+        merged = sorted([u for g in final_uploads for u in g] + extra,
+                        key=lambda u: (u.rank, u.path))
+        for rank in sorted({u.rank for u in merged}):
+            self._send([u for u in merged if u.rank == rank], site.output_dir, manifest,
+                       progress, outcome)
+        if the_plan.deletes:
+            progress.stage(f"deleting {len(the_plan.deletes)}")
+            self.store.delete(list(the_plan.deletes))
+            outcome.deleted = len(the_plan.deletes)
+        if touched or extra:
+            self._write_final_index(site, manifest, remote, the_plan)
+        if the_plan.held_deletes:
+            outcome.problem = (f"{len(the_plan.held_deletes)} files left the site but were not "
+                               f"deleted: more than the cap of {the_plan.max_deletes}; rerun "
+                               f"with --max-deletes {len(the_plan.held_deletes)} if that is "
+                               "expected")
+        outcome.requests = self.store.requests()
+        return outcome
+
+    def follow_up(self, outcome: Outcome, progress: Progress) -> list[str]:
+        return []
+
+    def _manifest_uploads(self, manifest: Mapping[str, bytes],
+                          remote: RemoteState) -> list[Upload]:
+        uploads = []
+        for path, data in sorted(manifest.items()):
+            entry = entry_for_bytes(path, data)
+            remote_entry = remote.entries.get(path)
+            reason = upload_reason(entry, remote_entry, path in remote.pending)
+            if reason:
+                uploads.append(Upload(path, entry, reason,
+                                      upload_rank(path, is_new=remote_entry is None)))
+        return uploads
+
+    def _send(self, group: list[Upload], output_dir: Path, manifest: Mapping[str, bytes],
+              progress: Progress, outcome: Outcome) -> None:
+        def put(upload: Upload) -> None:
+            data = manifest.get(upload.path)
+            source = None if data is not None else output_dir / upload.path
+            self.store.put(upload.path, upload.entry, source, data)
+            progress.sent(upload.path, upload.entry.size)
+
+        if len(group) == 1:
+            put(group[0])
+        else:
+            with ThreadPoolExecutor(max_workers=self.concurrency) as pool:
+                futures = [pool.submit(put, u) for u in group]
+                done, pending = wait(futures, return_when=FIRST_EXCEPTION)
+                for future in pending:
+                    future.cancel()
+                for future in done:
+                    future.result()  # re-raises the first failure
+        outcome.uploaded += len(group)
+        outcome.bytes_sent += sum(u.entry.size for u in group)
+
+    def _write_index(self, remote: RemoteState, *, pending: set[str]) -> None:
+        known = {p: e for p, e in remote.entries.items()
+                 if e.sha256 is not None and p not in remote.pending and p not in pending}
+        self.store.write_index(encode_index(known, pending | (set(remote.owned) - set(known))))
+
+    def _write_final_index(self, site: LocalSite, manifest: Mapping[str, bytes],
+                           remote: RemoteState, the_plan: Plan) -> None:
+        files = {p: RemoteEntry(size=e.size, sha256=e.sha256) for p, e in site.files.items()}
+        for path, data in manifest.items():
+            entry = entry_for_bytes(path, data)
+            files[path] = RemoteEntry(size=entry.size, sha256=entry.sha256)
+        for path in the_plan.held_deletes:
+            old = remote.entries.get(path)
+            files[path] = old if old and old.sha256 else RemoteEntry(size=-1, sha256="")
+        self.store.write_index(encode_index(files, set()))

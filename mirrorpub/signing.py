@@ -1,0 +1,136 @@
+"""Ed25519 keys for signing `mirrors.json` (SPEC §3 keygen, §7 signature).
+
+Private key: a PKCS#8 PEM file, mode 0600, or the same PEM text in the environment
+variable MIRRORPUB_SIGNING_KEY (which may also hold a path). Public key, as people paste
+it: `ed25519:` + base64 of the 32 raw bytes. Fingerprint, as pages show it: the first
+16 hex digits of the public key's SHA-256, in groups of four.
+
+Nothing here ever logs or returns private key material in a message.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from mirrorpub import fsatomic
+from mirrorpub.config import SIGNING_KEY_ENV, Config
+from mirrorpub.errors import SigningError
+
+PUBLIC_PREFIX = "ed25519:"
+
+
+@dataclass(frozen=True)
+class Signer:
+    """A loaded private key. repr() shows only the fingerprint."""
+
+    _key: Ed25519PrivateKey
+
+    def __repr__(self) -> str:
+        return f"Signer(fingerprint={self.fingerprint!r})"
+
+    @property
+    def public_key(self) -> Ed25519PublicKey:
+        return self._key.public_key()
+
+    @property
+    def public_text(self) -> str:
+        return public_key_text(self.public_key)
+
+    @property
+    def fingerprint(self) -> str:
+        return fingerprint(self.public_key)
+
+    def sign(self, data: bytes) -> bytes:
+        return base64.b64encode(self._key.sign(data)) + b"\n"
+
+
+def public_key_text(key: Ed25519PublicKey) -> str:
+    raw = key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return PUBLIC_PREFIX + base64.b64encode(raw).decode("ascii")
+
+
+def fingerprint(key: Ed25519PublicKey) -> str:
+    raw = key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    digest = hashlib.sha256(raw).hexdigest()[:16]
+    return " ".join(digest[i:i + 4] for i in range(0, 16, 4))
+
+
+def keygen(path: Path, *, force: bool = False) -> Signer:
+    if path.exists() and not force:
+        raise SigningError(f"{path} already exists; keep it (it signs your site) or pass "
+                           "--force to replace it")
+    key = Ed25519PrivateKey.generate()
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                            serialization.NoEncryption())
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fsatomic.write_bytes(path, pem, durable=True, mode=0o600)
+    except OSError as exc:
+        raise SigningError(f"cannot write {path}: {exc.strerror}") from None
+    return Signer(key)
+
+
+def load_signer(config: Config) -> Signer | None:
+    """The site's signing key: MIRRORPUB_SIGNING_KEY wins over `site.signing_key`."""
+    value = os.environ.get(SIGNING_KEY_ENV, "").strip()
+    if value:
+        if value.startswith("-----BEGIN"):
+            return Signer(_parse_pem(value.encode(), f"${SIGNING_KEY_ENV}"))
+        return _load_file(Path(os.path.expanduser(value)), f"${SIGNING_KEY_ENV}")
+    if config.site.signing_key is None:
+        return None
+    return _load_file(config.site.signing_key, "site.signing_key")
+
+
+def _load_file(path: Path, source: str) -> Signer:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise SigningError(f"{source}: cannot read the key file {path}: {exc.strerror}") \
+            from None
+    return Signer(_parse_pem(data, f"{source} ({path})"))
+
+
+def _parse_pem(data: bytes, source: str) -> Ed25519PrivateKey:
+    try:
+        key = serialization.load_pem_private_key(data, password=None)
+    except (ValueError, TypeError):
+        raise SigningError(f"{source} is not a readable private key; make one with "
+                           "`mirrorpub keygen`") from None
+    if not isinstance(key, Ed25519PrivateKey):
+        raise SigningError(f"{source} is not an Ed25519 key; make one with `mirrorpub keygen`")
+    return key
+
+
+def parse_public_key(text: str) -> Ed25519PublicKey:
+    """`ed25519:BASE64` as keygen prints it, or the path of a file holding that line."""
+    value = text.strip()
+    if not value.startswith(PUBLIC_PREFIX) and Path(value).is_file():
+        value = Path(value).read_text(encoding="utf-8").strip()
+    if not value.startswith(PUBLIC_PREFIX):
+        raise SigningError("a public key looks like 'ed25519:…' (as `mirrorpub keygen` prints "
+                           "it), or names a file holding that line")
+    try:
+        raw = base64.b64decode(value[len(PUBLIC_PREFIX):], validate=True)
+        return Ed25519PublicKey.from_public_bytes(raw)
+    except (binascii.Error, ValueError):
+        raise SigningError("the public key is damaged: expected 'ed25519:' and 44 base64 "
+                           "characters") from None
+
+
+def check_signature(key: Ed25519PublicKey, data: bytes, signature_text: bytes) -> bool:
+    try:
+        signature = base64.b64decode(signature_text.strip(), validate=True)
+        key.verify(signature, data)
+    except (binascii.Error, ValueError, InvalidSignature):
+        return False
+    return True
