@@ -76,6 +76,7 @@ def build_site(config: Config, *, mirror_links: tuple[MirrorLink, ...] = (),
     theme, context = renderer.theme, renderer.site
     cache = RenderCache.load(config.state_dir, site.output_dir)
     _guard_output_dir(site.output_dir, cache)
+    previous_outputs = cache.outputs()  # before this build replaces the records
     workers = workers or os.cpu_count() or 1
 
     articles = _parse_all(scan.articles, label, site.language, cache, workers)
@@ -90,7 +91,7 @@ def build_site(config: Config, *, mirror_links: tuple[MirrorLink, ...] = (),
     _copy_assets(scan, site.output_dir, cache, files)
     listed = _render_listings(entries, renderer, site.per_page, site.output_dir, cache, files,
                               theme.digest, context.digest())
-    _remove_stale(site.output_dir, cache, files)
+    _remove_stale(site.output_dir, cache.found, previous_outputs, files)
     cache.save()
     pages_total = len(entries) + len(cache.pages)
     return BuildResult(output_dir=site.output_dir, files=dict(sorted(files.items())),
@@ -380,10 +381,11 @@ def _render_listings(entries: list[Entry], renderer: PageRenderer, per_page: int
 
 # --- stale outputs ----------------------------------------------------------------------
 
-def _remove_stale(output_dir: Path, cache: RenderCache, files: dict[str, FileEntry]) -> None:
+def _remove_stale(output_dir: Path, cache_found: bool, previous: set[str],
+                  files: dict[str, FileEntry]) -> None:
     keep = set(files) | set(sitepaths.MANIFEST_FILES)
-    if cache.found:
-        stale = {p for p in cache.outputs() if p not in keep}
+    if cache_found:
+        stale = {p for p in previous if p not in keep}
     else:
         stale = {p.relative_to(output_dir).as_posix() for p in output_dir.rglob("*")
                  if p.is_file()} - keep if output_dir.is_dir() else set()

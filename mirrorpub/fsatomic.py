@@ -33,6 +33,17 @@ def write_bytes(path: Path, data: bytes, *, durable: bool = False, mode: int | N
         _sync_dir(path.parent)
 
 
+def write_if_changed(path: Path, data: bytes) -> bool:
+    """Write only when the bytes differ: unchanged files keep their mtime (and caches)."""
+    try:
+        if path.stat().st_size == len(data) and path.read_bytes() == data:
+            return False
+    except OSError:
+        pass
+    write_bytes(path, data)
+    return True
+
+
 def copy_file(source: Path, target: Path, *, durable: bool = False) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name[:40]}.",

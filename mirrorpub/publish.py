@@ -162,7 +162,7 @@ class _Run:
                 pool.submit(self._push, name, plan, manifests)
         final = manifests.final_stamp()
         for path, data in manifests.final_files().items():  # public/ = a complete copy too
-            fsatomic.write_bytes(build.output_dir / path, data)
+            fsatomic.write_if_changed(build.output_dir / path, data)
         self._record(manifests, facts)
         return PublishReport(final.version, manifests.changed, False, build,
                              list(self.reports.values()))
@@ -374,7 +374,7 @@ def build_only(config: Config) -> BuildResult:
                          renderer=site_renderer(config, links, fingerprint), stamp=stamp,
                          mirrors=mirrors, files=build.files, signer=signer)
     for path, data in files.items():
-        fsatomic.write_bytes(build.output_dir / path, data)
+        fsatomic.write_if_changed(build.output_dir / path, data)
     return build
 
 

@@ -72,7 +72,7 @@ class SeaweedFS:
         ports = {name: free_port() for name in (
             "master.port", "master.port.grpc", "volume.port", "volume.port.grpc",
             "filer.port", "filer.port.grpc", "s3.port.grpc", "admin.port", "admin.port.grpc",
-            "s3.port.lance", "webdav.port")}
+            "s3.port.lance", "s3.port.iceberg", "webdav.port")}
         args = [weed_binary(), "mini", f"-dir={data}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
                 f"-s3.port={self.s3_port}", "-webdav=false", "-admin.ui=false",
                 "-master.volumeSizeLimitMB=64",

@@ -1,0 +1,45 @@
+# Two commands matter: `make demo` and `make test`. Both set everything up on a fresh machine.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: setup test lint demo demo-stop bench kubo chromium clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "mirrorpub needs Python 3.11 or newer")'
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+# kubo (IPFS) v0.43.1, built from the Go module proxy into .cache/ (minutes, once per machine).
+kubo:
+	scripts/build-kubo.sh >/dev/null
+
+# Debian's Chromium, for the browser tests (Playwright drives it; no browser download).
+chromium:
+	@command -v chromium >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check mirrorpub tests benchmarks
+
+test: $(STAMP) kubo chromium lint
+	$(PY) -m pytest -q
+
+demo: $(STAMP) kubo
+	deploy/demo/demo.sh
+
+demo-stop:
+	deploy/demo/services.sh stop
+
+bench: $(STAMP)
+	$(PY) -m pip install --quiet -e '.[bench]'
+	$(PY) benchmarks/run.py
+
+clean:
+	rm -rf public .mirrorpub demo test-output .pytest_cache .ruff_cache

@@ -1,0 +1,211 @@
+"""S3 mirrors against a real SeaweedFS (SPEC §4 s3 entries, §8): incremental, ordered,
+correct uploads, read back anonymously over path-style URLs as a reader would."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.reliability.faultproxy import FaultProxy
+from tests.services.seaweed import SeaweedFS
+from tests.sitekit import (
+    article,
+    article_paths,
+    assert_no_traceback,
+    crawl,
+    http_fetcher,
+    mirrorpub,
+    write_site,
+)
+
+pytestmark = pytest.mark.s3
+
+ARTICLES = {
+    "one.md": article("One", "2026-11-20T10:00:00Z", "First. [two](two.md)\n\n![m](img/m.png)",
+                      tags=["news"]),
+    "two.md": article("Two", "2026-11-21T10:00:00Z", "Second. [one](one.md)", tags=["news"]),
+    "three.md": article("Three", "2026-11-22T10:00:00Z", "Third.\n\nA later paragraph."),
+}
+FILES = {"img/m.png": bytes(range(256)) * 4}
+
+
+def s3_mirror(seaweed: SeaweedFS, name: str, bucket: str, **extra: Any) -> dict[str, Any]:
+    return {"name": name, "type": "s3", "bucket": bucket, "endpoint_url": seaweed.endpoint,
+            "access_key_id_env": "TEST_S3_KEY", "secret_access_key_env": "TEST_S3_SECRET",
+            "public_url": seaweed.public_url(bucket, extra.get("prefix", "")), **extra}
+
+
+def key_of(path: str) -> str:
+    """The object key of a path-style request path (/bucket/key), "" for the bucket."""
+    parts = path.split("/", 2)
+    return parts[2] if len(parts) > 2 else ""
+
+
+def publish(root: Path, seaweed: SeaweedFS, *args: str) -> dict[str, Any]:
+    result = mirrorpub("publish", "--json", *args, cwd=root, env=seaweed.env())
+    assert_no_traceback(result)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_two_buckets_serve_the_site_to_anonymous_readers(tmp_path: Path,
+                                                         seaweed: SeaweedFS) -> None:
+    buckets = [seaweed.make_bucket(), seaweed.make_bucket()]
+    write_site(tmp_path, ARTICLES, files=FILES, mirrors=[
+        s3_mirror(seaweed, "first", buckets[0]),
+        s3_mirror(seaweed, "second", buckets[1], prefix="news/site")])
+    publish(tmp_path, seaweed)
+    for bucket, prefix in ((buckets[0], ""), (buckets[1], "news/site/")):
+        with httpx.Client(timeout=10) as reader:  # no credentials: a reader
+            site = crawl(http_fetcher(seaweed.public_url(bucket, prefix), reader))
+            assert site.problems == []
+            assert article_paths(site) == {"articles/one.html", "articles/two.html",
+                                           "articles/three.html"}
+            for path, ctype in site.types.items():
+                if path.endswith(".html"):
+                    assert ctype == "text/html; charset=utf-8", path
+            head = reader.head(seaweed.public_url(bucket, prefix) + "articles/one.html")
+            assert head.headers["cache-control"] == "public, max-age=300"
+            image = reader.head(seaweed.public_url(bucket, prefix) + "files/img/m.png")
+            assert image.headers["content-type"] == "image/png"
+            assert image.headers["cache-control"] == "public, max-age=86400"
+            assert image.headers["x-amz-meta-mirrorpub-sha256"] == \
+                hashlib.sha256(FILES["img/m.png"]).hexdigest()
+            feed = reader.get(seaweed.public_url(bucket, prefix) + "feed.xml")
+            assert feed.headers["content-type"] == "application/atom+xml; charset=utf-8"
+    assert all(k.startswith("news/site/") for k in seaweed.keys(buckets[1]))
+
+
+def test_a_publish_with_nothing_changed_costs_a_few_requests(tmp_path: Path,
+                                                             seaweed: SeaweedFS) -> None:
+    bucket = seaweed.make_bucket()
+    with FaultProxy.to(seaweed.endpoint) as proxy:
+        mirror = s3_mirror(seaweed, "s3", bucket, endpoint_url=proxy.url)
+        write_site(tmp_path, ARTICLES, files=FILES, mirrors=[mirror])
+        publish(tmp_path, seaweed)
+        before = {k: v["etag"] for k, v in seaweed.keys(bucket).items()}
+        proxy.requests.clear()
+        report = publish(tmp_path, seaweed)
+        counted = list(proxy.requests)
+    assert [m["uploaded"] for m in report["mirrors"]] == [0]
+    assert [r for r in counted if r.mutates] == []  # no object rewritten
+    assert len(counted) <= 3, [(r.method, r.target) for r in counted]
+    assert {k: v["etag"] for k, v in seaweed.keys(bucket).items()} == before
+    assert report["changed"] is False
+
+
+def test_one_edit_rewrites_only_the_objects_that_changed(tmp_path: Path,
+                                                         seaweed: SeaweedFS) -> None:
+    bucket = seaweed.make_bucket()
+    with FaultProxy.to(seaweed.endpoint) as proxy:
+        write_site(tmp_path, ARTICLES, files=FILES,
+                   mirrors=[s3_mirror(seaweed, "s3", bucket, endpoint_url=proxy.url)])
+        publish(tmp_path, seaweed)
+        path = tmp_path / "content" / "three.md"
+        # Not the first paragraph: that is the summary the index and the feed show.
+        path.write_text(path.read_text().replace("later paragraph", "corrected paragraph"))
+        proxy.requests.clear()
+        publish(tmp_path, seaweed)
+        written = [r.path.split("/", 2)[2] for r in proxy.mutations() if r.method == "PUT"]
+    # The article, then the manifest files; the index object mirrorpub keeps, before and after.
+    assert written[0] == ".mirrorpub-index.json"
+    assert written[1] == "articles/three.html"
+    assert sorted(written[2:-1]) == ["bc2.json", "mirrors.html", "mirrors.json"]
+    assert written[-1] == ".mirrorpub-index.json"
+    page = seaweed.anonymous_get(bucket, "articles/three.html")
+    assert b"A corrected paragraph." in page.content
+
+
+def test_a_removed_article_is_deleted_after_the_new_pages_are_up(tmp_path: Path,
+                                                                 seaweed: SeaweedFS) -> None:
+    bucket = seaweed.make_bucket()
+    with FaultProxy.to(seaweed.endpoint) as proxy:
+        write_site(tmp_path, ARTICLES, files=FILES,
+                   mirrors=[s3_mirror(seaweed, "s3", bucket, endpoint_url=proxy.url)])
+        publish(tmp_path, seaweed)
+        (tmp_path / "content" / "three.md").unlink()
+        proxy.requests.clear()
+        report = publish(tmp_path, seaweed)
+        steps = [(r.method, key_of(r.path), r.query) for r in proxy.mutations()]
+    assert report["mirrors"][0]["deleted"] == 1, steps
+    delete_at = next(i for i, s in enumerate(steps) if s[0] == "POST" and "delete" in s[2])
+    uploaded_before = {s[1] for s in steps[:delete_at] if s[0] == "PUT"}
+    assert {"index.html", "mirrors.json", "feed.xml"} <= uploaded_before
+    assert steps[delete_at + 1:] == [("PUT", ".mirrorpub-index.json", "")]
+    assert "articles/three.html" not in seaweed.keys(bucket)
+    site = crawl(http_fetcher(seaweed.public_url(bucket)))
+    assert site.problems == [] and "articles/three.html" not in site.pages
+
+
+def test_the_delete_cap_holds_back_mass_deletes_until_raised(tmp_path: Path,
+                                                             seaweed: SeaweedFS) -> None:
+    bucket = seaweed.make_bucket()
+    many = {f"a{i}.md": article(f"A{i}", body="x") for i in range(6)}
+    write_site(tmp_path, many, mirrors=[s3_mirror(seaweed, "s3", bucket)])
+    publish(tmp_path, seaweed)
+    for i in range(6):
+        (tmp_path / "content" / f"a{i}.md").unlink()
+    capped = mirrorpub("publish", "--max-deletes", "3", cwd=tmp_path, env=seaweed.env())
+    assert capped.returncode == 3
+    assert "6 files left the site but were not deleted" in capped.stderr
+    assert "--max-deletes 6" in capped.stderr
+    assert "articles/a0.html" in seaweed.keys(bucket)
+    assert mirrorpub("publish", "--max-deletes", "6", cwd=tmp_path,
+                     env=seaweed.env()).returncode == 0
+    assert not any(k.startswith("articles/a") for k in seaweed.keys(bucket))
+
+
+def test_dry_run_prints_the_plan_and_sends_nothing(tmp_path: Path, seaweed: SeaweedFS) -> None:
+    bucket = seaweed.make_bucket()
+    write_site(tmp_path, ARTICLES, files=FILES, mirrors=[s3_mirror(seaweed, "s3", bucket)])
+    result = mirrorpub("publish", "--dry-run", cwd=tmp_path, env=seaweed.env())
+    assert result.returncode == 0
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("s3: 7 to upload")
+    uploads = [line.split()[1] for line in lines if line.startswith("  upload ")]
+    assert uploads == ["files/img/m.png", "articles/one.html", "articles/three.html",
+                       "articles/two.html", "tags/news.html", "feed.xml", "index.html"]
+    assert "  upload files/img/m.png (1.0 KB, image/png): not at the mirror" in lines
+    assert "  then, if they changed: bc2.json, mirrors.html, mirrors.json" in lines
+    assert seaweed.keys(bucket) == {}
+
+
+def test_a_big_file_goes_up_in_parts_with_its_sha256(tmp_path: Path, seaweed: SeaweedFS) -> None:
+    bucket = seaweed.make_bucket()
+    big = os.urandom(1024) * (20 * 1024)  # 20 MB, above the multipart threshold
+    write_site(tmp_path, {"a.md": article("A", body="[video](v.bin)")}, files={"v.bin": big},
+               mirrors=[s3_mirror(seaweed, "s3", bucket)])
+    publish(tmp_path, seaweed)
+    head = seaweed.client().head_object(Bucket=bucket, Key="files/v.bin")
+    assert head["ETag"].strip('"').endswith("-2")  # two parts
+    assert head["Metadata"]["mirrorpub-sha256"] == hashlib.sha256(big).hexdigest()
+    assert seaweed.anonymous_get(bucket, "files/v.bin").content == big
+    again = publish(tmp_path, seaweed)
+    assert again["mirrors"][0]["uploaded"] == 0
+
+
+@pytest.mark.parametrize(("change", "expected"), [
+    ({"secret_access_key_env": "WRONG_SECRET"}, "refused the credentials"),
+    ({"bucket": "no-such-bucket-here"}, "bucket 'no-such-bucket-here' does not exist"),
+    ({"access_key_id_env": "UNSET_VAR_X", "secret_access_key_env": "UNSET_VAR_Y"},
+     "environment variable UNSET_VAR_X is not set"),
+])
+def test_errors_name_the_mirror_and_say_what_to_do(tmp_path: Path, seaweed: SeaweedFS,
+                                                   change: dict[str, str], expected: str) -> None:
+    good, bad = seaweed.make_bucket(), seaweed.make_bucket()
+    broken = {**s3_mirror(seaweed, "bad", bad), **change}
+    write_site(tmp_path, ARTICLES, files=FILES, mirrors=[s3_mirror(seaweed, "good", good), broken])
+    env = {**seaweed.env(), "WRONG_SECRET": "not-the-secret"}
+    result = mirrorpub("publish", cwd=tmp_path, env=env)
+    assert result.returncode == 3
+    assert_no_traceback(result)
+    failure = next(line for line in result.stderr.splitlines() if "bad: FAILED" in line)
+    assert expected in failure
+    assert "index.html" in seaweed.keys(good)
+    assert "not-the-secret" not in result.stderr + result.stdout

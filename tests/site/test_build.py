@@ -1,0 +1,272 @@
+"""The site engine (SPEC §5, §6): a corpus with every feature, built and crawled as a reader
+would; deterministic bytes; every bad input refused with the file named."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from tests.sitekit import (
+    Crawl,
+    article,
+    article_paths,
+    assert_no_traceback,
+    crawl,
+    folder_fetcher,
+    mirrorpub,
+    write_site,
+)
+
+PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+                    "1f15c4890000000d49444154789c63f8cfc0f01f0005000201e2c8d3f80000000049454e44ae426082")
+
+CORPUS = {
+    "news/outlet-blocked.md": article(
+        "Outlet blocked", "2026-11-25T12:30:00+06:00",
+        "First paragraph of the report.\n\n![map](img/map.png)\n\n"
+        "See [the Russian version](издание.md), [help](../help.md#options) and "
+        "[the PDF](docs/report.pdf). Outside: [a link](https://example.org/x).\n\n"
+        "# Section\n\nText.\n\n## Sub\n\n| a | b |\n|---|---|\n| 1 | 2 |\n",
+        slug="outlet-blocked", tags=["press-freedom", "Казахстан"], author="Desk",
+        updated="2026-11-26"),
+    "news/издание.md": article("Издание заблокировано", "2026-11-25T13:00:00+06:00",
+                               "Текст. [English](outlet-blocked.md)", lang="ru",
+                               tags=["press-freedom"]),
+    "help.md": article("How to reach us", "2026-11-20T09:00:00Z",
+                       "Copies are listed below.\n\n## Options\n\nSee [report](news/outlet-blocked.md).",
+                       summary="An explicit summary."),
+    "fa/rahnama.md": article("راهنما", "2026-11-22T08:00:00+03:30", "متن فارسی.", lang="fa",
+                             tags=["help"]),
+    "ar/maqal.md": article("مقال", "2026-11-21T08:00:00+03:00", "نص عربي.", lang="ar"),
+    "draft.md": article("Not yet", "2026-11-27T10:00:00Z", "Secret draft.", draft=True),
+}
+FILES = {"news/img/map.png": PNG, "news/docs/report.pdf": b"%PDF-1.4 sample\n",
+         "news/.DS_Store": b"junk"}
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Crawl]:
+    root = tmp_path_factory.mktemp("corpus")
+    write_site(root, CORPUS, files=FILES, per_page=2, language="en")
+    result = mirrorpub("build", cwd=root)
+    assert result.returncode == 0, result.stderr
+    return root, crawl(folder_fetcher(root / "public"))
+
+
+def test_every_published_article_is_reachable_from_the_index(built: tuple[Path, Crawl]) -> None:
+    root, site = built
+    assert site.problems == []
+    assert article_paths(site) == {
+        "articles/outlet-blocked.html", "articles/izdanie.html", "articles/help.html",
+        "articles/rahnama.html", "articles/maqal.html"}
+    assert "files/news/img/map.png" in site.pages and "files/news/docs/report.pdf" in site.pages
+    assert {"index.html", "page-2.html", "page-3.html", "mirrors.html"} <= set(site.pages)
+    assert "https://example.org/x" in site.external_links
+
+
+def test_drafts_and_hidden_files_are_never_built(built: tuple[Path, Crawl]) -> None:
+    root, _ = built
+    everything = b"".join(p.read_bytes() for p in (root / "public").rglob("*") if p.is_file())
+    assert b"Secret draft" not in everything and b"Not yet" not in everything
+    assert not list((root / "public").rglob(".DS_Store"))
+
+
+def test_output_paths_are_ascii_and_links_name_files(built: tuple[Path, Crawl]) -> None:
+    root, site = built
+    for path in (root / "public").rglob("*"):
+        assert path.relative_to(root / "public").as_posix().isascii()
+    for page, body in site.pages.items():
+        if page.endswith(".html"):
+            hrefs = re.findall(rb'(?:href|src)="([^"]+)"', body)
+            internal = [h for h in hrefs if not h.startswith((b"http", b"mailto", b"#"))]
+            assert all(not h.startswith(b"/") and not h.endswith(b"/") for h in internal), page
+
+
+def test_links_between_articles_point_at_built_pages(built: tuple[Path, Crawl]) -> None:
+    _, site = built
+    page = site.pages["articles/outlet-blocked.html"].decode()
+    assert 'href="izdanie.html"' in page
+    assert 'href="help.html#options"' in page
+    assert 'src="../files/news/img/map.png"' in page
+    assert 'href="../files/news/docs/report.pdf"' in page
+    assert 'href="../tags/kazakhstan.html"' in page  # a tag slug is transliterated
+
+
+def test_language_and_direction_are_marked(built: tuple[Path, Crawl]) -> None:
+    _, site = built
+    assert site.html_attrs["articles/rahnama.html"] == {"lang": "fa", "dir": "rtl"}
+    assert site.html_attrs["articles/maqal.html"] == {"lang": "ar", "dir": "rtl"}
+    assert site.html_attrs["articles/izdanie.html"] == {"lang": "ru", "dir": "ltr"}
+    assert site.html_attrs["index.html"] == {"lang": "en", "dir": "ltr"}
+
+
+def test_headings_stay_in_order_under_the_title(built: tuple[Path, Crawl]) -> None:
+    _, site = built
+    page = site.pages["articles/outlet-blocked.html"].decode()
+    levels = [int(n) for n in re.findall(r"<h([1-6])", page.split("<main")[1].split("</main>")[0])]
+    assert levels[0] == 1
+    assert all(b - a <= 1 for a, b in zip(levels, levels[1:], strict=False)), levels
+
+
+def test_the_feed_parses_and_lists_every_published_article(built: tuple[Path, Crawl]) -> None:
+    _, site = built
+    feed = ET.fromstring(site.pages["feed.xml"])
+    atom = "{http://www.w3.org/2005/Atom}"
+    links = {e.find(f"{atom}link").get("href") for e in feed.findall(f"{atom}entry")}
+    assert links == article_paths(site)
+    summaries = [e.findtext(f"{atom}summary") for e in feed.findall(f"{atom}entry")]
+    assert "An explicit summary." in summaries
+    assert "First paragraph of the report." in summaries
+
+
+def test_pages_load_nothing_from_elsewhere_and_need_no_javascript(
+        built: tuple[Path, Crawl]) -> None:
+    _, site = built
+    for path, body in site.pages.items():
+        if path.endswith(".html") and path != "mirrors.html":
+            assert b"<script" not in body, path
+        if path.startswith("articles/"):
+            assert len(body) < 50_000
+
+
+def test_two_builds_of_the_same_input_are_byte_identical(tmp_path: Path) -> None:
+    outputs = []
+    for name in ("one", "two"):
+        root = tmp_path / name
+        write_site(root, CORPUS, files=FILES, per_page=2)
+        assert mirrorpub("build", cwd=root).returncode == 0
+        outputs.append({p.relative_to(root / "public").as_posix(): p.read_bytes()
+                        for p in (root / "public").rglob("*") if p.is_file()})
+    assert outputs[0] == outputs[1]
+    # …and a rebuild without any cache gives the same bytes again.
+    shutil.rmtree(tmp_path / "one" / ".mirrorpub")
+    assert mirrorpub("build", cwd=tmp_path / "one").returncode == 0
+    again = {p.relative_to(tmp_path / "one" / "public").as_posix(): p.read_bytes()
+             for p in (tmp_path / "one" / "public").rglob("*") if p.is_file()}
+    assert again == outputs[0]
+
+
+def test_an_edit_rerenders_only_what_it_changes(tmp_path: Path) -> None:
+    write_site(tmp_path, CORPUS, files=FILES, per_page=2)
+    assert mirrorpub("build", cwd=tmp_path).returncode == 0
+    before = {p: p.stat().st_mtime_ns for p in (tmp_path / "public").rglob("*.html")}
+    source = tmp_path / "content" / "news" / "outlet-blocked.md"
+    source.write_text(source.read_text().replace("Text.", "Corrected text."))
+    result = mirrorpub("build", cwd=tmp_path)
+    assert "(1 rendered" in result.stderr, result.stderr
+    changed = {p for p, t in before.items() if p.stat().st_mtime_ns != t}
+    assert changed == {tmp_path / "public" / "articles" / "outlet-blocked.html"}
+    assert b"Corrected text." in (tmp_path / "public/articles/outlet-blocked.html").read_bytes()
+
+
+def test_a_removed_article_leaves_the_output(tmp_path: Path) -> None:
+    write_site(tmp_path, CORPUS, files=FILES)
+    assert mirrorpub("build", cwd=tmp_path).returncode == 0
+    (tmp_path / "content" / "ar" / "maqal.md").unlink()
+    assert mirrorpub("build", cwd=tmp_path).returncode == 0
+    assert not (tmp_path / "public" / "articles" / "maqal.html").exists()
+    assert b"maqal" not in (tmp_path / "public" / "feed.xml").read_bytes()
+
+
+def test_site_templates_override_the_default_theme_by_name(tmp_path: Path) -> None:
+    write_site(tmp_path, {"a.md": article("A", body="Body")})
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "article.html").write_text(
+        '{% extends "base.html" %}{% block main %}<p class="custom">{{ article.title }}</p>'
+        "{% endblock %}", encoding="utf-8")
+    assert mirrorpub("build", cwd=tmp_path).returncode == 0
+    assert b'<p class="custom">A</p>' in (tmp_path / "public/articles/a.html").read_bytes()
+
+
+def test_init_makes_a_site_that_builds(tmp_path: Path) -> None:
+    assert mirrorpub("init", "news", cwd=tmp_path).returncode == 0
+    result = mirrorpub("build", cwd=tmp_path / "news")
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "news/public/articles/hello.html").is_file()
+    assert mirrorpub("init", "news", cwd=tmp_path).returncode == 1  # never overwrites
+
+
+# --- bad input: exit 1, the file (and line) named, no traceback, nothing pushed ---------
+
+BAD = {
+    "duplicate slug": ({"a.md": article("A", slug="same"), "b.md": article("B", slug="same")},
+                       r"content/b\.md:1: has the slug 'same', like content/a\.md"),
+    "missing article": ({"a.md": article("A", body="x\n\nsee [b](b.md)")},
+                        r"content/a\.md:7: link 'b\.md': no such article content/b\.md"),
+    "missing file": ({"a.md": article("A", body="![x](img/nope.png)")},
+                     r"content/a\.md:5: link 'img/nope\.png': no such file"),
+    "leaves content": ({"a.md": article("A", body="[x](../secret.md)")},
+                       r"content/a\.md:5: link '\.\./secret\.md' points outside content/"),
+    "absolute path": ({"a.md": article("A", body="[x](/etc/passwd)")},
+                      r"content/a\.md:5: link '/etc/passwd' starts with '/'"),
+    "folder link": ({"a.md": article("A", body="[x](sub/)"), "sub/b.md": article("B")},
+                    r"content/a\.md:5: link 'sub/' names a folder"),
+    "link to a draft": ({"a.md": article("A", body="[x](b.md)"), "b.md": article("B", draft=True)},
+                        r"content/a\.md.*b\.md, which is a draft"),
+    "bad yaml": ({"a.md": "---\ntitle: [unclosed\ndate: 2026-01-01\n---\nx\n"},
+                 r"content/a\.md:\d+: front matter is not valid YAML"),
+    "no title": ({"a.md": "---\ndate: 2026-01-01\n---\nx\n"},
+                 r"content/a\.md:2: front matter needs 'title:'"),
+    "no date": ({"a.md": "---\ntitle: t\n---\nx\n"}, r"content/a\.md:2: front matter needs 'date:'"),
+    "bad date": ({"a.md": "---\ntitle: t\ndate: yesterday\n---\nx\n"},
+                 r"content/a\.md:3: front matter 'date': expected an ISO 8601 date"),
+    "typo key": ({"a.md": "---\ntitle: t\ndate: 2026-01-01\ndarft: true\n---\nx\n"},
+                 r"content/a\.md:4: front matter 'darft': unknown key \(did you mean 'draft'\?\)"),
+    "no front matter": ({"a.md": "# Just markdown\n"}, r"content/a\.md:1: must start with front"),
+    "unclosed front matter": ({"a.md": "---\ntitle: t\n"}, r"content/a\.md:1: front matter is not"),
+    "bad slug": ({"a.md": article("A", slug="Not A Slug")},
+                 r"content/a\.md:4: front matter 'slug': expected lowercase"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD))
+def test_bad_input_is_refused_naming_the_file(tmp_path: Path, case: str) -> None:
+    articles, message = BAD[case]
+    copy = tmp_path / "usb"
+    write_site(tmp_path, articles, mirrors=[{"name": "usb", "type": "directory", "path": "usb"}])
+    result = mirrorpub("publish", cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    assert re.search(message, result.stderr), result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert_no_traceback(result)
+    assert not copy.exists()  # nothing pushed after a failed build
+
+
+def test_invalid_utf8_names_the_line(tmp_path: Path) -> None:
+    write_site(tmp_path, {})
+    (tmp_path / "content" / "a.md").write_bytes(
+        b"---\ntitle: t\ndate: 2026-01-01\n---\nline five\n\xff\xfe bad\n")
+    result = mirrorpub("build", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "content/a.md:6: is not valid UTF-8" in result.stderr
+    assert_no_traceback(result)
+
+
+@pytest.mark.parametrize("target", ["file", "folder"])
+def test_symlinks_leading_out_of_content_are_refused(tmp_path: Path, target: str) -> None:
+    write_site(tmp_path / "site", {"a.md": article("A")})
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.txt").write_text("secret")
+    link = tmp_path / "site" / "content" / "leak"
+    os.symlink(outside / "secret.txt" if target == "file" else outside, link)
+    result = mirrorpub("build", cwd=tmp_path / "site")
+    assert result.returncode == 1
+    assert "content/leak: is a link to" in result.stderr and "outside content/" in result.stderr
+    assert not list((tmp_path / "site").rglob("public/**/secret*"))
+
+
+def test_an_output_folder_not_made_by_mirrorpub_is_never_emptied(tmp_path: Path) -> None:
+    write_site(tmp_path, {"a.md": article("A")})
+    precious = tmp_path / "Documents"
+    precious.mkdir()
+    (precious / "notes.txt").write_text("keep me")
+    result = mirrorpub("build", "-o", str(precious), cwd=tmp_path)
+    assert result.returncode == 1
+    assert "is not empty and was not made by mirrorpub" in result.stderr
+    assert (precious / "notes.txt").read_text() == "keep me"

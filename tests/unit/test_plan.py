@@ -1,0 +1,149 @@
+"""The pure planner: what goes up, in which order, and what is deleted (no server)."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+
+from mirrorpub.mirrors.objectstore import decode_index, encode_index
+from mirrorpub.plan import FileEntry, RemoteEntry, RemoteState, plan
+from mirrorpub.sitepaths import FIRST_FINAL_RANK
+
+
+def entry(text: str) -> FileEntry:
+    data = text.encode()
+    return FileEntry(sha256=hashlib.sha256(data).hexdigest(), size=len(data),
+                     md5=hashlib.md5(data).hexdigest(), content_type="text/html")
+
+
+def remote_of(local: dict[str, FileEntry], **changes: str | None) -> RemoteState:
+    entries = {p: RemoteEntry(size=e.size, sha256=e.sha256) for p, e in local.items()}
+    for path, text in changes.items():
+        path = path.replace("__", "/").replace("_html", ".html")
+        if text is None:
+            entries.pop(path, None)
+        else:
+            e = entry(text)
+            entries[path] = RemoteEntry(size=e.size, sha256=e.sha256)
+    return RemoteState(entries=entries, owned=frozenset(entries))
+
+
+SITE = {
+    "index.html": entry("index"),
+    "page-2.html": entry("page 2"),
+    "feed.xml": entry("feed"),
+    "articles/a.html": entry("a"),
+    "articles/b.html": entry("b"),
+    "tags/news.html": entry("tag"),
+    "files/img/map.png": entry("png"),
+}
+
+
+def test_first_publish_orders_assets_articles_tags_listings_then_index() -> None:
+    result = plan(SITE, RemoteState.empty())
+    order = [u.path for u in result.uploads]
+    assert order == ["files/img/map.png", "articles/a.html", "articles/b.html",
+                     "tags/news.html", "feed.xml", "page-2.html", "index.html"]
+    assert all(u.reason == "not at the mirror" for u in result.uploads)
+    assert result.deletes == ()
+
+
+def test_nothing_changed_plans_nothing() -> None:
+    result = plan(SITE, remote_of(SITE))
+    assert result.is_noop
+    assert result.unchanged == len(SITE)
+
+
+@pytest.mark.parametrize(("remote", "reason"), [
+    (RemoteEntry(size=2, sha256="0" * 64), "size differs"),
+    (RemoteEntry(size=1, sha256=entry("a").sha256.replace("c", "d", 1)), "sha256 differs"),
+    (RemoteEntry(size=1, md5="f" * 32), "md5 differs"),
+    (RemoteEntry(size=1), "no checksum at the mirror"),
+])
+def test_reasons_compare_hashes_not_sizes_or_times(remote: RemoteEntry, reason: str) -> None:
+    local = {"articles/a.html": entry("a")}
+    result = plan(local, RemoteState(entries={"articles/a.html": remote}))
+    assert [(u.path, u.reason) for u in result.uploads] == [("articles/a.html", reason)]
+
+
+def test_same_size_same_md5_from_a_listing_is_unchanged() -> None:
+    local = {"articles/a.html": entry("a")}
+    listed = RemoteEntry(size=1, md5=entry("a").md5)
+    assert plan(local, RemoteState(entries={"articles/a.html": listed})).is_noop
+
+
+def test_new_articles_go_up_before_changed_ones() -> None:
+    remote = remote_of(SITE, articles__b_html="old b")
+    local = {**SITE, "articles/c.html": entry("c")}
+    order = [u.path for u in plan(local, remote).uploads]
+    assert order == ["articles/c.html", "articles/b.html"]
+
+
+def test_deletes_come_last_and_sorted_and_only_owned() -> None:
+    remote = RemoteState(
+        entries={**{p: RemoteEntry(e.size, e.sha256) for p, e in SITE.items()},
+                 "articles/zz.html": RemoteEntry(1, "x"), "articles/gone.html": RemoteEntry(1, "y"),
+                 "someone-elses.txt": RemoteEntry(1, "z")},
+        owned=frozenset(SITE) | {"articles/zz.html", "articles/gone.html"},
+    )
+    result = plan(SITE, remote)
+    assert result.deletes == ("articles/gone.html", "articles/zz.html")
+    assert result.foreign == ("someone-elses.txt",)
+
+
+def test_manifest_files_are_kept_even_though_the_build_does_not_list_them() -> None:
+    remote = remote_of(SITE)
+    remote = RemoteState(entries={**remote.entries, "mirrors.json": RemoteEntry(5, "m")},
+                         owned=remote.owned | {"mirrors.json"})
+    result = plan(SITE, remote, keep=frozenset({"mirrors.json"}))
+    assert result.deletes == ()
+
+
+@pytest.mark.parametrize(("stale", "cap", "deleted", "held"), [
+    (3, 5, 3, 0),
+    (5, 5, 5, 0),
+    (6, 5, 0, 6),  # over the cap: nothing deleted, all held back and reported
+    (6, -1, 6, 0),  # -1: no cap
+])
+def test_delete_cap(stale: int, cap: int, deleted: int, held: int) -> None:
+    extra = {f"articles/old-{i}.html": RemoteEntry(1, "x") for i in range(stale)}
+    remote = RemoteState(entries=extra, owned=frozenset(extra))
+    result = plan({}, remote, max_deletes=cap)
+    assert (len(result.deletes), len(result.held_deletes)) == (deleted, held)
+
+
+def test_pending_paths_from_an_interrupted_publish_are_sent_again() -> None:
+    remote = remote_of(SITE)
+    remote = RemoteState(entries={**remote.entries, "articles/a.html": RemoteEntry(size=-1)},
+                         owned=remote.owned, pending=frozenset({"articles/a.html"}))
+    result = plan(SITE, remote)
+    assert [u.path for u in result.uploads] == ["articles/a.html"]
+
+
+def test_groups_split_site_files_from_the_final_step() -> None:
+    result = plan(SITE, RemoteState.empty())
+    first = [u.path for g in result.groups(final=False) for u in g]
+    final = [u.path for g in result.groups(final=True) for u in g]
+    assert final == ["index.html"]
+    assert "index.html" not in first
+    assert all(u.rank < FIRST_FINAL_RANK for g in result.groups(final=False) for u in g)
+
+
+# --- the remote index -------------------------------------------------------------------
+
+def test_remote_index_round_trips() -> None:
+    files = {"index.html": RemoteEntry(size=5, sha256="a" * 64)}
+    assert decode_index(encode_index(files, {"articles/x.html"})) == (files, {"articles/x.html"})
+
+
+@pytest.mark.parametrize("damage", [
+    lambda b: b"not json at all",
+    lambda b: b[: len(b) // 2],  # truncated
+    lambda b: b.replace(b'"size": 5', b'"size": 6'),  # edited without fixing the checksum
+    lambda b: b.replace(b"mirrorpub.remote-index/1", b"something-else"),
+    lambda b: b"[]",
+])
+def test_a_damaged_remote_index_is_rejected(damage) -> None:  # type: ignore[no-untyped-def]
+    data = encode_index({"index.html": RemoteEntry(size=5, sha256="a" * 64)}, set())
+    assert decode_index(damage(data)) is None
