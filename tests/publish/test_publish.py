@@ -1,0 +1,233 @@
+"""`mirrorpub publish` to every kind of mirror at once (SPEC §3, §7, §8): one manifest,
+all copies agreeing, failures contained."""
+
+from __future__ import annotations
+
+import json
+import re
+import socket
+from pathlib import Path
+from typing import Any
+
+import httpx
+import jsonschema
+import pytest
+
+from mirrorpub.manifest import schema
+from tests.reliability.faultproxy import STALL, FaultProxy
+from tests.services.kubo import KuboDaemon
+from tests.services.seaweed import SeaweedFS
+from tests.sitekit import (
+    article,
+    assert_no_traceback,
+    crawl,
+    folder_fetcher,
+    http_fetcher,
+    mirrorpub,
+    write_site,
+)
+
+pytestmark = [pytest.mark.s3, pytest.mark.ipfs]
+
+ARTICLES = {
+    "report.md": article("Report", "2026-11-25T12:30:00+06:00", "Text. [help](help.md)",
+                         tags=["news"]),
+    "help.md": article("Help", "2026-11-20T09:00:00Z", "How to reach us."),
+}
+
+
+def s3_entry(seaweed: SeaweedFS, name: str, bucket: str, **extra: Any) -> dict[str, Any]:
+    return {"name": name, "type": "s3", "bucket": bucket, "endpoint_url": seaweed.endpoint,
+            "access_key_id_env": "TEST_S3_KEY", "secret_access_key_env": "TEST_S3_SECRET",
+            **extra}
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]  # nothing listens once the socket is closed
+
+
+@pytest.fixture
+def everything(tmp_path: Path, seaweed: SeaweedFS, kubo_daemon: KuboDaemon) -> dict[str, Any]:
+    buckets = [seaweed.make_bucket(), seaweed.make_bucket()]
+    mirrors = [
+        s3_entry(seaweed, "bucket-a", buckets[0]),
+        s3_entry(seaweed, "bucket-b", buckets[1], prefix="copy"),
+        {"name": "ipfs", "type": "ipfs", "api": kubo_daemon.api_url,
+         "gateways": [kubo_daemon.gateway_url, "https://dweb.link"]},
+        {"name": "usb", "type": "directory", "path": "usb"},
+        {"name": "old-cdn", "type": "directory", "path": "old", "retired": True},
+    ]
+    write_site(tmp_path, ARTICLES, mirrors=mirrors, main_domain="news.example")
+    return {"root": tmp_path, "buckets": buckets, "seaweed": seaweed, "kubo": kubo_daemon}
+
+
+def publish_json(root: Path, seaweed: SeaweedFS, *args: str, code: int = 0) -> dict[str, Any]:
+    result = mirrorpub("publish", "--json", *args, cwd=root, env=seaweed.env())
+    assert_no_traceback(result)
+    assert result.returncode == code, result.stderr
+    return json.loads(result.stdout)  # stdout holds one JSON document and nothing else
+
+
+def copies(env: dict[str, Any], cid: str) -> dict[str, dict[str, Any]]:
+    seaweed, kubo = env["seaweed"], env["kubo"]
+    a, b = env["buckets"]
+    get = httpx.Client(timeout=10).get
+    sources = {
+        "bucket-a": get(seaweed.public_url(a) + "mirrors.json"),
+        "bucket-b": get(seaweed.public_url(b, "copy/") + "mirrors.json"),
+        "ipfs": get(f"{kubo.gateway_url}/ipfs/{cid}/mirrors.json"),
+    }
+    out = {name: r.json() for name, r in sources.items()}
+    out["usb"] = json.loads((env["root"] / "usb" / "mirrors.json").read_text())
+    return out
+
+
+def test_every_copy_carries_one_manifest(everything: dict[str, Any]) -> None:
+    root, seaweed = everything["root"], everything["seaweed"]
+    report = publish_json(root, seaweed)
+    cid = next(m["cid"] for m in report["mirrors"] if m["name"] == "ipfs")
+    assert {m["name"] for m in report["mirrors"]} == {"bucket-a", "bucket-b", "ipfs", "usb"}
+    assert not (root / "old").exists()  # retired: never pushed
+    manifests = copies(everything, cid)
+    for name, manifest in manifests.items():
+        jsonschema.validate(manifest, schema())
+        assert manifest["version"] == 1, name
+        by_name = {m["name"]: m for m in manifest["mirrors"]}
+        assert by_name["old-cdn"]["status"] == "retired"
+        assert {m["status"] for n, m in by_name.items() if n != "old-cdn"} == {"active"}
+        # A copy on IPFS cannot hold its own CID; every other copy carries it.
+        if name == "ipfs":
+            assert "cid" not in by_name["ipfs"]
+        else:
+            assert by_name["ipfs"]["cid"] == cid
+            assert by_name["ipfs"]["gateway_urls"] == [
+                f"{everything['kubo'].gateway_url}/ipfs/{cid}/index.html",
+                f"https://dweb.link/ipfs/{cid}/index.html"]
+    # All copies agree, apart from what an IPFS copy cannot know about itself.
+    def comparable(m: dict[str, Any]) -> dict[str, Any]:
+        return {**m, "mirrors": [{k: v for k, v in e.items()
+                                  if k not in ("cid", "url", "gateway_urls")}
+                                 for e in m["mirrors"]], "files": {
+            p: f for p, f in m["files"].items() if p not in ("mirrors.html", "bc2.json")}}
+    assert len({json.dumps(comparable(m), sort_keys=True) for m in manifests.values()}) == 1
+    assert manifests["bucket-a"] == manifests["bucket-b"] == manifests["usb"]
+
+
+def test_bc2_lists_the_active_web_copies(everything: dict[str, Any]) -> None:
+    root, seaweed = everything["root"], everything["seaweed"]
+    publish_json(root, seaweed)
+    bc2 = json.loads((root / "usb" / "bc2.json").read_text())
+    assert bc2["version"] == "2.0"
+    (site,) = bc2["sites"]
+    assert site["main_domain"] == "news.example"
+    urls = {a["url"]: a for a in site["available_alternatives"]}
+    a, b = everything["buckets"]
+    assert seaweed.public_url(a) + "index.html" in urls
+    assert seaweed.public_url(b, "copy/") + "index.html" in urls
+    ipfs = [a for a in site["available_alternatives"] if a["type"] == "ipfs"]
+    assert len(ipfs) == 1 and "/ipfs/bafy" in ipfs[0]["url"]
+    assert all(a["type"] in ("mirror", "ipfs") and a["proto"] in ("http", "https")
+               for a in site["available_alternatives"])
+    assert not any(u.startswith("file:") for u in urls)  # a folder is not a web copy
+
+
+def test_every_page_points_to_the_same_page_on_other_copies(everything: dict[str, Any]) -> None:
+    root, seaweed = everything["root"], everything["seaweed"]
+    publish_json(root, seaweed)
+    a, b = everything["buckets"]
+    page = seaweed.anonymous_get(a, "articles/report.html").text
+    for base in (seaweed.public_url(a), seaweed.public_url(b, "copy/")):
+        assert f'href="{base}articles/report.html"' in page
+    assert 'href="../mirrors.html"' in page
+    mirrors_page = (root / "usb" / "mirrors.html").read_text()
+    cid = json.loads((root / "usb" / "mirrors.json").read_text())["mirrors"][2]["cid"]
+    assert cid in mirrors_page and seaweed.public_url(b, "copy/") + "index.html" in mirrors_page
+    for fetch in (http_fetcher(seaweed.public_url(b, "copy/")), folder_fetcher(root / "usb")):
+        assert crawl(fetch).problems == []
+
+
+def test_version_moves_only_when_something_changed(everything: dict[str, Any]) -> None:
+    root, seaweed = everything["root"], everything["seaweed"]
+    first = publish_json(root, seaweed)
+    published = (root / "usb" / "mirrors.json").read_bytes()
+    again = publish_json(root, seaweed)
+    assert (first["version"], again["version"], again["changed"]) == (1, 1, False)
+    assert (root / "usb" / "mirrors.json").read_bytes() == published  # not even rewritten
+    first_cid = next(m["cid"] for m in first["mirrors"] if m["name"] == "ipfs")
+    assert next(m["cid"] for m in again["mirrors"] if m["name"] == "ipfs") == first_cid
+    source = root / "content" / "help.md"
+    source.write_text(source.read_text() + "\nOne more line.\n")
+    edited = publish_json(root, seaweed)
+    assert (edited["version"], edited["changed"]) == (2, True)
+    manifests = copies(everything, next(m["cid"] for m in edited["mirrors"] if m["name"] == "ipfs"))
+    assert {m["version"] for m in manifests.values()} == {2}
+    state = json.loads((root / ".mirrorpub" / "state.json").read_text())
+    assert state["version"] == 2
+
+
+def test_publishing_to_a_subset_leaves_the_others_as_they_were(
+        everything: dict[str, Any]) -> None:
+    root, seaweed = everything["root"], everything["seaweed"]
+    report = publish_json(root, seaweed, "--mirror", "usb", "--mirror", "bucket-a")
+    assert [m["name"] for m in report["mirrors"]] == ["usb", "bucket-a"]
+    assert seaweed.keys(everything["buckets"][1]) == {}
+
+
+@pytest.mark.parametrize("failure", ["closed port", "wrong credentials", "stall"])
+def test_a_dead_mirror_is_named_marked_failed_and_the_others_still_go_out(
+        tmp_path: Path, seaweed: SeaweedFS, failure: str) -> None:
+    good = seaweed.make_bucket()
+    dead_bucket = seaweed.make_bucket()
+    proxy = FaultProxy.to(seaweed.endpoint, rule=lambda request: STALL).start()
+    dead = {
+        "closed port": s3_entry(seaweed, "dead", dead_bucket,
+                                endpoint_url=f"http://127.0.0.1:{closed_port()}", timeout=3),
+        "wrong credentials": s3_entry(seaweed, "dead", dead_bucket,
+                                      secret_access_key_env="NOT_THE_SECRET"),
+        "stall": s3_entry(seaweed, "dead", dead_bucket, endpoint_url=proxy.url, timeout=2),
+    }[failure]
+    write_site(tmp_path, ARTICLES, mirrors=[
+        s3_entry(seaweed, "good", good), dead, {"name": "usb", "type": "directory", "path": "usb"}])
+    try:
+        result = mirrorpub("publish", cwd=tmp_path,
+                           env={**seaweed.env(), "NOT_THE_SECRET": "nope"})
+    finally:
+        proxy.stop()
+    assert_no_traceback(result)
+    assert result.returncode == 3
+    reason = {"closed port": r"cannot connect to http://127\.0\.0\.1:\d+",
+              "wrong credentials": r"http://127\.0\.0\.1:\d+ refused the credentials",
+              "stall": r"no answer from http://127\.0\.0\.1:\d+ within 2 s"}[failure]
+    assert re.search(rf"dead: FAILED after [\d.]+ s: cannot read the index: {reason}",
+                     result.stderr), result.stderr
+    for manifest in (json.loads((tmp_path / "usb" / "mirrors.json").read_text()),
+                     seaweed.anonymous_get(good, "mirrors.json").json()):
+        status = {m["name"]: m["status"] for m in manifest["mirrors"]}
+        assert status == {"good": "active", "dead": "failed", "usb": "active"}
+    assert crawl(http_fetcher(seaweed.public_url(good))).problems == []
+
+
+def test_dry_run_shows_every_mirror_and_sends_nothing(everything: dict[str, Any]) -> None:
+    root, seaweed = everything["root"], everything["seaweed"]
+    result = mirrorpub("publish", "--dry-run", cwd=root, env=seaweed.env())
+    assert result.returncode == 0, result.stderr
+    for name in ("bucket-a", "bucket-b", "ipfs", "usb"):
+        assert re.search(rf"^{name}: ", result.stdout, re.M), result.stdout
+    assert re.search(r"^ipfs: add 5 files \(\d+ bytes\) as one tree$", result.stdout, re.M)
+    assert not (root / "usb").exists()
+    assert seaweed.keys(everything["buckets"][0]) == {}
+    assert not (root / ".mirrorpub" / "state.json").exists()
+
+
+def test_a_second_publish_at_the_same_time_is_refused(tmp_path: Path) -> None:
+    from mirrorpub.lock import site_lock
+
+    write_site(tmp_path, ARTICLES, mirrors=[{"name": "usb", "type": "directory", "path": "usb"}])
+    with site_lock(tmp_path / ".mirrorpub"):
+        result = mirrorpub("publish", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "another publish of this site is running" in result.stderr
+    assert not (tmp_path / "usb").exists()
+    assert mirrorpub("publish", cwd=tmp_path).returncode == 0
