@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -70,6 +71,7 @@ class DirectoryStore:
         self.name = config.name
         self.root = config.path
         self._operations = 0
+        self._swept = False
 
     def requests(self) -> int:
         return self._operations
@@ -78,18 +80,24 @@ class DirectoryStore:
         hint = "is the drive mounted and writable?"
         return MirrorError(self.name, f"cannot {action} in {self.root}: {exc.strerror}; {hint}")
 
-    def _ready(self) -> None:
-        if not self.root.is_dir():
-            if not self.root.parent.is_dir():
-                raise MirrorError(self.name, f"folder {self.root.parent} does not exist; is the "
-                                  "drive mounted?")
-            try:
-                self.root.mkdir()
-            except OSError as exc:
-                raise self._fail("create the folder", exc) from None
+    def _ready(self, *, create: bool) -> bool:
+        """Whether the folder is there; made on the first write if its parent exists."""
+        if self.root.is_dir():
+            return True
+        if not self.root.parent.is_dir():
+            raise MirrorError(self.name, f"folder {self.root.parent} does not exist; is the "
+                              "drive mounted?")
+        if not create:
+            return False  # planning (and --dry-run) must not create anything
+        try:
+            self.root.mkdir()
+        except OSError as exc:
+            raise self._fail("create the folder", exc) from None
+        return True
 
     def read_index(self) -> bytes | None:
-        self._ready()
+        if not self._ready(create=False):
+            return None
         self._operations += 1
         try:
             return (self.root / INDEX_NAME).read_bytes()
@@ -106,6 +114,8 @@ class DirectoryStore:
             return None
 
     def listing(self) -> Iterator[tuple[str, RemoteEntry]]:
+        if not self.root.is_dir():
+            return
         for file in sorted(self.root.rglob("*")):
             rel = file.relative_to(self.root).as_posix()
             if rel == INDEX_NAME or file.name.endswith(".tmp") or not file.is_file():
@@ -117,6 +127,7 @@ class DirectoryStore:
         return False  # without our index we cannot tell; never delete what may be foreign
 
     def put(self, path: str, entry: FileEntry, source: Path | None, data: bytes | None) -> None:
+        self._ready(create=True)
         self._operations += 1
         target = self.root / path
         durable = path in MANIFEST_FILES
@@ -145,11 +156,28 @@ class DirectoryStore:
                     folder = folder.parent
 
     def write_index(self, data: bytes) -> None:
+        self._ready(create=True)
         self._operations += 1
+        if not self._swept:  # once per publish, before its first write
+            self._swept = True
+            _sweep_temporaries(self.root)
         try:
             fsatomic.write_bytes(self.root / INDEX_NAME, data, durable=True)
         except OSError as exc:
             raise self._fail("write the index", exc) from None
+
+
+# fsatomic's temporary names: "." + up to 40 characters of the name + "." + 8 random + ".tmp"
+_TEMPORARY = re.compile(r"\..{1,40}\.[a-z0-9_]{8}\.tmp")
+
+
+def _sweep_temporaries(root: Path) -> None:
+    """Remove half-written files a killed publish left behind (never seen by readers)."""
+    for folder, _, names in os.walk(root):
+        for name in names:
+            if _TEMPORARY.fullmatch(name):
+                with contextlib.suppress(OSError):
+                    os.unlink(os.path.join(folder, name))
 
 
 def _sha256(path: Path) -> str:
