@@ -270,3 +270,58 @@ def test_an_output_folder_not_made_by_mirrorpub_is_never_emptied(tmp_path: Path)
     assert result.returncode == 1
     assert "is not empty and was not made by mirrorpub" in result.stderr
     assert (precious / "notes.txt").read_text() == "keep me"
+
+
+def test_a_build_writes_the_manifest_of_the_configured_mirrors(tmp_path: Path) -> None:
+    import json
+
+    import jsonschema
+
+    from mirrorpub.manifest import schema
+
+    write_site(tmp_path, CORPUS, files=FILES, mirrors=[
+        {"name": "aws", "type": "s3", "bucket": "news-mirror", "region": "eu-central-1"},
+        {"name": "usb", "type": "directory", "path": "usb"}])
+    assert mirrorpub("build", cwd=tmp_path).returncode == 0
+    manifest = json.loads((tmp_path / "public" / "mirrors.json").read_text())
+    jsonschema.validate(manifest, schema())
+    assert manifest["mirrors"][0]["url"] == \
+        "https://s3.eu-central-1.amazonaws.com/news-mirror/index.html"
+    built = {p.relative_to(tmp_path / "public").as_posix()
+             for p in (tmp_path / "public").rglob("*") if p.is_file()}
+    assert set(manifest["files"]) == built - {"mirrors.json"}
+    bc2 = json.loads((tmp_path / "public" / "bc2.json").read_text())
+    assert [a["url"] for a in bc2["sites"][0]["available_alternatives"]] == \
+        ["https://s3.eu-central-1.amazonaws.com/news-mirror/index.html"]
+    page = (tmp_path / "public" / "articles" / "help.html").read_text()
+    assert 'href="https://s3.eu-central-1.amazonaws.com/news-mirror/articles/help.html"' in page
+
+
+def test_serve_previews_the_site(tmp_path: Path) -> None:
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    write_site(tmp_path, CORPUS, files=FILES)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = subprocess.Popen([sys.executable, "-m", "mirrorpub", "serve", "--port", str(port)],
+                              cwd=tmp_path, stderr=subprocess.PIPE)
+    try:
+        deadline, response = time.monotonic() + 30, None
+        while time.monotonic() < deadline:
+            try:
+                response = httpx.get(f"http://127.0.0.1:{port}/articles/help.html")
+                break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        assert response is not None and response.status_code == 200
+        assert response.headers["content-type"] == "text/html; charset=utf-8"
+        assert "How to reach us" in response.text
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
