@@ -163,6 +163,9 @@ def watch(config_path: str, json_logs: bool, debounce: float) -> int:
     """Publish, then republish whenever content, templates or config change."""
     from mirrorpub.watch import watch as run_watch
 
+    params = click.get_current_context().params
+    if not params.get("quiet"):  # a service's log lines are its output: INFO by default
+        _setup_logging(max(params.get("verbose", 0), 1), False, json_logs)
     return run_watch(Path(config_path), debounce=debounce)
 
 
@@ -199,8 +202,8 @@ def verify(config_path: str, url: str, key: str | None, allow_rollback: bool,
     if as_json:
         console.out.print_json(json.dumps(result.as_json(), ensure_ascii=False))
     else:
-        for line in result.lines():
-            console.out.print(line, markup=False)
+        for line in result.lines():  # text from the copy: no markup, no :emoji: codes
+            console.out.print(line, markup=False, emoji=False)
     return result.exit_code
 
 
@@ -233,7 +236,7 @@ def bundle(config_path: str, output: str | None) -> int:
     target = Path(output) if output else Path(f"{config.root.name or 'site'}-site.zip")
     result = make_bundle(config, target)
     console.info(f"wrote {result.path} ({console.human_bytes(result.size)}, {result.files} "
-                 "files)")
+                 f"files; it unzips into {result.folder}/ beside README.txt)")
     return 0
 
 

@@ -20,7 +20,8 @@ from mirrorpub.options import Option, at_least, matches, non_empty, read_table
 SIGNING_KEY_ENV = "MIRRORPUB_SIGNING_KEY"
 STATE_DIR_NAME = ".mirrorpub"
 
-_LANGUAGE = matches(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*", "a BCP 47 language tag like 'ru' or 'fa-IR'")
+_LANGUAGE = matches(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*",
+                    "a BCP 47 language tag like 'ru' or 'fa-IR'")
 _DOMAIN = matches(r"[A-Za-z0-9.-]+\.[A-Za-z]{2,}", "a domain name like 'kloop.kg'")
 
 SITE_OPTIONS: dict[str, Option] = {
@@ -182,7 +183,8 @@ def _read_mirrors(tables: Any, base: Path, problems: list[str]) -> tuple[MirrorC
         kind = table.get("type")
         if kind not in known_types():
             shown = "missing" if kind is None else repr(kind)
-            problems.append(f"{where}.type: expected one of {', '.join(known_types())}, got {shown}")
+            problems.append(f"{where}.type: expected one of {', '.join(known_types())}, "
+                            f"got {shown}")
             continue
         module = backend_module(kind)
         options = {**MIRROR_COMMON_OPTIONS, **module.OPTIONS}

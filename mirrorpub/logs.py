@@ -15,14 +15,14 @@ class JsonLines(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         data = {"time": self.formatTime(record), "level": record.levelname.lower(),
                 "logger": record.name, "message": record.getMessage()}
-        for key in ("mirror", "event", "version", "seconds", "files"):
+        for key in ("mirror", "event", "version", "changed", "seconds", "files", "mirrors"):
             if hasattr(record, key):
                 data[key] = getattr(record, key)
         if record.exc_info and record.levelno >= logging.DEBUG:
             data["error"] = self.formatException(record.exc_info)
         return json.dumps(data, ensure_ascii=False)
 
-    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
         stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
         return f"{stamp}.{int(record.msecs):03d}Z"
 

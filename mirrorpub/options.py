@@ -76,9 +76,9 @@ def read_table(
 def _check_value(value: Any, option: Option) -> str | None:
     if not _has_kind(value, option.kind):
         return _kind_name(option.kind)
-    if option.items is not None and isinstance(value, list):
-        if not all(_has_kind(item, option.items) for item in value):
-            return f"a list of {_kind_name(option.items)} values"
+    if (option.items is not None and isinstance(value, list)
+            and not all(_has_kind(item, option.items) for item in value)):
+        return f"a list of {_kind_name(option.items)} values"
     if option.check is not None:
         return option.check(value)
     return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -13,14 +14,12 @@ class _Handler(SimpleHTTPRequestHandler):
     def guess_type(self, path: str | Path) -> str:
         return content_type(str(path))
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 (stdlib's name)
+    def log_message(self, format: str, *args: object) -> None:
         pass
 
 
 def serve(root: Path, bind: str, port: int) -> None:
     handler = functools.partial(_Handler, directory=str(root))
-    with ThreadingHTTPServer((bind, port), handler) as server:
-        try:
-            server.serve_forever()
-        except KeyboardInterrupt:
-            pass
+    with ThreadingHTTPServer((bind, port), handler) as server, \
+            contextlib.suppress(KeyboardInterrupt):
+        server.serve_forever()

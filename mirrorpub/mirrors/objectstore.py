@@ -80,11 +80,11 @@ def read_remote_state(store: Store, local_paths: set[str]) -> RemoteState:
     if decoded is None:
         return _from_listing(store, local_paths, "the mirror's index is damaged")
     files, pending = decoded
-    if MANIFEST in files and MANIFEST not in pending:
-        # One HEAD tells whether someone else changed the copy since our last publish.
-        if store.recorded_sha256(MANIFEST) != files[MANIFEST].sha256:
-            return _from_listing(store, local_paths, "the mirror's index does not match "
-                                 "its mirrors.json (changed by another tool?)")
+    # One HEAD tells whether someone else changed the copy since our last publish.
+    if (MANIFEST in files and MANIFEST not in pending
+            and store.recorded_sha256(MANIFEST) != files[MANIFEST].sha256):
+        return _from_listing(store, local_paths, "the mirror's index does not match "
+                             "its mirrors.json (changed by another tool?)")
     entries = {p: e for p, e in files.items() if p not in pending}
     pending_entries = {p: RemoteEntry(size=-1) for p in pending}
     return RemoteState(entries={**pending_entries, **entries}, owned=frozenset(files) | pending,

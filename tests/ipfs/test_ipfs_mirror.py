@@ -113,8 +113,8 @@ def test_a_slow_ipns_publish_is_reported_apart_and_holds_nobody_up(
 
     with FaultProxy.to(kubo_daemon.api_url, stall_ipns) as proxy:
         entry = ipfs_entry(kubo_daemon, api=proxy.url, ipns_key="slow-key", ipns_timeout=2)
-        write_site(tmp_path, ARTICLES, files=FILES, mirrors=[entry, {"name": "usb", "type": "directory",
-                                                        "path": "usb"}])
+        usb = {"name": "usb", "type": "directory", "path": "usb"}
+        write_site(tmp_path, ARTICLES, files=FILES, mirrors=[entry, usb])
         result = mirrorpub("publish", cwd=tmp_path)
     assert_no_traceback(result)
     assert result.returncode == 0, result.stderr
@@ -135,7 +135,7 @@ def test_no_daemon_is_a_clear_failure_that_spares_the_other_mirrors(tmp_path: Pa
     result = mirrorpub("publish", cwd=tmp_path)
     assert_no_traceback(result)
     assert result.returncode == 3
-    assert f"ipfs: FAILED after" in result.stderr
+    assert "ipfs: FAILED after" in result.stderr
     assert f"no IPFS daemon answers at http://127.0.0.1:{port}" in result.stderr
     manifest = json.loads((tmp_path / "usb" / "mirrors.json").read_text())
     assert {m["name"]: m["status"] for m in manifest["mirrors"]} == {"ipfs": "failed",

@@ -3,6 +3,7 @@ would; deterministic bytes; every bad input refused with the file named."""
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import shutil
@@ -38,7 +39,8 @@ CORPUS = {
                                "Текст. [English](outlet-blocked.md)", lang="ru",
                                tags=["press-freedom"]),
     "help.md": article("How to reach us", "2026-11-20T09:00:00Z",
-                       "Copies are listed below.\n\n## Options\n\nSee [report](news/outlet-blocked.md).",
+                       "Copies are listed below.\n\n## Options\n\n"
+                       "See [report](news/outlet-blocked.md).",
                        summary="An explicit summary."),
     "fa/rahnama.md": article("راهنما", "2026-11-22T08:00:00+03:30", "متن فارسی.", lang="fa",
                              tags=["help"]),
@@ -59,7 +61,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Crawl]:
 
 
 def test_every_published_article_is_reachable_from_the_index(built: tuple[Path, Crawl]) -> None:
-    root, site = built
+    _root, site = built
     assert site.problems == []
     assert article_paths(site) == {
         "articles/outlet-blocked.html", "articles/izdanie.html", "articles/help.html",
@@ -110,7 +112,7 @@ def test_headings_stay_in_order_under_the_title(built: tuple[Path, Crawl]) -> No
     page = site.pages["articles/outlet-blocked.html"].decode()
     levels = [int(n) for n in re.findall(r"<h([1-6])", page.split("<main")[1].split("</main>")[0])]
     assert levels[0] == 1
-    assert all(b - a <= 1 for a, b in zip(levels, levels[1:], strict=False)), levels
+    assert all(b - a <= 1 for a, b in itertools.pairwise(levels)), levels
 
 
 def test_the_feed_parses_and_lists_every_published_article(built: tuple[Path, Crawl]) -> None:
@@ -212,7 +214,8 @@ BAD = {
                  r"content/a\.md:\d+: front matter is not valid YAML"),
     "no title": ({"a.md": "---\ndate: 2026-01-01\n---\nx\n"},
                  r"content/a\.md:2: front matter needs 'title:'"),
-    "no date": ({"a.md": "---\ntitle: t\n---\nx\n"}, r"content/a\.md:2: front matter needs 'date:'"),
+    "no date": ({"a.md": "---\ntitle: t\n---\nx\n"},
+                r"content/a\.md:2: front matter needs 'date:'"),
     "bad date": ({"a.md": "---\ntitle: t\ndate: yesterday\n---\nx\n"},
                  r"content/a\.md:3: front matter 'date': expected an ISO 8601 date"),
     "typo key": ({"a.md": "---\ntitle: t\ndate: 2026-01-01\ndarft: true\n---\nx\n"},
