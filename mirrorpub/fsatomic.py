@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 import shutil
-import tempfile
 from pathlib import Path
 
 
 def write_bytes(path: Path, data: bytes, *, durable: bool = False, mode: int | None = None) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name[:40]}.", suffix=".tmp")
+    fd, tmp = _temp_file(path, 0o666 if mode is None else mode)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -46,8 +46,7 @@ def write_if_changed(path: Path, data: bytes) -> bool:
 
 def copy_file(source: Path, target: Path, *, durable: bool = False) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name[:40]}.",
-                               suffix=".tmp")
+    fd, tmp = _temp_file(target, 0o666)
     try:
         with os.fdopen(fd, "wb") as out, source.open("rb") as src:
             shutil.copyfileobj(src, out, 1024 * 1024)
@@ -61,6 +60,15 @@ def copy_file(source: Path, target: Path, *, durable: bool = False) -> None:
         raise
     if durable:
         _sync_dir(target.parent)
+
+
+def _temp_file(beside: Path, mode: int) -> tuple[int, str]:
+    # Unlike mkstemp (always 0600), the umask decides, as for any file the user makes: a
+    # mirror folder or public/ is often served by a web server running as another user.
+    while True:
+        tmp = beside.parent / f".{beside.name[:40]}.{secrets.token_hex(4)}.tmp"
+        with contextlib.suppress(FileExistsError):
+            return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode), str(tmp)
 
 
 def _sync_dir(folder: Path) -> None:

@@ -49,32 +49,38 @@ def relative_url(from_page: str, to_path: str) -> str:
 
 # --- upload order (SPEC §8) ------------------------------------------------------------
 # A file goes up only after the files it links to, so a publish cut off at any point
-# never leaves a page reachable from index.html that points at a missing file.
-RANK_ASSET = 0
-RANK_NEW_ARTICLE = 1
-RANK_CHANGED_ARTICLE = 2
-RANK_TAG = 3
-RANK_LISTING = 4        # further index pages, the feed
-RANK_MIRRORS_PAGE = 5   # mirrors.html, bc2.json: from here on, after the manifest is known
-RANK_INDEX = 6          # index.html: the entry point goes up last of the pages
-RANK_MANIFEST = 7       # mirrors.json
-RANK_SIGNATURE = 8      # mirrors.json.sig
-FIRST_FINAL_RANK = RANK_MIRRORS_PAGE
+# never leaves a page reachable from index.html that points at a missing file. Within
+# each kind, new files go before changed ones: a changed page may link a new one (the
+# old page 2 gaining a link to a new page 3), never the other way round.
+KIND_ASSET = 0
+KIND_ARTICLE = 1
+KIND_TAG = 2
+KIND_LISTING = 3        # further index pages, the feed
+KIND_MIRRORS_PAGE = 4   # mirrors.html, bc2.json: from here on, after the manifest is known
+KIND_INDEX = 5          # index.html: the entry point goes up last of the pages
+KIND_MANIFEST = 6       # mirrors.json
+KIND_SIGNATURE = 7      # mirrors.json.sig
+FIRST_FINAL_RANK = 2 * KIND_MIRRORS_PAGE
+
+
+def _kind(path: str) -> int:
+    if path == MANIFEST:
+        return KIND_MANIFEST
+    if path == SIGNATURE:
+        return KIND_SIGNATURE
+    if path in (MIRRORS_PAGE, BC2):
+        return KIND_MIRRORS_PAGE
+    if path == INDEX:
+        return KIND_INDEX
+    if path == FEED or (path.startswith("page-") and "/" not in path):
+        return KIND_LISTING
+    if path.startswith(f"{TAGS_DIR}/"):
+        return KIND_TAG
+    if path.startswith(f"{ARTICLES_DIR}/"):
+        return KIND_ARTICLE
+    return KIND_ASSET
 
 
 def upload_rank(path: str, *, is_new: bool) -> int:
-    if path == MANIFEST:
-        return RANK_MANIFEST
-    if path == SIGNATURE:
-        return RANK_SIGNATURE
-    if path in (MIRRORS_PAGE, BC2):
-        return RANK_MIRRORS_PAGE
-    if path == INDEX:
-        return RANK_INDEX
-    if path == FEED or (path.startswith("page-") and "/" not in path):
-        return RANK_LISTING
-    if path.startswith(f"{TAGS_DIR}/"):
-        return RANK_TAG
-    if path.startswith(f"{ARTICLES_DIR}/"):
-        return RANK_NEW_ARTICLE if is_new else RANK_CHANGED_ARTICLE
-    return RANK_ASSET
+    """Uploads go in increasing rank; equal ranks go up together."""
+    return 2 * _kind(path) + (0 if is_new else 1)

@@ -80,6 +80,22 @@ def test_new_articles_go_up_before_changed_ones() -> None:
     assert order == ["articles/c.html", "articles/b.html"]
 
 
+@pytest.mark.parametrize(("changed", "new"), [
+    ("page-2.html", "page-3.html"),  # an old listing page gains a link to a new one
+    ("tags/news.html", "tags/news.p2.html"),
+    ("articles/a.html", "articles/c.html"),
+    ("files/img/map.png", "files/img/new.png"),
+])
+def test_within_a_kind_new_files_go_up_before_changed_ones(changed: str, new: str) -> None:
+    remote = remote_of(SITE, **{changed.replace("/", "__").replace(".html", "_html"): "old"})
+    local = {**SITE, new: entry("new")}
+    result = plan(local, remote)
+    order = [u.path for u in result.uploads]
+    assert order.index(new) < order.index(changed)
+    ranks = {u.path: u.rank for u in result.uploads}
+    assert ranks[new] < ranks[changed]  # separate groups: the new one is there first
+
+
 def test_deletes_come_last_and_sorted_and_only_owned() -> None:
     remote = RemoteState(
         entries={**{p: RemoteEntry(e.size, e.sha256) for p, e in SITE.items()},
