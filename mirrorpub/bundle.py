@@ -25,15 +25,15 @@ import os
 import shutil
 import tempfile
 import zipfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from mirrorpub import sitepaths
+from mirrorpub import fsatomic, sitepaths
 from mirrorpub.config import Config
 from mirrorpub.errors import BuildError
-from mirrorpub.signing import load_signer
+from mirrorpub.signing import Signer, load_signer
 from mirrorpub.slugs import slugify
 from mirrorpub.theme import Theme
 
@@ -62,11 +62,16 @@ def make_bundle(config: Config, target: Path) -> BundleResult:
     from mirrorpub.publish import build_only
 
     build = build_only(config)
+    folder = folder_name(config.site.title)
+    published = build.output_dir / sitepaths.BUNDLE
+    if config.site.bundle and published.is_file():
+        # The build already made the zip the mirrors carry: hand on the very same bytes.
+        size, files = _copy_atomically(published, target)
+        return BundleResult(path=target, size=size, files=files, folder=folder)
     signer = load_signer(config)
     paths = [*build.files, sitepaths.MIRRORS_PAGE, sitepaths.BC2, sitepaths.MANIFEST]
     if signer is not None:  # a .sig left from an earlier key would fail every check
         paths.append(sitepaths.SIGNATURE)
-    folder = folder_name(config.site.title)
     readme = readme_text(Theme(config.site.templates_dir).labels(config.site.language),
                          title=config.site.title, folder=folder,
                          key=signer.public_text if signer else None,
@@ -76,11 +81,25 @@ def make_bundle(config: Config, target: Path) -> BundleResult:
 
 
 def bundle_bytes(output_dir: Path, paths: list[str], readme: str, *,
-                 folder: str = DEFAULT_FOLDER) -> bytes:
-    """The zip of `paths` (site-relative, under `output_dir`) as bytes; pure, deterministic."""
+                 folder: str = DEFAULT_FOLDER, extra: Mapping[str, bytes] = {}) -> bytes:
+    """The zip of `paths` (site-relative, under `output_dir`) plus `extra` files given as
+    bytes, as bytes; pure, deterministic."""
     buffer = io.BytesIO()
-    write_zip(buffer, output_dir, paths, readme, folder)
+    write_zip(buffer, output_dir, paths, readme, folder, extra)
     return buffer.getvalue()
+
+
+def bundler(config: Config, output_dir: Path, site_paths: list[str],
+            signer: Signer | None) -> Callable[[Mapping[str, bytes]], bytes]:
+    """For `site.bundle`: makes the zip published on the mirrors, from the site files and
+    one copy's manifest files (which cannot list the zip: it cannot contain itself)."""
+    folder = folder_name(config.site.title)
+    readme = readme_text(Theme(config.site.templates_dir).labels(config.site.language),
+                         title=config.site.title, folder=folder,
+                         key=signer.public_text if signer else None,
+                         fingerprint=signer.fingerprint if signer else None)
+    return lambda manifest_files: bundle_bytes(output_dir, site_paths, readme, folder=folder,
+                                               extra=manifest_files)
 
 
 def folder_name(title: str) -> str:
@@ -105,14 +124,17 @@ def _fill(template: str, **values: str) -> str:
 
 
 def write_zip(handle: IO[bytes], output_dir: Path, paths: Iterable[str], readme: str,
-              folder: str) -> None:
-    entries = {README: None, **{f"{folder}/{p}": p for p in paths}}
+              folder: str, extra: Mapping[str, bytes] = {}) -> None:
+    entries = {README: None, **{f"{folder}/{p}": p for p in [*paths, *extra]}}
     with zipfile.ZipFile(handle, "w") as archive:
         for name in sorted(entries):
             site_path = entries[name]
             info = _entry(name)
             if site_path is None:
                 archive.writestr(info, readme.encode("utf-8"))
+                continue
+            if site_path in extra:
+                archive.writestr(info, extra[site_path])
                 continue
             source = output_dir / site_path
             try:
@@ -132,6 +154,18 @@ def _entry(name: str) -> zipfile.ZipInfo:
     stored = os.path.splitext(name)[1].lower() in _STORED
     info.compress_type = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
     return info
+
+
+def _copy_atomically(source: Path, target: Path) -> tuple[int, int]:
+    """Copy a made zip to `target` atomically; its size and how many site files it holds."""
+    try:
+        fsatomic.copy_file(source, target, durable=True)
+        os.chmod(target, ZIP_FILE_MODE)
+        with zipfile.ZipFile(target) as archive:
+            files = len(archive.namelist()) - 1  # README.txt is not a site file
+    except (OSError, zipfile.BadZipFile) as exc:
+        raise BuildError(f"bundle: cannot write {target}: {exc}") from None
+    return target.stat().st_size, files
 
 
 def _write_atomically(target: Path, output_dir: Path, paths: list[str], readme: str,

@@ -9,7 +9,7 @@ so an unchanged site keeps its version and its bytes (and its IPFS CID).
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from importlib import resources
@@ -136,11 +136,28 @@ def encode(document: Mapping[str, Any]) -> bytes:
 
 def render_files(*, site: SiteInfo, renderer: PageRenderer, stamp: Stamp,
                  mirrors: list[ManifestMirror], files: Mapping[str, FileEntry],
-                 signer: Signer | None) -> dict[str, bytes]:
-    """The four per-copy files, in the order they are uploaded."""
+                 signer: Signer | None,
+                 bundler: Callable[[Mapping[str, bytes]], bytes] | None = None
+                 ) -> dict[str, bytes]:
+    """The per-copy files. With a bundler, also the site's zip: the copy inside the zip
+    carries a manifest without the zip, the copy beside it one that lists it."""
+    inner = _render_files(site, renderer, stamp, mirrors, files, signer, bundle=None)
+    if bundler is None:
+        return inner
+    archive = bundler(inner)
+    listed = {**files, sitepaths.BUNDLE: entry_for_bytes(sitepaths.BUNDLE, archive)}
+    outer = _render_files(site, renderer, stamp, mirrors, listed, signer,
+                          bundle=sitepaths.BUNDLE)
+    return {sitepaths.BUNDLE: archive, **outer}
+
+
+def _render_files(site: SiteInfo, renderer: PageRenderer, stamp: Stamp,
+                  mirrors: list[ManifestMirror], files: Mapping[str, FileEntry],
+                  signer: Signer | None, bundle: str | None) -> dict[str, bytes]:
     page = renderer.page("mirrors.html", sitepaths.MIRRORS_PAGE, copies=[
         _page_row(m) for m in mirrors if m.status != "retired"],
-        public_key=site.public_key, blocked_help=site.blocked_help, stamp=stamp)
+        public_key=site.public_key, blocked_help=site.blocked_help, stamp=stamp,
+        bundle=bundle)
     bc2 = encode(bc2_document(site, stamp, mirrors))
     listed = {**files, sitepaths.MIRRORS_PAGE: entry_for_bytes(sitepaths.MIRRORS_PAGE, page),
               sitepaths.BC2: entry_for_bytes(sitepaths.BC2, bc2)}

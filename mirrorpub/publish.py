@@ -150,8 +150,7 @@ class _Run:
         build = build_site(self.config, mirror_links=page_links(self.config, facts),
                            fingerprint=self.signer.fingerprint if self.signer else None)
         site = LocalSite(output_dir=build.output_dir, files=build.files,
-                         manifest_names=frozenset(n for n in sitepaths.MANIFEST_FILES
-                                                  if n != sitepaths.SIGNATURE or self.signer))
+                         manifest_names=manifest_names(self.config, self.signer))
         plans = self._plan_all(site)
         if self.dry_run:
             return PublishReport(self.state.version, False, True, build,
@@ -354,7 +353,26 @@ class _Manifests:
 
     def _render(self, stamp: Stamp, mirrors: list[ManifestMirror]) -> dict[str, bytes]:
         return render_files(site=self.info, renderer=self.renderer, stamp=stamp,
-                            mirrors=mirrors, files=self.build.files, signer=self.run.signer)
+                            mirrors=mirrors, files=self.build.files, signer=self.run.signer,
+                            bundler=_bundler(self.run.config, self.build, self.run.signer))
+
+
+def manifest_names(config: Config, signer: Signer | None) -> frozenset[str]:
+    """The per-copy files this site's publishes write (the others are left to be deleted)."""
+    skip = set()
+    if signer is None:
+        skip.add(sitepaths.SIGNATURE)
+    if not config.site.bundle:
+        skip.add(sitepaths.BUNDLE)
+    return frozenset(sitepaths.MANIFEST_FILES) - skip
+
+
+def _bundler(config: Config, build: BuildResult, signer: Signer | None) -> Any:
+    if not config.site.bundle:
+        return None
+    from mirrorpub.bundle import bundler
+
+    return bundler(config, build.output_dir, list(build.files), signer)
 
 
 def build_only(config: Config) -> BuildResult:
@@ -372,7 +390,8 @@ def build_only(config: Config) -> BuildResult:
     stamp = state.stamps.get("final") or _unpublished_stamp(build, config.site.manifest_ttl_days)
     files = render_files(site=site_info(config, signer),
                          renderer=site_renderer(config, links, fingerprint), stamp=stamp,
-                         mirrors=mirrors, files=build.files, signer=signer)
+                         mirrors=mirrors, files=build.files, signer=signer,
+                         bundler=_bundler(config, build, signer))
     for path, data in files.items():
         fsatomic.write_if_changed(build.output_dir / path, data)
     return build

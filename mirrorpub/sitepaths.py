@@ -14,13 +14,14 @@ MIRRORS_PAGE = "mirrors.html"
 MANIFEST = "mirrors.json"
 SIGNATURE = "mirrors.json.sig"
 BC2 = "bc2.json"
+BUNDLE = "site.zip"  # only when `site.bundle` is set
 ARTICLES_DIR = "articles"
 TAGS_DIR = "tags"
 FILES_DIR = "files"
 
 # Files written from the manifest, which differ per copy (only some copies can name the
 # newest IPFS CID). Everything else is byte-identical on every mirror.
-MANIFEST_FILES = (MIRRORS_PAGE, BC2, MANIFEST, SIGNATURE)
+MANIFEST_FILES = (BUNDLE, MIRRORS_PAGE, BC2, MANIFEST, SIGNATURE)
 # Left out of the manifest's own `files` list (SPEC §7).
 NOT_IN_MANIFEST = frozenset({MANIFEST, SIGNATURE})
 
