@@ -16,6 +16,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, DownloadColumn, Progress, TaskID, TextColumn
 
+from mirrorpub.plan import human_bytes
+
 err = Console(stderr=True, highlight=False, soft_wrap=True)  # log lines never wrap
 out = Console(highlight=False, soft_wrap=True)
 
@@ -87,14 +89,6 @@ def progress_display() -> Iterator[Any]:
 
     with bars:
         yield factory
-
-
-def human_bytes(n: float) -> str:
-    for unit in ("B", "KB", "MB", "GB"):
-        if n < 1024 or unit == "GB":
-            return f"{int(n)} B" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1024
-    return f"{n} B"
 
 
 def error(message: str) -> None:

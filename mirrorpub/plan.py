@@ -91,6 +91,15 @@ class Plan:
             yield list(group)
 
 
+def human_bytes(n: float) -> str:
+    """1536 -> "1.5 KB": sizes as plans and progress lines show them."""
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1024 or unit == "GB":
+            return f"{int(n)} B" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n} B"
+
+
 def upload_reason(local: FileEntry, remote: RemoteEntry | None, pending: bool) -> str | None:
     """Why `local` must be sent, or None when the mirror already holds these bytes."""
     if remote is None:
