@@ -28,6 +28,8 @@ _FORBIDDEN_TAGS = {"base": "a <base> tag changes every relative link and breaks 
                    "script": "scripts are not allowed in articles (pages must work without "
                              "JavaScript, and a script can load from elsewhere)"}
 _CSS_URL = re.compile(r"url\(\s*['\"]?([^'\")\s]+)|@import\s+['\"]([^'\"]+)", re.IGNORECASE)
+_CSS_ESCAPE = re.compile(r"\\([0-9a-fA-F]{1,6})[ \t\n\r\f]?|\\(.)", re.DOTALL)
+_CSS_STRING_URL = re.compile(r"""["']\s*((?:https?|ftp):[^"']*|//[^"']*)""", re.IGNORECASE)
 _SAFE_SCHEMES = {"http", "https", "mailto", "tel", "xmpp", "sms", "geo", "magnet", "ipfs",
                  "ipns", "irc", "ircs", "matrix", "signal"}
 
@@ -93,6 +95,8 @@ class _Rewriter(HTMLParser):
         if tag == "meta" and any(k == "http-equiv" for k, _ in attrs):
             raise LinkProblem("<meta http-equiv", "a <meta http-equiv> tag can redirect "
                               "readers away from the copy; remove it")
+        if not self.context.allow_external:
+            _check_embedded(tag, attrs)
         if tag == "style":
             self._in_style = True
         changed = False
@@ -141,8 +145,12 @@ class _Rewriter(HTMLParser):
         return ", ".join(items)
 
     def _check_css(self, css: str) -> None:
-        for match in _CSS_URL.finditer(css):
-            url = match.group(1) or match.group(2)
+        # Read it as a browser would: `\\68 ttps:` is "https:", and inside <svg> even a
+        # <style> resolves "&#104;". Quoted URLs load too: image-set("https://…").
+        plain = decoded(css)
+        urls = [m.group(1) or m.group(2) for m in _CSS_URL.finditer(plain)]
+        urls += [m.group(1) for m in _CSS_STRING_URL.finditer(plain)]
+        for url in urls:
             if _is_external(url) and not self.context.allow_external:
                 raise LinkProblem(url, f"style loads {url!r} from another site; copies must "
                                   "load nothing from elsewhere")
@@ -169,6 +177,9 @@ class _Rewriter(HTMLParser):
         if scheme in ("javascript", "vbscript", "file", "data"):
             raise LinkProblem(url, f"{scheme}: URLs are not allowed in articles")
         if navigation:
+            if not scheme:  # "//host/x" opens file://host/x from a copy on a USB stick
+                raise LinkProblem(url, f"link {url!r} leaves out the scheme; write it in "
+                                  f"full, e.g. https:{url}")
             if scheme not in _SAFE_SCHEMES:
                 raise LinkProblem(url, f"unknown link scheme {scheme!r}")
             return url
@@ -190,6 +201,29 @@ class _Rewriter(HTMLParser):
             raise LinkProblem(url, f"link {url!r}: no such {what} content/{joined}")
         self.targets.add(joined)
         return target
+
+
+def _check_embedded(tag: str, attrs: list[tuple[str, str | None]]) -> None:
+    """Loads a URL attribute cannot show: a page inside srcdoc, an SVG animation of href."""
+    if any(name == "srcdoc" for name, _ in attrs):
+        raise LinkProblem("srcdoc", "an iframe's srcdoc is a page of its own that can load "
+                          "from elsewhere; put that page next to the article instead")
+    animated = {(v or "").lower() for k, v in attrs if k == "attributename"}
+    if tag in ("set", "animate") and animated & {"href", "xlink:href", "src"}:
+        raise LinkProblem(f"<{tag}", f"an SVG <{tag}> that changes a link can load from "
+                          "elsewhere; remove it")
+
+
+def decoded(text: str) -> str:
+    """Text as a browser reads it: HTML character references and CSS escapes resolved."""
+    return _CSS_ESCAPE.sub(_css_char, html.unescape(text))
+
+
+def _css_char(match: re.Match[str]) -> str:
+    if match.group(2) is not None:
+        return match.group(2)
+    code = int(match.group(1), 16)
+    return chr(code) if 0 < code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF else "\ufffd"
 
 
 def _is_external(url: str) -> bool:

@@ -37,8 +37,10 @@ def site_lock(state_dir: Path, *, wait: float = 0.0) -> Iterator[None]:
                 time.sleep(0.2)
         handle.seek(0)
         handle.truncate()
-        command = " ".join(os.path.basename(a) if i == 0 else a
-                           for i, a in enumerate(sys.argv[:3]))
+        # `python -m mirrorpub` has argv[0] ".../mirrorpub/__main__.py": name the command.
+        program = os.path.basename(sys.argv[0]) if sys.argv else ""
+        program = "mirrorpub" if program in ("__main__.py", "") else program
+        command = " ".join([program, *sys.argv[1:3]])
         handle.write(f"pid {os.getpid()}: {command}\n")
         handle.flush()
         yield

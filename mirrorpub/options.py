@@ -24,6 +24,7 @@ class Option:
     default: Any = None
     check: Check | None = None
     items: type | None = None  # for lists: the type of every item
+    secret: bool = False  # a wrong value may be a pasted credential: never echo it
 
 
 def describe(value: Any) -> str:
@@ -66,7 +67,8 @@ def read_table(
             continue
         problem = _check_value(value, option)
         if problem:
-            problems.append(f"{prefix}{key}: expected {problem}, got {describe(value)}")
+            got = "a value not shown here" if option.secret else describe(value)
+            problems.append(f"{prefix}{key}: expected {problem}, got {got}")
             values[key] = option.default
         else:
             values[key] = value

@@ -375,8 +375,19 @@ def _bundler(config: Config, build: BuildResult, signer: Signer | None) -> Any:
     return bundler(config, build.output_dir, list(build.files), signer)
 
 
+BUILD_LOCK_WAIT = 60.0
+
+
 def build_only(config: Config) -> BuildResult:
-    """`mirrorpub build`: the site plus manifest files saying what the last publish said."""
+    """`mirrorpub build`: the site plus manifest files saying what the last publish said.
+
+    Holds the site lock: a build must not rewrite public/ under a running publish, which
+    would send files whose bytes no longer match the hashes it planned with."""
+    with site_lock(config.state_dir, wait=BUILD_LOCK_WAIT):
+        return _build_only(config)
+
+
+def _build_only(config: Config) -> BuildResult:
     state = load_state(config.state_dir)
     signer = load_signer(config)
     facts = {m.name: dict(state.mirror(m.name).facts) for m in config.mirrors}

@@ -36,6 +36,8 @@ def text_direction(language: str) -> str:
 
 class Theme:
     def __init__(self, override_dir: Path | None) -> None:
+        if override_dir is not None and override_dir.is_dir():
+            _check_links(override_dir)
         self.dirs = [d for d in (override_dir, default_theme_dir()) if d and d.is_dir()]
         self.env = jinja2.Environment(
             loader=jinja2.FileSystemLoader([str(d) for d in self.dirs]),
@@ -91,3 +93,18 @@ class Theme:
 
     def _where(self) -> str:
         return " or ".join(str(d) for d in self.dirs)
+
+
+def _check_links(folder: Path) -> None:
+    """Refuse links leading out of the site's templates: a template that is a link to,
+    say, ~/.aws/credentials would be rendered into every page and published."""
+    if folder.is_symlink():
+        target, home = folder.resolve(), folder.absolute().parent.resolve()
+        if not target.is_relative_to(home):
+            raise BuildError(f"{folder}: is a link to {target}, outside the site's folder "
+                             f"{home}; copy the templates into the site instead")
+    root = folder.resolve()
+    for path in folder.rglob("*"):
+        if path.is_symlink() and not path.resolve().is_relative_to(root):
+            raise BuildError(f"{path}: is a link to {path.resolve()}, outside {folder}; "
+                             "copy the file into the templates folder instead")

@@ -144,11 +144,12 @@ class DirectoryStore:
         for path in paths:
             self._operations += 1
             target = self.root / path
-            with contextlib.suppress(FileNotFoundError):
-                try:
-                    target.unlink()
-                except OSError as exc:
-                    raise self._fail(f"delete {path}", exc) from None
+            try:
+                target.unlink()
+            except FileNotFoundError:
+                pass  # already gone (say, a killed publish deleted it): that is the goal
+            except OSError as exc:
+                raise self._fail(f"delete {path}", exc) from None
             folder = target.parent
             with contextlib.suppress(OSError):
                 while folder != self.root and not any(folder.iterdir()):

@@ -26,7 +26,16 @@ from typing import Any, Protocol
 
 from mirrorpub.mediatypes import entry_for_bytes
 from mirrorpub.mirrors.protocol import FinalFiles, LocalSite, Outcome, Progress
-from mirrorpub.plan import FileEntry, Plan, RemoteEntry, RemoteState, Upload, plan, upload_reason
+from mirrorpub.plan import (
+    FileEntry,
+    Plan,
+    RemoteEntry,
+    RemoteState,
+    Upload,
+    human_bytes,
+    plan,
+    upload_reason,
+)
 from mirrorpub.sitepaths import MANIFEST, upload_rank
 
 INDEX_NAME = ".mirrorpub-index.json"
@@ -94,7 +103,10 @@ def read_remote_state(store: Store, local_paths: set[str]) -> RemoteState:
 def _from_listing(store: Store, local_paths: set[str], note: str) -> RemoteState:
     entries = dict(store.listing())
     stale = [p for p in entries if p not in local_paths]
-    owned = frozenset(p for p in stale if store.is_ours(p))
+    # A folder holding an index of its own is another mirrorpub site (say, prefix "ru/"
+    # in the same bucket): its objects carry our mark too, but none of them is ours.
+    others = tuple(p[: -len(INDEX_NAME)] for p in entries if p.endswith("/" + INDEX_NAME))
+    owned = frozenset(p for p in stale if not p.startswith(others) and store.is_ours(p))
     return RemoteState(entries=entries, owned=owned, source="listing" if entries else "empty",
                        note=note)
 
@@ -113,7 +125,7 @@ class StorePlan:
 
     def summary(self) -> str:
         p = self.plan
-        parts = [f"{len(p.uploads)} to upload ({_size(p.upload_bytes)})",
+        parts = [f"{len(p.uploads)} to upload ({human_bytes(p.upload_bytes)})",
                  f"{len(p.deletes)} to delete", f"{p.unchanged} unchanged"]
         if p.held_deletes:
             parts.append(f"{len(p.held_deletes)} deletes held back (cap {p.max_deletes})")
@@ -127,7 +139,7 @@ class StorePlan:
             out.append(f"note: {self.plan.remote_note}; compared against a listing")
         for upload in self.plan.uploads:
             e = upload.entry
-            out.append(f"upload {upload.path} ({_size(e.size)}, {e.content_type}): "
+            out.append(f"upload {upload.path} ({human_bytes(e.size)}, {e.content_type}): "
                        f"{upload.reason}")
         names = ", ".join(sorted(self.site.manifest_names))
         out.append(f"then, if they changed: {names}")
@@ -136,14 +148,6 @@ class StorePlan:
             out.append(f"hold back {len(self.plan.held_deletes)} deletes: more than the cap of "
                        f"{self.plan.max_deletes} (raise it with --max-deletes)")
         return out
-
-
-def _size(n: int) -> str:
-    for unit in ("B", "KB", "MB", "GB"):
-        if n < 1024 or unit == "GB":
-            return f"{n} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1024
-    return f"{n} B"
 
 
 class ObjectStoreMirror:
@@ -241,8 +245,11 @@ class ObjectStoreMirror:
         outcome.bytes_sent += sum(u.entry.size for u in group)
 
     def _write_index(self, remote: RemoteState, *, pending: set[str]) -> None:
+        # From a listing, only what we own goes in: a foreign file listed here would count
+        # as ours on the next run (say, after a crash) and be deleted.
         known = {p: e for p, e in remote.entries.items()
-                 if e.sha256 is not None and p not in remote.pending and p not in pending}
+                 if e.sha256 is not None and p not in remote.pending and p not in pending
+                 and (remote.source == "index" or p in remote.owned)}
         self.store.write_index(encode_index(known, pending | (set(remote.owned) - set(known))))
 
     def _write_final_index(self, site: LocalSite, manifest: Mapping[str, bytes],

@@ -16,6 +16,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from mirrorpub.errors import MirrorError
 from mirrorpub.mediatypes import cache_control
@@ -28,6 +29,7 @@ from mirrorpub.plan import FileEntry, RemoteEntry
 SHA_KEY = "mirrorpub-sha256"
 MULTIPART_THRESHOLD = 16 * 1024 * 1024
 CONCURRENCY = 8
+BODY_ATTEMPTS = 3
 
 _ENV_NAME = matches(r"[A-Za-z_][A-Za-z0-9_]*", "an environment variable name")
 OPTIONS: dict[str, Option] = {
@@ -37,8 +39,9 @@ OPTIONS: dict[str, Option] = {
     "region": Option(str, default="us-east-1", check=matches(r"[a-z0-9-]+", "a region name")),
     "endpoint_url": Option(str, default=None, check=http_url),
     "profile": Option(str, default=None),
-    "access_key_id_env": Option(str, default=None, check=_ENV_NAME),
-    "secret_access_key_env": Option(str, default=None, check=_ENV_NAME),
+    # Names of variables; someone may paste the key itself here by mistake.
+    "access_key_id_env": Option(str, default=None, check=_ENV_NAME, secret=True),
+    "secret_access_key_env": Option(str, default=None, check=_ENV_NAME, secret=True),
     "public_url": Option(str, default=None, check=http_url),
     "timeout": Option(int, default=60, check=at_least(1)),
 }
@@ -62,6 +65,12 @@ def make_config(values: dict[str, Any], base: Path, where: str,
     if (values["access_key_id_env"] is None) != (values["secret_access_key_env"] is None):
         problems.append(f"{where}: set both access_key_id_env and secret_access_key_env, "
                         "or neither")
+    for key in ("endpoint_url", "public_url"):
+        parts = urlsplit(values[key] or "")
+        if parts.username or parts.password:
+            problems.append(f"{where}.{key}: must not contain credentials (user:password@); "
+                            "use access_key_id_env and secret_access_key_env")
+            values[key] = None
     if not values["bucket"] or not values["name"]:
         return None
     prefix = values["prefix"].strip("/")
@@ -115,18 +124,19 @@ class S3Store:
         return self.config.prefix + path
 
     def read_index(self) -> bytes | None:
-        try:
-            response = self._call("read the index", self.client().get_object,
-                                  Bucket=self.config.bucket, Key=self.key(INDEX_NAME))
-        except _NotFound:
-            return None
-        return self._read_body(response)
-
-    def _read_body(self, response: Mapping[str, Any]) -> bytes:
-        try:
-            return response["Body"].read()
-        except Exception as exc:  # botocore raises several types mid-body (reset, timeout)
-            raise self._error("read the index", exc) from None
+        # botocore retries requests, not a body cut off mid-way: fetch it again ourselves.
+        for attempt in range(1, BODY_ATTEMPTS + 1):
+            try:
+                response = self._call("read the index", self.client().get_object,
+                                      Bucket=self.config.bucket, Key=self.key(INDEX_NAME))
+            except _NotFound:
+                return None
+            try:
+                return response["Body"].read()
+            except Exception as exc:  # botocore raises several types mid-body (reset, timeout)
+                if attempt == BODY_ATTEMPTS:
+                    raise self._error("read the index", exc) from None
+        return None
 
     def recorded_sha256(self, path: str) -> str | None:
         try:
@@ -245,7 +255,8 @@ def explain(config: S3Config, exc: Exception) -> str:
         return f"no answer from {where} within {config.timeout} s (after retries)"
     if isinstance(exc, bx.EndpointConnectionError):
         return f"cannot connect to {where} (after retries); is the address right and reachable?"
-    if isinstance(exc, (bx.ConnectionClosedError, bx.ConnectionError)):
+    if isinstance(exc, (bx.ConnectionClosedError, bx.ConnectionError,
+                        bx.ResponseStreamingError)):
         return f"the connection to {where} kept failing (after retries)"
     if code:
         message = getattr(exc, "response", {}).get("Error", {}).get("Message", "")

@@ -231,3 +231,34 @@ def test_a_second_publish_at_the_same_time_is_refused(tmp_path: Path) -> None:
     assert "another publish of this site is running" in result.stderr
     assert not (tmp_path / "usb").exists()
     assert mirrorpub("publish", cwd=tmp_path).returncode == 0
+
+
+def test_a_build_waits_for_a_running_publish(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+    import threading
+
+    from mirrorpub.lock import site_lock
+
+    write_site(tmp_path, ARTICLES)
+    held, release = threading.Event(), threading.Event()
+
+    def publisher() -> None:  # stands in for a publish that holds the site
+        with site_lock(tmp_path / ".mirrorpub"):
+            held.set()
+            release.wait(60)
+
+    thread = threading.Thread(target=publisher)
+    thread.start()
+    held.wait(10)
+    build = subprocess.Popen([sys.executable, "-m", "mirrorpub", "build"], cwd=tmp_path,
+                             stderr=subprocess.PIPE, text=True)
+    try:
+        with pytest.raises(subprocess.TimeoutExpired):
+            build.wait(timeout=3)  # still waiting: it must not touch public/ meanwhile
+        assert not (tmp_path / "public").exists()
+    finally:
+        release.set()
+        thread.join()
+    assert build.wait(timeout=60) == 0, build.stderr.read() if build.stderr else ""
+    assert (tmp_path / "public" / "index.html").is_file()

@@ -153,3 +153,10 @@ def test_usage_errors_exit_2(tmp_path: Path) -> None:
     unknown = mirrorpub("publish", "--mirror", "nope", cwd=tmp_path)
     assert unknown.returncode == 2
     assert "--mirror nope: no such mirror" in unknown.stderr
+
+
+def test_credentials_in_a_url_are_refused_and_not_echoed(tmp_path: Path) -> None:
+    found = problems(tmp_path, '[site]\ntitle = "t"\n[[mirrors]]\nname = "s"\ntype = "s3"\n'
+                               'bucket = "abc"\nendpoint_url = "https://AKIAEXAMPLE:s3cr3t@r2.example"\n')
+    assert any("mirrors[0].endpoint_url: must not contain credentials" in p for p in found)
+    assert not any("s3cr3t" in p or "AKIAEXAMPLE" in p for p in found)
