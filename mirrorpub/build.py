@@ -1,8 +1,14 @@
 """Render content/ into the output folder (SPEC §6) and describe what was built.
 
-    scan content/ -> parse articles (cached by source hash) -> check slugs and links
+    scan content/ -> read and parse the articles that changed -> check slugs and links
     -> render article pages (cached, in parallel when many) -> copy files
     -> index pages, tag pages, feed (cached by what they show) -> drop stale outputs
+
+What keeps it fast (figures in benchmarks/README.md): an unchanged source is not even read,
+its stat vouches for its recorded hash (rendercache.RenderCache.trusted); front matter is
+read by libyaml; many changed articles are parsed and rendered in a fork pool whose
+workers read the sources themselves and send back small records, never bodies; a listing's
+cache key hashes one precomputed line per entry; nothing unchanged is written again.
 
 The result is a `BuildResult`: every site file with its sha256, size and type. The four
 manifest files are not part of it; they are written per copy by `manifest_files`.
@@ -12,12 +18,14 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import multiprocessing
 import os
 import threading
+import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, fields, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -26,15 +34,16 @@ from mirrorpub import content, fsatomic, links, markdown_render, sitepaths
 from mirrorpub.config import Config
 from mirrorpub.content import Article, ContentFile, Scan
 from mirrorpub.errors import BuildError, ContentError
-from mirrorpub.frontmatter import FrontMatter, decode, split
+from mirrorpub.frontmatter import FrontMatter, body_of, decode
 from mirrorpub.mediatypes import content_type, entry_for_bytes
 from mirrorpub.pages import Entry, MirrorLink, PageRenderer, SiteContext, tag_pages
 from mirrorpub.plan import FileEntry
-from mirrorpub.rendercache import RenderCache, digest
+from mirrorpub.rendercache import RACY_NS, RenderCache, stat_key
 from mirrorpub.slugs import slugify
 from mirrorpub.theme import Theme
 
 PARALLEL_THRESHOLD = 64  # fewer jobs than this render faster in one process
+CHUNK_MAX = 32  # jobs handed to a worker at once (an article takes a few milliseconds)
 
 
 @dataclass(frozen=True)
@@ -71,6 +80,7 @@ def build_site(config: Config, *, mirror_links: tuple[MirrorLink, ...] = (),
                fingerprint: str | None = None, workers: int | None = None) -> BuildResult:
     site = config.site
     label = content_label(config)
+    started_ns = time.time_ns()
     scan = content.scan(site.content_dir, label)
     renderer = site_renderer(config, mirror_links, fingerprint)
     theme, context = renderer.theme, renderer.site
@@ -79,20 +89,21 @@ def build_site(config: Config, *, mirror_links: tuple[MirrorLink, ...] = (),
     previous_outputs = cache.outputs()  # before this build replaces the records
     workers = workers or os.cpu_count() or 1
 
-    articles = _parse_all(scan.articles, label, site.language, cache, workers)
-    published = sorted((a for a in articles if not a.front.draft),
-                       key=lambda a: (-a.front.date.timestamp(), a.slug))
+    articles = _read_articles(scan.articles, label, site.language, cache, workers, started_ns)
+    published = _newest_first([a for a in articles if not a.front.draft])
     content.check_unique_slugs(published)
     drafts = {a.rel for a in articles if a.front.draft}
+    context_digest = context.digest()
     job = _RenderJob(site.content_dir, site.output_dir, renderer, scan, published, drafts,
-                     theme.digest, context.digest(), site.allow_external)
+                     theme.digest, context_digest, site.allow_external)
     files: dict[str, FileEntry] = {}
     entries, rendered = job.run(cache, files, workers)
     _copy_assets(scan, site.output_dir, cache, files)
+    shown = "\n".join(f"{a.slug} {cache.articles[a.rel]['key']}" for a in published)
     listed = _render_listings(entries, renderer, site.per_page, site.output_dir, cache, files,
-                              theme.digest, context.digest())
+                              json.dumps([theme.digest, context_digest]), shown, workers)
     _remove_stale(site.output_dir, cache.found, previous_outputs, files)
-    cache.save()
+    cache.save(started_ns)
     pages_total = len(entries) + len(cache.pages)
     return BuildResult(output_dir=site.output_dir, files=dict(sorted(files.items())),
                        entries=tuple(entries), rendered=rendered + listed,
@@ -113,17 +124,29 @@ def _guard_output_dir(output_dir: Path, cache: RenderCache) -> None:
 
 # --- articles ---------------------------------------------------------------------------
 
+# Front matter as the cache keeps it: only what differs from these, to keep the cache small
+# (it is read and written by every build).
+_FRONT_DEFAULTS: dict[str, Any] = {"slug": None, "author": None, "tags": [], "lang": None,
+                                   "summary": None, "draft": False, "updated": None,
+                                   "allow_external": False}
+
+
+_FRONT_FIELDS = tuple(f.name for f in fields(FrontMatter))
+
+
 def _front_to_json(front: FrontMatter) -> dict[str, Any]:
-    data = asdict(front)
+    data = {name: getattr(front, name) for name in _FRONT_FIELDS}  # asdict() deep-copies
     data["date"] = front.date.isoformat()
     data["updated"] = front.updated.isoformat() if front.updated else None
-    return data
+    data["tags"] = list(front.tags)
+    return {k: v for k, v in data.items() if k not in _FRONT_DEFAULTS or v != _FRONT_DEFAULTS[k]}
 
 
 def _front_from_json(data: dict[str, Any]) -> FrontMatter:
-    return FrontMatter(**{**data, "date": datetime.fromisoformat(data["date"]),
-                          "updated": datetime.fromisoformat(data["updated"])
-                          if data["updated"] else None, "tags": tuple(data["tags"])})
+    full = {**_FRONT_DEFAULTS, **data}
+    return FrontMatter(**{**full, "date": datetime.fromisoformat(full["date"]),
+                          "updated": datetime.fromisoformat(full["updated"])
+                          if full["updated"] else None, "tags": tuple(full["tags"])})
 
 
 _WORK: dict[str, Any] = {}  # what forked workers inherit; set just before the pool starts
@@ -136,47 +159,93 @@ def _mapper(workers: int, jobs: int, state: dict[str, Any]) -> Iterator[Callable
     _WORK.update(state)
     # Forking a process that runs other threads (watch mode, progress bars) can deadlock.
     if workers < 2 or jobs < PARALLEL_THRESHOLD or threading.active_count() > 1:
+        _WORK["pooled"] = False
         yield map
         return
+    _WORK["pooled"] = True
     with multiprocessing.get_context("fork").Pool(workers) as pool:
-        yield lambda fn, items: pool.imap(fn, items, chunksize=max(1, jobs // (workers * 8)))
+        # Small chunks: when the work runs out, no worker is left alone with a long one.
+        yield lambda fn, items: pool.imap(fn, items, chunksize=max(1, min(
+            CHUNK_MAX, jobs // (workers * 8))))
 
 
-def _parse_all(files: Iterable[ContentFile], label: str, language: str, cache: RenderCache,
-               workers: int) -> list[Article]:
-    articles: list[Article] = []
-    misses: list[tuple[ContentFile, bytes, str]] = []
+def _read_articles(files: Iterable[ContentFile], label: str, language: str,
+                   cache: RenderCache, workers: int, started_ns: int) -> list[Article]:
+    """Every article's front matter: from the cache, unread, when its stat vouches for it."""
+    old = cache.articles
+    by_rel = {file.rel: file for file in files}
     records: dict[str, dict[str, Any]] = {}
-    for file in files:
-        raw, sha = content.read_source(file, label)
-        hit = cache.articles.get(file.rel)
-        if hit and hit["sha"] == sha:
-            front = _front_from_json(hit["front"])
+    articles: list[Article] = []
+    todo: list[tuple[ContentFile, list[int], str | None]] = []
+    for file in by_rel.values():
+        stat = _source_stat(file, label)
+        hit = old.get(file.rel)
+        if hit is not None and cache.trusted(hit, stat):
             records[file.rel] = hit
-            # The body is read again only if this article has to be rendered again.
-            articles.append(Article(rel=file.rel, shown=file.shown(label), sha256=sha,
-                                    front=front, body="", body_line=hit["body_line"],
-                                    slug=hit["slug"], lang=front.lang or language))
+            articles.append(_cached_article(file, label, language, hit))
         else:
-            misses.append((file, raw, sha))
-    with _mapper(workers, len(misses), {"label": label, "language": language}) as run:
-        for result in run(_parse_one, misses):
-            if isinstance(result, tuple):
-                raise ContentError(*result)
-            articles.append(result)
-            records[result.rel] = {"sha": result.sha256, "slug": result.slug,
-                                   "front": _front_to_json(result.front),
-                                   "body_line": result.body_line}
+            todo.append((file, stat, hit["sha"] if hit else None))
+    with _mapper(workers, len(todo), {"label": label, "language": language}) as run:
+        for outcome in run(_read_one, todo):
+            if outcome[0] == "error":
+                raise ContentError(*outcome[1:])
+            rel, stat = outcome[1], outcome[3]
+            if outcome[0] == "same":
+                article = _cached_article(by_rel[rel], label, language, old[rel])
+                records[rel] = {**old[rel], "stat": stat}
+            else:
+                article = outcome[2]
+                records[rel] = {"sha": article.sha256, "stat": stat, "slug": article.slug,
+                                "front": _front_to_json(article.front),
+                                "body_line": article.body_line}
+            articles.append(article)
+            # Re-read because it was new, changed or recently written: once it is old
+            # enough to be vouched for by its stat, the cache must be saved to say so.
+            cache.dirty = cache.dirty or stat[1] < started_ns - RACY_NS or \
+                outcome[0] == "new" or old.get(rel, {}).get("stat") != stat
+    if len(records) != len(old):
+        cache.dirty = True
     cache.articles = records
     return articles
 
 
-def _parse_one(job: tuple[ContentFile, bytes, str]) -> Article | tuple[str, str, int | None]:
-    file, raw, sha = job
+def _newest_first(articles: list[Article]) -> list[Article]:
+    """By date, newest first; by slug where dates are equal. Two stable sorts: cheaper than
+    one whose key converts every date to a timestamp."""
+    articles.sort(key=lambda a: a.slug)
+    articles.sort(key=lambda a: a.front.date, reverse=True)
+    return articles
+
+
+def _source_stat(file: ContentFile, label: str) -> list[int]:
     try:
-        return content.parse_article(file, _WORK["label"], raw, sha, _WORK["language"])
+        return stat_key(os.stat(file.path))
+    except OSError as exc:
+        raise ContentError(file.shown(label), f"cannot be read: {exc.strerror}") from None
+
+
+def _cached_article(file: ContentFile, label: str, language: str,
+                    record: dict[str, Any]) -> Article:
+    front = _front_from_json(record["front"])
+    # The body is read again only if this article has to be rendered again.
+    return Article(rel=file.rel, shown=file.shown(label), sha256=record["sha"], front=front,
+                   body="", body_line=record["body_line"], slug=record["slug"],
+                   lang=front.lang or language)
+
+
+def _read_one(job: tuple[ContentFile, list[int], str | None]) -> tuple[Any, ...]:
+    file, stat, known_sha = job
+    label = _WORK["label"]
+    try:
+        raw, sha = content.read_source(file, label)
+        if sha == known_sha:
+            return ("same", file.rel, None, stat)
+        article = content.parse_article(file, label, raw, sha, _WORK["language"])
     except ContentError as exc:  # exceptions with extra fields do not pickle back
-        return (exc.file, exc.message, exc.line)
+        return ("error", exc.file, exc.message, exc.line)
+    if _WORK["pooled"]:  # a body stays here; the render step reads it again if it needs it
+        article = replace(article, body="")
+    return ("new", file.rel, article, stat)
 
 
 class _RenderJob:
@@ -190,9 +259,10 @@ class _RenderJob:
         self.published = published
         self.by_rel = {a.rel: a for a in published}
         self.drafts = drafts
-        self.key_base = (markdown_render.RENDERER_VERSION, theme_digest, context_digest,
-                         allow_external)
+        self.key_base = json.dumps([markdown_render.RENDERER_VERSION, theme_digest,
+                                    context_digest, allow_external])
         self.allow_external = allow_external
+        self.output_root = str(output_dir)
 
     def resolve(self, rel: str) -> str | None:
         if rel.endswith(content.ARTICLE_SUFFIX):
@@ -204,30 +274,45 @@ class _RenderJob:
         return self.scan.files.get(rel)
 
     def key(self, article: Article, targets: dict[str, str | None]) -> str:
-        return digest(self.key_base, article.sha256, article.slug, article.lang,
-                      article.front.allow_external, sorted(targets.items()))
+        """Everything an article page shows besides its source; linked paths included."""
+        text = json.dumps([self.key_base, article.sha256, article.slug, article.lang,
+                           article.front.allow_external, sorted(targets.items())],
+                          ensure_ascii=False)
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
-    def still_valid(self, article: Article, hit: dict[str, Any] | None) -> bool:
+    def link_world(self) -> str:
+        """Everything a link can resolve to, and the key parts all pages share. While it is
+        unchanged, an article whose source is unchanged keeps its key."""
+        text = json.dumps([self.key_base, sorted((a.rel, a.output) for a in self.published),
+                           sorted(self.drafts), sorted(self.scan.files.items()),
+                           sorted(self.scan.folders)], ensure_ascii=False)
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+    def still_valid(self, article: Article, hit: dict[str, Any] | None,
+                    same_world: bool) -> bool:
         if not hit or hit["sha"] != article.sha256 or "key" not in hit:
             return False
-        try:
-            targets = {t: self.resolve(t) for t in hit["targets"]}
-        except links.LinkProblem:
-            return False
-        if hit["key"] != self.key(article, targets):
-            return False
-        stat = _stat(self.output_dir / article.output)
-        return stat is not None and stat == hit["entry"]["size"]
+        if not same_world:
+            try:
+                targets = {t: self.resolve(t) for t in hit["targets"]}
+            except links.LinkProblem:
+                return False
+            if hit["key"] != self.key(article, targets):
+                return False
+        size = _stat(os.path.join(self.output_root, article.output))
+        return size is not None and size == hit["entry"]["size"]
 
     def run(self, cache: RenderCache, files: dict[str, FileEntry],
             workers: int) -> tuple[list[Entry], int]:
+        same_world = cache.step("links", self.link_world())
         todo = [a.rel for a in self.published
-                if not self.still_valid(a, cache.articles.get(a.rel))]
+                if not self.still_valid(a, cache.articles.get(a.rel), same_world)]
         with _mapper(workers, len(todo), {"job": self}) as run:
             for outcome in run(_render_one, todo):
                 if outcome[0] == "error":
                     raise ContentError(*outcome[1:])
                 cache.articles[outcome[1]["rel"]].update(outcome[1]["record"])
+                cache.dirty = True
         entries = []
         for article in self.published:
             record = cache.articles[article.rel]
@@ -263,9 +348,13 @@ class _RenderJob:
     def with_body(self, article: Article) -> Article:
         if article.body or not article.sha256:
             return article
-        raw = (self.content_dir / article.rel).read_bytes()
-        source = split(article.shown, decode(article.shown, raw))
-        return replace(article, body=source.body, body_line=source.body_line)
+        file = ContentFile(rel=article.rel, path=os.path.join(self.content_dir, article.rel))
+        raw, sha = content.read_source(file, article.shown.removesuffix("/" + article.rel))
+        if sha != article.sha256:  # saved again while this build ran: its front is stale
+            raise ContentError(article.shown, "changed while the site was being built; "
+                               "build again")
+        body, body_line = body_of(article.shown, decode(article.shown, raw))
+        return replace(article, body=body, body_line=body_line)
 
 
 def _render_one(rel: str) -> tuple[str, Any, ...]:
@@ -288,9 +377,9 @@ def _entry(article: Article, summary: str) -> Entry:
                  tags=article.front.tags)
 
 
-def _stat(path: Path) -> int | None:
+def _stat(path: str | Path) -> int | None:
     try:
-        return path.stat().st_size
+        return os.stat(path).st_size
     except OSError:
         return None
 
@@ -303,19 +392,22 @@ def _copy_assets(scan: Scan, output_dir: Path, cache: RenderCache,
     for rel, output in sorted(scan.files.items()):
         source = scan.file_sources[rel]
         try:
-            stat = source.stat()
+            stat = stat_key(source.stat())
         except OSError as exc:
             raise ContentError(f"content/{rel}", f"cannot be read: {exc.strerror}") from None
         hit = cache.assets.get(rel)
-        if (hit and hit["size"] == stat.st_size and hit["mtime_ns"] == stat.st_mtime_ns
-                and hit["output"] == output and _stat(output_dir / output) == stat.st_size):
-            record = hit
+        if hit and hit["output"] == output and \
+                _stat(output_dir / output) == hit["entry"]["size"] and \
+                (cache.trusted(hit, stat) or asdict(_hash_file(source, output)) == hit["entry"]):
+            record = hit if hit["stat"] == stat else {**hit, "stat": stat}
         else:
             fsatomic.copy_file(source, output_dir / output)
-            record = {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "output": output,
+            record = {"stat": stat, "output": output,
                       "entry": asdict(_hash_file(output_dir / output, output))}
+        cache.dirty = cache.dirty or record is not hit
         kept[rel] = record
         files[output] = FileEntry(**record["entry"])
+    cache.dirty = cache.dirty or len(kept) != len(cache.assets)
     cache.assets = kept
 
 
@@ -334,19 +426,76 @@ def _hash_file(path: Path, site_path: str) -> FileEntry:
 
 def _render_listings(entries: list[Entry], renderer: PageRenderer, per_page: int,
                      output_dir: Path, cache: RenderCache, files: dict[str, FileEntry],
-                     theme_digest: str, context_digest: str) -> int:
+                     base: str, shown: str, workers: int) -> int:
+    """Index pages, tag pages, feed. `base` and `shown` (each article's slug and page key,
+    which stands for its entry) cover all they show: unchanged, no page needs a look."""
+    inputs = f"{base}\n{per_page}\n{shown}"
+    if cache.step("listings", hashlib.sha256(inputs.encode("utf-8")).hexdigest()) and \
+            all(_stat(output_dir / p) == r["entry"]["size"] for p, r in cache.pages.items()):
+        files.update((p, FileEntry(**r["entry"])) for p, r in cache.pages.items())
+        return 0
+    lines = {e.slug: _entry_line(e) for e in entries}
+    kept: dict[str, dict[str, Any]] = {}
+    jobs = []
+    for template, page, chunk, extra in _listing_jobs(entries, renderer, per_page):
+        text = "\n".join([base, template, json.dumps(extra, ensure_ascii=False),
+                          *(lines[e.slug] for e in chunk)])
+        key = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        hit = cache.pages.get(page)
+        if hit and hit["key"] == key and _stat(output_dir / page) == hit["entry"]["size"]:
+            kept[page] = hit
+        else:
+            jobs.append((template, page, chunk, extra, key))
+    state = {"jobs": jobs, "renderer": renderer, "output_dir": output_dir}
+    with _mapper(workers, len(jobs), state) as run:
+        kept.update(run(_render_listing, range(len(jobs))))
+    for page, record in kept.items():
+        files[page] = FileEntry(**record["entry"])
+    cache.dirty = cache.dirty or bool(jobs) or kept.keys() != cache.pages.keys()
+    cache.pages = kept
+    return len(jobs)
+
+
+def _render_listing(index: int) -> tuple[str, dict[str, Any]]:
+    template, page, chunk, extra, key = _WORK["jobs"][index]
+    renderer: PageRenderer = _WORK["renderer"]
+    if template == "feed.xml":
+        data = renderer.feed(chunk)
+    else:
+        data = renderer.listing(template, page, chunk, **extra)
+    fsatomic.write_bytes(_WORK["output_dir"] / page, data)
+    return page, {"key": key, "entry": asdict(entry_for_bytes(page, data))}
+
+
+def _entry_line(entry: Entry) -> str:
+    """All a listing shows of one article, as one line: part of the listing's cache key.
+    repr() of a tuple of strings is unambiguous, stable and several times quicker than JSON."""
+    return repr((entry.slug, entry.title, entry.date, entry.updated, entry.summary,
+                 entry.lang, entry.author, entry.tags))
+
+
+ListingJob = tuple[str, str, list[Entry], dict[str, Any]]
+
+
+def _listing_jobs(entries: list[Entry], renderer: PageRenderer,
+                  per_page: int) -> list[ListingJob]:
+    """(template, page path, entries shown, extra context) for every listing page."""
     labels = renderer.site.labels
-    jobs: list[tuple[str, str, list[Entry], dict[str, Any]]] = []
-    index_pages = [sitepaths.index_path(n) for n in range(1, max(1, -(-len(entries) // per_page)) + 1)]
+    # The feed lists every article: the longest job goes first, so that it is not the one
+    # a worker is still on when the others are done.
+    jobs: list[ListingJob] = [("feed.xml", sitepaths.FEED, entries, {})]
+    count = max(1, -(-len(entries) // per_page))
+    index_pages = [sitepaths.index_path(n) for n in range(1, count + 1)]
     for n, page in enumerate(index_pages, start=1):
         chunk = entries[(n - 1) * per_page: n * per_page]
         jobs.append(("index.html", page, chunk, {"heading": renderer.site.title, "page_no": n,
                                                   "pages": index_pages}))
     by_tag: dict[str, list[Entry]] = defaultdict(list)
     names: dict[str, str] = {}
+    slugs: dict[str, str] = {}  # slugify is slow and there are few distinct tags
     for entry in entries:
         for tag in entry.tags:
-            slug = slugify(tag)
+            slug = slugs.get(tag) or slugs.setdefault(tag, slugify(tag))
             names.setdefault(slug, tag)
             by_tag[slug].append(entry)
     for slug in sorted(by_tag):
@@ -356,27 +505,7 @@ def _render_listings(entries: list[Entry], renderer: PageRenderer, per_page: int
         for n, page in enumerate(pages, start=1):
             jobs.append(("tag.html", page, tagged[(n - 1) * per_page: n * per_page],
                          {"heading": heading, "page_no": n, "pages": pages}))
-    jobs.append(("feed.xml", sitepaths.FEED, entries, {}))
-
-    rendered = 0
-    kept: dict[str, dict[str, Any]] = {}
-    for template, page, chunk, extra in jobs:
-        key = digest(template, theme_digest, context_digest, [asdict(e) for e in chunk], extra)
-        hit = cache.pages.get(page)
-        if hit and hit["key"] == key and _stat(output_dir / page) == hit["entry"]["size"]:
-            record = hit
-        else:
-            if template == "feed.xml":
-                data = renderer.feed(chunk)
-            else:
-                data = renderer.listing(template, page, chunk, **extra)
-            fsatomic.write_bytes(output_dir / page, data)
-            record = {"key": key, "entry": asdict(entry_for_bytes(page, data))}
-            rendered += 1
-        kept[page] = record
-        files[page] = FileEntry(**record["entry"])
-    cache.pages = kept
-    return rendered
+    return jobs
 
 
 # --- stale outputs ----------------------------------------------------------------------

@@ -7,14 +7,17 @@ matter, invalid UTF-8. Hidden files (".git", ".DS_Store") are ignored.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
-from collections.abc import Callable
+import unicodedata
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from mirrorpub.errors import ContentError
 from mirrorpub.frontmatter import FrontMatter, decode, split
+from mirrorpub.links import decoded
 from mirrorpub.sitepaths import article_path, asset_path
 from mirrorpub.slugs import path_segment, slugify
 
@@ -25,7 +28,9 @@ MAX_NAME = 255
 @dataclass(frozen=True)
 class ContentFile:
     rel: str  # path under content/, POSIX, as on disk
-    path: Path  # absolute path on disk
+    # Absolute path on disk. A string, not a Path: making and using 10,000 Path objects
+    # was a fifth of a build with nothing to do.
+    path: str
 
     def shown(self, content_label: str) -> str:
         return f"{content_label}/{self.rel}"
@@ -50,8 +55,8 @@ class Article:
     slug: str
     lang: str
 
-    @property
-    def output(self) -> str:
+    @functools.cached_property
+    def output(self) -> str:  # cached: a build asks for it several times per article
         return article_path(self.slug)
 
     @property
@@ -68,28 +73,21 @@ def scan(content_dir: Path, label: str) -> Scan:
     sources: dict[str, Path] = {}
     outputs: dict[str, str] = {}
     folders: set[str] = set()
-    for folder, dirnames, filenames in os.walk(root):
-        base = Path(folder)
-        rel_folder = base.relative_to(root).as_posix()
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        for name in list(dirnames):
-            _check_name(label, rel_folder, name)
-            child = base / name
-            if child.is_symlink():
-                _check_inside(root, child, label, _join(rel_folder, name))
-                dirnames.remove(name)  # its target is walked where it really lives
+    for rel_folder, dirs, names in _walk(str(root)):
+        for entry in dirs:
+            _check_name(label, rel_folder, entry.name)
+            if entry.is_symlink():
+                _check_inside(root, Path(entry.path), label, _join(rel_folder, entry.name))
             else:
-                folders.add(_join(rel_folder, name))
-        for name in sorted(filenames):
-            if name.startswith("."):
-                continue
+                folders.add(_join(rel_folder, entry.name))
+        for entry in names:
+            name = entry.name
             _check_name(label, rel_folder, name)
             rel = _join(rel_folder, name)
-            path = base / name
-            if path.is_symlink():
-                _check_inside(root, path, label, rel)
+            if entry.is_symlink():
+                _check_inside(root, Path(entry.path), label, rel)
             if name.lower().endswith(ARTICLE_SUFFIX):
-                articles.append(ContentFile(rel=rel, path=path))
+                articles.append(ContentFile(rel=rel, path=entry.path))
                 continue
             output = asset_path("/".join(path_segment(p) for p in rel.split("/")))
             if output in outputs:
@@ -97,9 +95,34 @@ def scan(content_dir: Path, label: str) -> Scan:
                                    f"{label}/{outputs[output]}; rename one of them")
             outputs[output] = rel
             files[rel] = output
-            sources[rel] = path
+            sources[rel] = Path(entry.path)
     return Scan(articles=tuple(articles), files=files, file_sources=sources,
                 folders=frozenset(folders))
+
+
+def _walk(root: str) -> Iterator[tuple[str, list[os.DirEntry[str]], list[os.DirEntry[str]]]]:
+    """(folder relative to root, its folders, its files): visible entries, sorted by name,
+    top-down and depth-first like os.walk; links to folders are listed, not entered.
+    scandir's entries know whether they are links without another system call."""
+    stack = [(root, "")]
+    while stack:
+        folder, rel_folder = stack.pop()
+        try:
+            with os.scandir(folder) as listing:
+                entries = sorted((e for e in listing if not e.name.startswith(".")),
+                                 key=lambda e: e.name)
+        except OSError:
+            continue  # an unreadable folder is skipped, as os.walk does
+        dirs, names = [], []
+        for entry in entries:
+            try:
+                is_dir = entry.is_dir()
+            except OSError:
+                is_dir = False
+            (dirs if is_dir else names).append(entry)
+        yield rel_folder, dirs, names
+        stack.extend((e.path, _join(rel_folder, e.name)) for e in reversed(dirs)
+                     if not e.is_symlink())  # a link's target is walked where it lives
 
 
 def _join(folder: str, name: str) -> str:
@@ -113,8 +136,20 @@ def _check_name(label: str, folder: str, name: str) -> None:
         name.encode("utf-8")
     except UnicodeEncodeError:
         shown = name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-        raise ContentError(f"{label}/{_join(folder, shown)}",
+        raise ContentError(f"{label}/{_join(folder, _printable(shown))}",
                            "file name is not valid UTF-8; rename it") from None
+    # A line break in a name would split the error line. isprintable() is a quick test
+    # that passes every name _printable() leaves alone, and a few it does too.
+    if not name.isprintable() and _printable(name) != name:
+        raise ContentError(f"{label}/{_join(folder, _printable(name))}",
+                           "file name contains a control character (such as a line break); "
+                           "rename it")
+
+
+def _printable(name: str) -> str:
+    """The name with control characters and line separators shown as escapes."""
+    return "".join(c if unicodedata.category(c) not in ("Cc", "Zl", "Zp") else
+                   f"\\x{ord(c):02x}" if ord(c) < 256 else f"\\u{ord(c):04x}" for c in name)
 
 
 def _check_inside(root: Path, path: Path, label: str, rel: str) -> None:
@@ -128,7 +163,8 @@ def _check_inside(root: Path, path: Path, label: str, rel: str) -> None:
 
 def read_source(file: ContentFile, label: str) -> tuple[bytes, str]:
     try:
-        raw = file.path.read_bytes()
+        with open(file.path, "rb") as handle:
+            raw = handle.read()
     except OSError as exc:
         raise ContentError(file.shown(label), f"cannot be read: {exc.strerror}") from None
     return raw, hashlib.sha256(raw).hexdigest()
@@ -162,10 +198,12 @@ def check_unique_slugs(articles: list[Article]) -> None:
 
 
 def line_of(article: Article, needle: str) -> int | None:
-    """Best guess at the line an URL came from: its first appearance in the body."""
-    for offset, line in enumerate(article.body.splitlines()):
-        if needle and needle in line:
-            return article.body_line + offset
+    """Best guess at the line an URL came from: its first appearance in the body, as
+    written or as a browser decodes it (`&#104;ttps:`, CSS escapes)."""
+    for reading in (str, decoded):
+        for offset, line in enumerate(article.body.splitlines()):
+            if needle and needle in reading(line):
+                return article.body_line + offset
     return None
 
 

@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-import yaml
-
 from mirrorpub.errors import ContentError
 from mirrorpub.slugs import is_slug
 
 _LANG = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*")
+# Characters XML (the feed) forbids and no editor means to type; tab, LF and CR are fine.
+_NOT_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _FENCE = re.compile(r"^---[ \t]*$")
 KEYS = ("title", "date", "slug", "author", "tags", "lang", "summary", "draft", "updated",
         "allow_external")
@@ -51,30 +51,79 @@ def decode(file: str, raw: bytes) -> str:
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise ContentError(file, "is not valid UTF-8; save it as UTF-8", line) from None
-    if "\x00" in text:
-        line = text[: text.index("\x00")].count("\n") + 1
-        raise ContentError(file, "contains a NUL character; is this a text file?", line)
+    bad = _NOT_TEXT.search(text)
+    if bad:
+        line = text[: bad.start()].count("\n") + 1
+        if bad.group() == "\x00":
+            raise ContentError(file, "contains a NUL character; is this a text file?", line)
+        raise ContentError(file, f"contains the control character U+{ord(bad.group()):04X}, "
+                           "which pages and the feed cannot carry; remove it", line)
     return text.removeprefix("\ufeff")
 
 
 def split(file: str, text: str) -> SourceText:
+    lines, closing = _fenced(file, text)
+    front = _parse_yaml(file, "".join(lines[1:closing]))
+    return SourceText(front=front, body="".join(lines[closing + 1:]), body_line=closing + 2)
+
+
+def body_of(file: str, text: str) -> tuple[str, int]:
+    """The body and the line it starts on, without reading the front matter again: for an
+    article whose front matter was checked when its source was first seen."""
+    lines, closing = _fenced(file, text)
+    return "".join(lines[closing + 1:]), closing + 2
+
+
+def _fenced(file: str, text: str) -> tuple[list[str], int]:
+    """The source's lines and the index of the line closing the front matter."""
     lines = text.splitlines(keepends=True)
     if not lines or not _FENCE.match(lines[0].rstrip("\r\n")):
         raise ContentError(file, "must start with front matter: a line '---', then "
                            "'title:' and 'date:', then '---'", 1)
     for index in range(1, len(lines)):
         if _FENCE.match(lines[index].rstrip("\r\n")):
-            front = _parse_yaml(file, "".join(lines[1:index]))
-            body = "".join(lines[index + 1:])
-            return SourceText(front=front, body=body, body_line=index + 2)
+            return lines, index
     raise ContentError(file, "front matter is not closed: add a line '---' after it", 1)
 
 
 def _parse_yaml(file: str, text: str) -> FrontMatter:
-    loader = yaml.SafeLoader(text)
+    import yaml  # here, not at import: a build with nothing new to read never needs it
+
+    try:
+        node, data = _compose(text, _fast_loader(text))
+    except Exception:  # the pure-Python reading below names the problem
+        node, data = _compose_or_explain(file, text)
+    if not isinstance(data, dict) or node is None:
+        raise ContentError(file, "front matter must be 'key: value' lines", 2)
+    lines = {str(k.value): k.start_mark.line + 2 for k, _ in node.value
+             if isinstance(k, yaml.ScalarNode)}
+    return _check(file, data, lines)
+
+
+def _fast_loader(text: str) -> Any:
+    """libyaml's reader where it reads exactly what PyYAML's would; else PyYAML's own."""
+    import yaml
+
+    if yaml.__with_libyaml__ and not yaml.reader.Reader.NON_PRINTABLE.search(text):
+        return yaml.CSafeLoader
+    return yaml.SafeLoader
+
+
+def _compose(text: str, loader_class: Any) -> tuple[Any, Any]:
+    loader = loader_class(text)
     try:
         node = loader.get_single_node()
-        data = loader.construct_document(node) if node is not None else None
+        return node, loader.construct_document(node) if node is not None else None
+    finally:
+        loader.dispose()
+
+
+def _compose_or_explain(file: str, text: str) -> tuple[Any, Any]:
+    """PyYAML's pure-Python reading: its messages and line numbers are the ones we show."""
+    import yaml
+
+    try:
+        return _compose(text, yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 2 if mark else 2  # +1 for 1-based, +1 for the opening ---
@@ -84,13 +133,6 @@ def _parse_yaml(file: str, text: str) -> FrontMatter:
         # PyYAML raises ValueError for impossible dates such as 2026-13-45.
         raise ContentError(file, f"front matter is not valid YAML: {_one_line(exc)}", 2) \
             from None
-    finally:
-        loader.dispose()
-    if not isinstance(data, dict) or node is None:
-        raise ContentError(file, "front matter must be 'key: value' lines", 2)
-    lines = {str(k.value): k.start_mark.line + 2 for k, _ in node.value
-             if isinstance(k, yaml.ScalarNode)}
-    return _check(file, data, lines)
 
 
 def _one_line(exc: BaseException) -> str:

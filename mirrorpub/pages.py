@@ -7,6 +7,7 @@ page's cache key can be computed from exactly those inputs.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
@@ -72,9 +73,14 @@ def tag_pages(tag: str, count: int, per_page: int) -> list[str]:
 class PageRenderer:
     def __init__(self, theme: Theme, site: SiteContext) -> None:
         self.site = site
-        self._templates = {name: theme.renderer(name) for name in
-                           ("article.html", "index.html", "tag.html", "feed.xml")}
         self.theme = theme
+        # Compiled on first use: a build with nothing to re-render compiles nothing.
+        self._templates: dict[str, Callable[..., str]] = {}
+
+    def _template(self, name: str) -> Callable[..., str]:
+        if name not in self._templates:
+            self._templates[name] = self.theme.renderer(name)
+        return self._templates[name]
 
     def common(self, page_path: str) -> dict[str, Any]:
         rel = functools.partial(sitepaths.relative_url, page_path)
@@ -106,7 +112,7 @@ class PageRenderer:
             updated_text=entry.updated[:10] if entry.updated else None,
             tags=[(name, context["rel"](path)) for name, path in tag_links],
         )
-        return self._templates["article.html"](**context).encode("utf-8")
+        return self._template("article.html")(**context).encode("utf-8")
 
     def listing(self, template: str, page: str, entries: list[Entry], *, heading: str,
                 page_no: int, pages: list[str]) -> bytes:
@@ -121,7 +127,7 @@ class PageRenderer:
             newer_url=rel(pages[page_no - 2]) if page_no > 1 else None,
             older_url=rel(pages[page_no]) if page_no < len(pages) else None,
         )
-        return self._templates[template](**context).encode("utf-8")
+        return self._template(template)(**context).encode("utf-8")
 
     def feed(self, entries: list[Entry]) -> bytes:
         newest = max((e.updated or e.date for e in entries), default="1970-01-01T00:00:00+00:00")
@@ -132,12 +138,12 @@ class PageRenderer:
             "entries": [{"entry": e, "url": e.path, "published": _atom_time(e.date),
                          "updated": _atom_time(e.updated or e.date)} for e in entries],
         }
-        return self._templates["feed.xml"](**context).encode("utf-8")
+        return self._template("feed.xml")(**context).encode("utf-8")
 
     def page(self, template: str, page: str, **extra: Any) -> bytes:
         context = self.common(page)
         context.update(extra)
-        return self.theme.renderer(template)(**context).encode("utf-8")
+        return self._template(template)(**context).encode("utf-8")
 
 
 def _atom_time(iso: str) -> str:

@@ -1,0 +1,251 @@
+"""Publishing to a real S3 server: mirrorpub against `aws s3 sync` and `rclone sync --checksum`.
+
+    .venv/bin/python benchmarks/bench_publish.py [--articles 10000]
+
+Starts its own SeaweedFS (tests/services/seaweed.py) and a counting proxy in front of it
+(benchmarks/countproxy.py); every tool's endpoint is the proxy, so requests and bytes are
+counted the same way for all three. One bucket per tool. The site is a generated corpus
+(benchmarks/corpus.py) built once by mirrorpub, untimed; then, each timed from process
+start to exit:
+
+    first publish   mirrorpub publish          (its build step finds nothing to do)
+                    aws s3 sync  SRC s3://B    (AWS CLI v1, default 10 threads)
+                    rclone sync --checksum SRC remote:B   (default 4 transfers, 8 checkers)
+    no-op publish   each again, nothing changed (--repeat times; median, best in brackets)
+    one-edit        one word changed in one article, then mirrorpub publish; the files
+                    whose bytes changed are copied into the other tools' source folders
+                    (a copy of public/ made after the first publish), then each syncs
+
+mirrorpub's figures include its (incremental) build; the others only upload. Prints a
+Markdown table; writes benchmarks/results/publish.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import filecmp
+import json
+import os
+import shutil
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(REPO))
+
+import corpus  # noqa: E402
+from countproxy import CountingProxy, Counts  # noqa: E402
+from measure import Run, machine, run, seconds, table  # noqa: E402
+
+from tests.services.seaweed import SeaweedFS  # noqa: E402
+
+VENV_BIN = Path(sys.executable).parent
+WORK = HERE / "work"
+RESULTS = HERE / "results"
+PUBLIC_URL = "https://mirror.example/bench/"  # fixed, so pages do not depend on the port
+
+
+class Bench:
+    def __init__(self, count: int, times: int) -> None:
+        self.count = count
+        self.times = times
+        self.root = WORK / f"p{count}"
+        self.site = self.root / "mirrorpub"
+        self.seaweed = SeaweedFS(WORK / "seaweed")
+        self.proxy: CountingProxy | None = None
+        self.buckets: dict[str, str] = {}
+        self.rows: list[dict[str, object]] = []
+        self.runs: dict[tuple[str, str], list[tuple[Run, Counts]]] = {}
+        self.edits = 0
+
+    # --- setting up -------------------------------------------------------------------
+
+    def start(self) -> None:
+        shutil.rmtree(WORK / "seaweed", ignore_errors=True)
+        self.seaweed.start()
+        self.proxy = CountingProxy(self.seaweed.s3_port).start()
+        for tool in ("mirrorpub", "aws", "rclone"):
+            self.buckets[tool] = self.seaweed.make_bucket(f"bench-{tool}", public=True)
+
+    def stop(self) -> None:
+        if self.proxy is not None:
+            self.proxy.stop()
+        self.seaweed.stop()
+
+    def prepare_site(self) -> None:
+        shutil.rmtree(self.root, ignore_errors=True)
+        corpus.write(self.root, self.count)
+        mirror = (f'\n[[mirrors]]\nname = "bench"\ntype = "s3"\n'
+                  f'bucket = "{self.buckets["mirrorpub"]}"\n'
+                  f'endpoint_url = "{self.proxy.endpoint}"\n'
+                  f'access_key_id_env = "BENCH_S3_KEY"\n'
+                  f'secret_access_key_env = "BENCH_S3_SECRET"\n'
+                  f'public_url = "{PUBLIC_URL}"\n')
+        with (self.site / "mirrorpub.toml").open("a", encoding="utf-8") as config:
+            config.write(mirror)
+        print(f"== building {self.count} articles (untimed)", file=sys.stderr)
+        run([str(VENV_BIN / "mirrorpub"), "build"], cwd=self.site)
+
+    def env(self, tool: str) -> dict[str, str]:
+        key, secret = self.seaweed.access_key, self.seaweed.secret_key
+        if tool == "mirrorpub":
+            return {"BENCH_S3_KEY": key, "BENCH_S3_SECRET": secret}
+        if tool == "aws":
+            config = self.root / "aws-config"
+            config.write_text("[default]\nregion = us-east-1\ns3 =\n"
+                              "    addressing_style = path\n")
+            return {"AWS_ACCESS_KEY_ID": key, "AWS_SECRET_ACCESS_KEY": secret,
+                    "AWS_CONFIG_FILE": str(config),
+                    "AWS_SHARED_CREDENTIALS_FILE": str(self.root / "no-credentials"),
+                    "AWS_DEFAULT_REGION": "us-east-1"}
+        return {"RCLONE_CONFIG": str(self.root / "no-rclone.conf"),
+                "RCLONE_CONFIG_BENCH_TYPE": "s3", "RCLONE_CONFIG_BENCH_PROVIDER": "SeaweedFS",
+                "RCLONE_CONFIG_BENCH_ENDPOINT": self.proxy.endpoint,
+                "RCLONE_CONFIG_BENCH_ACCESS_KEY_ID": key,
+                "RCLONE_CONFIG_BENCH_SECRET_ACCESS_KEY": secret}
+
+    def command(self, tool: str) -> tuple[list[str], Path]:
+        if tool == "mirrorpub":
+            return [str(VENV_BIN / "mirrorpub"), "publish", "--json"], self.site
+        source = str(self.root / f"src-{tool}")
+        if tool == "aws":
+            return [str(VENV_BIN / "aws"), "s3", "sync", source, f"s3://{self.buckets['aws']}",
+                    "--endpoint-url", self.proxy.endpoint, "--only-show-errors"], self.root
+        return [str(VENV_BIN / "rclone"), "sync", "--checksum", source,
+                f"bench:{self.buckets['rclone']}"], self.root
+
+    # --- measuring --------------------------------------------------------------------
+
+    def measure(self, case: str, tool: str) -> None:
+        command, cwd = self.command(tool)
+        print(f"== {case}: {tool}", file=sys.stderr)
+        self.proxy.take()
+        result = run(command, cwd=cwd, env=self.env(tool), log=self.root / f"{tool}.log")
+        counts = self.proxy.take()
+        self.runs.setdefault((case, tool), []).append((result, counts))
+        print(f"   {seconds(result.wall)}, {counts.requests} requests ({counts.methods()}), "
+              f"{_size(counts.bytes_sent)} sent", file=sys.stderr)
+
+    def summarise(self) -> None:
+        """One row per case and tool: the median run, and the best in `best_s`."""
+        for (case, tool), runs in self.runs.items():
+            runs = sorted(runs, key=lambda r: r[0].wall)
+            result, counts = runs[len(runs) // 2]
+            self.rows.append({
+                "files": self.count, "case": case, "tool": tool, "runs": len(runs),
+                "wall_s": result.wall, "best_s": runs[0][0].wall, "cpu_s": result.cpu,
+                "peak_rss_mb": max(r.max_rss_mb for r, _ in runs),
+                "requests": counts.requests, "methods": dict(counts.by_method),
+                "bytes_sent": counts.bytes_sent, "bytes_received": counts.bytes_received,
+                "others": max(r.others for r, _ in runs)})
+
+    def snapshot_sources(self) -> None:
+        for tool in ("aws", "rclone"):
+            target = self.root / f"src-{tool}"
+            shutil.rmtree(target, ignore_errors=True)
+            shutil.copytree(self.site / "public", target)
+
+    def follow_edit(self) -> list[str]:
+        """Give the other tools' sources what mirrorpub's last publish changed."""
+        public = self.site / "public"
+        changed: list[str] = []
+        for tool in ("aws", "rclone"):
+            changed = _sync_changes(public, self.root / f"src-{tool}")
+        return changed
+
+    def check_buckets(self) -> None:
+        """Every tool's bucket now holds the whole site."""
+        expected = {p.relative_to(self.site / "public").as_posix()
+                    for p in (self.site / "public").rglob("*") if p.is_file()}
+        for tool, bucket in self.buckets.items():
+            keys = set(self.seaweed.keys(bucket)) - {".mirrorpub-index.json"}
+            if keys != expected:
+                missing, extra = sorted(expected - keys)[:5], sorted(keys - expected)[:5]
+                raise SystemExit(f"{tool}: bucket differs from the site: missing {missing}, "
+                                 f"extra {extra}")
+
+    def run_all(self) -> None:
+        self.prepare_site()
+        for tool in ("mirrorpub", "aws", "rclone"):
+            if tool == "aws":
+                self.snapshot_sources()
+            self.measure("first publish", tool)
+        for _ in range(self.times):
+            for tool in ("mirrorpub", "aws", "rclone"):
+                self.measure("no-op publish", tool)
+        for _ in range(self.times):
+            self.edits += 1
+            corpus.edit_one(self.root, self.count, self.edits)
+            self.measure("one-edit publish", "mirrorpub")
+            changed = self.follow_edit()
+            print(f"   changed by the edit: {', '.join(changed)}", file=sys.stderr)
+            for tool in ("aws", "rclone"):
+                self.measure("one-edit publish", tool)
+        self.check_buckets()
+        self.summarise()
+
+
+def _sync_changes(source: Path, target: Path) -> list[str]:
+    changed = []
+    for path in sorted(source.rglob("*")):
+        if not path.is_file():
+            continue
+        rel = path.relative_to(source)
+        other = target / rel
+        if not other.exists() or not filecmp.cmp(path, other, shallow=False):
+            other.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, other)
+            changed.append(rel.as_posix())
+    for path in sorted(target.rglob("*")):
+        if path.is_file() and not (source / path.relative_to(target)).exists():
+            path.unlink()
+            changed.append(f"-{path.relative_to(target).as_posix()}")
+    return changed
+
+
+def _size(n: float) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1024 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n} B"
+
+
+def report(rows: list[dict[str, object]]) -> str:
+    lines = [[r["case"], r["tool"], seconds(r["wall_s"]) if r["runs"] == 1 else
+              f"{seconds(r['wall_s'])} ({seconds(r['best_s'])})", r["requests"],
+              " ".join(f"{m}:{n}" for m, n in sorted(r["methods"].items())),
+              _size(r["bytes_sent"]), _size(r["bytes_received"]),
+              f"{r['peak_rss_mb']:.0f} MB", f"{r['others']:.0%}"] for r in rows]
+    return table(["publish", "tool", "wall", "requests", "by method", "sent", "received",
+                  "peak RSS", "CPU of the rest (SeaweedFS, proxy, …)"], lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--articles", type=int, default=10000)
+    parser.add_argument("--repeat", type=int, default=3, help="runs of the no-op and one-edit "
+                        "publishes (the median is shown, the best in brackets)")
+    args = parser.parse_args()
+    os.environ.pop("AWS_PROFILE", None)
+    bench = Bench(args.articles, args.repeat)
+    bench.start()
+    try:
+        bench.run_all()
+    finally:
+        bench.stop()
+    files = sum(1 for p in (bench.site / "public").rglob("*") if p.is_file())
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "publish.json").write_text(json.dumps(
+        {"machine": machine(), "articles": args.articles, "site_files": files,
+         "rows": bench.rows}, indent=1))
+    info = machine()
+    print(f"machine: {info['nproc']} CPUs ({info['cpu']}), {info['memory']}, "
+          f"Python {info['python']}; site: {args.articles} articles, {files} files")
+    print(report(bench.rows))
+
+
+if __name__ == "__main__":
+    main()
