@@ -1,3 +1,5 @@
-from mirrorpub.cli import main
+from mirrorpub.cli import run
 
-main()
+# Guarded: worker processes started with "spawn" import this module again.
+if __name__ == "__main__":
+    run()

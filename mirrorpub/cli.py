@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -41,6 +42,7 @@ def command(function: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(function)
     def wrapper(config_path: str, verbose: int, quiet: bool, **kwargs: Any) -> None:
         _setup_logging(verbose, quiet, kwargs.get("json_logs", False))
+        console.quiet = quiet
         try:
             code = function(config_path=config_path, **kwargs)
         except ConfigError as exc:
@@ -255,3 +257,21 @@ def serve(config_path: str, port: int, bind: str) -> int:
                  "(Ctrl-C to stop)")
     run_serve(config.site.output_dir, bind, port)
     return 0
+
+
+def run() -> None:
+    """The program's entry point (console script, `python -m mirrorpub`): main(), then exit
+    without tearing the heap down, which after a 10,000-article build costs ~0.2 s and
+    buys nothing. Output is flushed and every thread joined by then."""
+    try:
+        main()
+        code: int | str | None = 0
+    except SystemExit as exc:
+        code = exc.code
+    if isinstance(code, str):
+        print(code, file=sys.stderr)
+        code = EXIT_ERROR
+    sys.stdout.flush()
+    sys.stderr.flush()
+    logging.shutdown()
+    os._exit(code or 0)

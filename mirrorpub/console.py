@@ -16,10 +16,14 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, DownloadColumn, Progress, TaskID, TextColumn
 
+from mirrorpub.mirrors.protocol import SilentProgress
 from mirrorpub.plan import human_bytes
 
 err = Console(stderr=True, highlight=False, soft_wrap=True)  # log lines never wrap
 out = Console(highlight=False, soft_wrap=True)
+
+
+quiet = False  # -q: only errors; set by the CLI
 
 
 def fancy() -> bool:
@@ -44,7 +48,8 @@ class PlainProgress:
         with self._lock:
             self.sent_files += 1
             count = self.sent_files
-        if count == self.total or count % 100 == 0:
+        step = max(1, self.total // 10)  # a line per tenth: a log, not a flood
+        if count == self.total or count % step == 0:
             _plain(f"{self.name}: {count}/{self.total} files sent")
 
     def stage(self, text: str) -> None:
@@ -75,6 +80,9 @@ class RichProgress:
 @contextmanager
 def progress_display() -> Iterator[Any]:
     """A factory of per-mirror progress objects, rich on a terminal, else plain."""
+    if quiet:
+        yield lambda name: SilentProgress()
+        return
     if not fancy():
         yield PlainProgress
         return
@@ -107,4 +115,5 @@ def _labelled(label: str, style: str, message: str) -> None:
 
 
 def info(message: str) -> None:
-    err.print(message, markup=False, highlight=False)
+    if not quiet:
+        err.print(message, markup=False, highlight=False)

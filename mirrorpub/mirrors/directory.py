@@ -11,19 +11,21 @@ import contextlib
 import hashlib
 import os
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from mirrorpub import fsatomic
 from mirrorpub.errors import MirrorError
-from mirrorpub.mirrors.objectstore import INDEX_NAME, ObjectStoreMirror
+from mirrorpub.mirrors.objectstore import INDEX_NAME, ObjectStoreMirror, Put, put_concurrently
 from mirrorpub.mirrors.protocol import Location
 from mirrorpub.mirrors.registry import MirrorConfig
 from mirrorpub.options import Option, non_empty
-from mirrorpub.plan import FileEntry, RemoteEntry
+from mirrorpub.plan import RemoteEntry
 from mirrorpub.sitepaths import MANIFEST_FILES
+
+CONCURRENCY = 4  # a local disk (or a USB stick) gains little from more
 
 OPTIONS: dict[str, Option] = {
     "path": Option(str, required=True, check=non_empty),
@@ -63,7 +65,7 @@ def locate(config: DirectoryConfig, facts: Mapping[str, Any]) -> Location:
 
 def open_mirror(config: DirectoryConfig) -> ObjectStoreMirror:
     return ObjectStoreMirror(config.name, DirectoryStore(config),
-                             lambda facts: locate(config, facts), concurrency=4)
+                             lambda facts: locate(config, facts))
 
 
 class DirectoryStore:
@@ -126,7 +128,11 @@ class DirectoryStore:
     def is_ours(self, path: str) -> bool:
         return False  # without our index we cannot tell; never delete what may be foreign
 
-    def put(self, path: str, entry: FileEntry, source: Path | None, data: bytes | None) -> None:
+    def put_all(self, items: list[Put], sent: Callable[[Put], None]) -> None:
+        put_concurrently(self.put, items, CONCURRENCY, sent)
+
+    def put(self, item: Put) -> None:
+        path, source, data = item.path, item.source, item.data
         self._ready(create=True)
         self._operations += 1
         target = self.root / path

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,10 +49,41 @@ class Store(Protocol):
     def recorded_sha256(self, path: str) -> str | None: ...
     def listing(self) -> Iterator[tuple[str, RemoteEntry]]: ...
     def is_ours(self, path: str) -> bool: ...
-    def put(self, path: str, entry: FileEntry, source: Path | None, data: bytes | None) -> None: ...
+    def put_all(self, items: list[Put], sent: Callable[[Put], None]) -> None:
+        """Store every item (they may go up in any order or at once); call `sent` as each
+        is done; raise on the first failure."""
     def delete(self, paths: list[str]) -> None: ...
     def write_index(self, data: bytes) -> None: ...
     def requests(self) -> int: ...
+
+
+@dataclass(frozen=True)
+class Put:
+    """One object to store: a site file read from `source`, or manifest bytes in `data`."""
+
+    path: str
+    entry: FileEntry
+    source: Path | None
+    data: bytes | None
+
+
+def put_concurrently(put: Callable[[Put], None], items: list[Put], workers: int,
+                     sent: Callable[[Put], None]) -> None:
+    """The common way to store a group: a bounded thread pool, stopping at a failure."""
+    def one(item: Put) -> None:
+        put(item)
+        sent(item)
+
+    if len(items) == 1:
+        one(items[0])
+        return
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        futures = [pool.submit(one, item) for item in items]
+        done, pending = wait(futures, return_when=FIRST_EXCEPTION)
+        for future in pending:
+            future.cancel()
+        for future in done:
+            future.result()  # re-raises the first failure
 
 
 # --- the remote index -------------------------------------------------------------------
@@ -153,11 +184,10 @@ class StorePlan:
 class ObjectStoreMirror:
     content_addressed = False
 
-    def __init__(self, name: str, store: Store, locator: Any, concurrency: int = 8) -> None:
+    def __init__(self, name: str, store: Store, locator: Any) -> None:
         self.name = name
         self.store = store
         self._locator = locator
-        self.concurrency = concurrency
 
     def locate(self, facts: Mapping[str, Any]) -> Any:
         return self._locator(facts)
@@ -225,22 +255,9 @@ class ObjectStoreMirror:
 
     def _send(self, group: list[Upload], output_dir: Path, manifest: Mapping[str, bytes],
               progress: Progress, outcome: Outcome) -> None:
-        def put(upload: Upload) -> None:
-            data = manifest.get(upload.path)
-            source = None if data is not None else output_dir / upload.path
-            self.store.put(upload.path, upload.entry, source, data)
-            progress.sent(upload.path, upload.entry.size)
-
-        if len(group) == 1:
-            put(group[0])
-        else:
-            with ThreadPoolExecutor(max_workers=self.concurrency) as pool:
-                futures = [pool.submit(put, u) for u in group]
-                done, pending = wait(futures, return_when=FIRST_EXCEPTION)
-                for future in pending:
-                    future.cancel()
-                for future in done:
-                    future.result()  # re-raises the first failure
+        items = [Put(u.path, u.entry, None if u.path in manifest else output_dir / u.path,
+                     manifest.get(u.path)) for u in group]
+        self.store.put_all(items, lambda item: progress.sent(item.path, item.entry.size))
         outcome.uploaded += len(group)
         outcome.bytes_sent += sum(u.entry.size for u in group)
 

@@ -212,3 +212,54 @@ def test_errors_name_the_mirror_and_say_what_to_do(tmp_path: Path, seaweed: Seaw
     assert expected in failure
     assert "index.html" in seaweed.keys(good)
     assert "not-the-secret" not in result.stderr + result.stdout
+
+
+def many_files(count: int) -> dict[str, bytes]:
+    return {f"data/f{i:04d}.txt": f"file {i}\n".encode() * (1 + i % 7) for i in range(count)}
+
+
+def test_thousands_of_files_go_up_from_several_processes(tmp_path: Path,
+                                                         seaweed: SeaweedFS) -> None:
+    from mirrorpub.mirrors.s3 import PROCESS_THRESHOLD
+
+    files = many_files(PROCESS_THRESHOLD + 100)
+    bucket = seaweed.make_bucket()
+    write_site(tmp_path, ARTICLES, files={**FILES, **files},
+               mirrors=[s3_mirror(seaweed, "s3", bucket)])
+    report = publish(tmp_path, seaweed)
+    (mirror,) = report["mirrors"]
+    assert mirror["uploaded"] == len(files) + 7 + 3  # + the site, + the manifest files
+    assert mirror["requests"] >= mirror["uploaded"]  # the workers' requests are counted
+    stored = seaweed.keys(bucket)
+    for rel, data in list(files.items())[::97]:
+        key = f"files/{rel}"
+        assert stored[key]["size"] == len(data)
+        head = seaweed.client().head_object(Bucket=bucket, Key=key)
+        assert head["Metadata"]["mirrorpub-sha256"] == hashlib.sha256(data).hexdigest()
+        assert head["ContentType"] == "text/plain; charset=utf-8"
+    assert len([k for k in stored if k.startswith("files/data/")]) == len(files)
+    assert publish(tmp_path, seaweed)["mirrors"][0]["uploaded"] == 0
+
+
+def test_a_failure_inside_an_upload_process_is_one_clear_line(tmp_path: Path,
+                                                              seaweed: SeaweedFS) -> None:
+    from mirrorpub.mirrors.s3 import PROCESS_THRESHOLD
+    from tests.reliability.faultproxy import FORWARD, Request, respond
+
+    def refuse_one(request: Request) -> object:
+        return respond(403, "AccessDenied") if request.method == "PUT" and \
+            request.path.endswith("/files/data/f0500.txt") else FORWARD
+
+    bucket = seaweed.make_bucket()
+    with FaultProxy.to(seaweed.endpoint, refuse_one) as proxy:
+        write_site(tmp_path, ARTICLES, files={**FILES, **many_files(PROCESS_THRESHOLD + 10)},
+                   mirrors=[s3_mirror(seaweed, "s3", bucket, endpoint_url=proxy.url),
+                            {"name": "usb", "type": "directory", "path": "usb"}])
+        result = mirrorpub("publish", cwd=tmp_path, env=seaweed.env())
+    assert_no_traceback(result)
+    assert result.returncode == 3
+    failure = [line for line in result.stderr.splitlines() if "s3: FAILED" in line]
+    assert len(failure) == 1
+    assert "cannot upload files/data/f0500.txt: access denied to bucket" in failure[0]
+    assert (tmp_path / "usb" / "index.html").is_file()
+    assert "index.html" not in seaweed.keys(bucket)  # the entry page never went up
