@@ -61,7 +61,13 @@ start_kubo() {
 
 stop() {
   for name in seaweed kubo; do
-    if running "$demo/$name.pid"; then kill "$(cat "$demo/$name.pid")" && echo "stopped $name"; fi
+    if running "$demo/$name.pid"; then
+      pid="$(cat "$demo/$name.pid")"
+      kill "$pid"
+      for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+      kill -9 "$pid" 2>/dev/null || true
+      echo "stopped $name"
+    fi
     rm -f "$demo/$name.pid"
   done
 }
