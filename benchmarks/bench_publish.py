@@ -39,6 +39,7 @@ import corpus  # noqa: E402
 from countproxy import CountingProxy, Counts  # noqa: E402
 from measure import Run, machine, run, seconds, table  # noqa: E402
 
+from mirrorpub.plan import human_bytes  # noqa: E402
 from tests.services.seaweed import SeaweedFS  # noqa: E402
 
 VENV_BIN = Path(sys.executable).parent
@@ -126,7 +127,7 @@ class Bench:
         counts = self.proxy.take()
         self.runs.setdefault((case, tool), []).append((result, counts))
         print(f"   {seconds(result.wall)}, {counts.requests} requests ({counts.methods()}), "
-              f"{_size(counts.bytes_sent)} sent", file=sys.stderr)
+              f"{human_bytes(counts.bytes_sent)} sent", file=sys.stderr)
 
     def summarise(self) -> None:
         """One row per case and tool: the median run, and the best in `best_s`."""
@@ -205,19 +206,11 @@ def _sync_changes(source: Path, target: Path) -> list[str]:
     return changed
 
 
-def _size(n: float) -> str:
-    for unit in ("B", "KB", "MB", "GB"):
-        if n < 1024 or unit == "GB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1024
-    return f"{n} B"
-
-
 def report(rows: list[dict[str, object]]) -> str:
     lines = [[r["case"], r["tool"], seconds(r["wall_s"]) if r["runs"] == 1 else
               f"{seconds(r['wall_s'])} ({seconds(r['best_s'])})", r["requests"],
               " ".join(f"{m}:{n}" for m, n in sorted(r["methods"].items())),
-              _size(r["bytes_sent"]), _size(r["bytes_received"]),
+              human_bytes(r["bytes_sent"]), human_bytes(r["bytes_received"]),
               f"{r['peak_rss_mb']:.0f} MB", f"{r['others']:.0%}"] for r in rows]
     return table(["publish", "tool", "wall", "requests", "by method", "sent", "received",
                   "peak RSS", "CPU of the rest (SeaweedFS, proxy, …)"], lines)

@@ -11,7 +11,7 @@ import functools
 import hashlib
 import os
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -206,5 +206,3 @@ def line_of(article: Article, needle: str) -> int | None:
                 return article.body_line + offset
     return None
 
-
-Resolver = Callable[[str], str | None]
