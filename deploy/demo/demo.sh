@@ -29,6 +29,6 @@ echo
 $py deploy/demo/show_urls.py demo/usb-copy/mirrors.json
 echo
 echo "Check a copy:   .venv/bin/mirrorpub verify http://127.0.0.1:18333/newsroom-mirror-a/ --key demo/site.pub"
-echo "Health of all:  .venv/bin/mirrorpub status"
+echo "Health of all:  MIRRORPUB_SIGNING_KEY=demo/site.key .venv/bin/mirrorpub status"
 echo "Stop services:  make demo-stop"
 exit $status
