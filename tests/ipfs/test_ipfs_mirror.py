@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from mirrorpub.kubo import KuboClient
-from tests.reliability.faultproxy import FORWARD, STALL, FaultProxy, Request
+from tests.services.faultproxy import FORWARD, STALL, FaultProxy, Request
 from tests.services.kubo import KuboDaemon
 from tests.sitekit import (
     article,

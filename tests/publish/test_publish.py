@@ -14,7 +14,7 @@ import jsonschema
 import pytest
 
 from mirrorpub.manifest import schema
-from tests.reliability.faultproxy import STALL, FaultProxy
+from tests.services.faultproxy import STALL, FaultProxy
 from tests.services.kubo import KuboDaemon
 from tests.services.seaweed import SeaweedFS
 from tests.sitekit import (

@@ -26,7 +26,7 @@ from tests.reliability.conftest import (
     start_mirrorpub,
     wait_quiet,
 )
-from tests.reliability.faultproxy import FORWARD, STALL, FaultProxy, Request
+from tests.services.faultproxy import FORWARD, STALL, FaultProxy, Request
 from tests.sitekit import article, mirrorpub, write_site
 
 pytestmark = [pytest.mark.s3]

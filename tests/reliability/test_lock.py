@@ -25,7 +25,7 @@ from tests.reliability.conftest import (
     s3_mirror,
     start_mirrorpub,
 )
-from tests.reliability.faultproxy import FORWARD, STALL, FaultProxy
+from tests.services.faultproxy import FORWARD, STALL, FaultProxy
 from tests.sitekit import article, assert_no_traceback, mirrorpub, write_site
 
 pytestmark = [pytest.mark.s3]

@@ -27,7 +27,7 @@ from tests.reliability.conftest import (
     folder_files,
     s3_mirror,
 )
-from tests.reliability.faultproxy import (
+from tests.services.faultproxy import (
     FORWARD,
     RESET,
     STALL,

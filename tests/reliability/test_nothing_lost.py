@@ -35,8 +35,8 @@ from tests.reliability.conftest import (
     start_mirrorpub,
     wait_quiet,
 )
-from tests.reliability.faultproxy import FaultProxy
 from tests.reliability.test_crash import KillAtMutation
+from tests.services.faultproxy import FaultProxy
 from tests.sitekit import article, assert_no_traceback, mirrorpub, write_config, write_site
 
 

@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.reliability.faultproxy import FaultProxy
+from tests.services.faultproxy import FaultProxy
 from tests.services.seaweed import SeaweedFS
 from tests.sitekit import (
     article,
@@ -244,7 +244,7 @@ def test_thousands_of_files_go_up_from_several_processes(tmp_path: Path,
 def test_a_failure_inside_an_upload_process_is_one_clear_line(tmp_path: Path,
                                                               seaweed: SeaweedFS) -> None:
     from mirrorpub.mirrors.s3 import PROCESS_THRESHOLD
-    from tests.reliability.faultproxy import FORWARD, Request, respond
+    from tests.services.faultproxy import FORWARD, Request, respond
 
     def refuse_one(request: Request) -> object:
         return respond(403, "AccessDenied") if request.method == "PUT" and \
