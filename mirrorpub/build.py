@@ -53,6 +53,7 @@ class BuildResult:
     entries: tuple[Entry, ...]  # published articles, newest first
     rendered: int  # pages rendered this time
     reused: int  # pages kept from the last build
+    renderer: PageRenderer  # the theme and site context the pages used: the manifest files too
 
 
 def content_label(config: Config) -> str:
@@ -107,7 +108,7 @@ def build_site(config: Config, *, mirror_links: tuple[MirrorLink, ...] = (),
     pages_total = len(entries) + len(cache.pages)
     return BuildResult(output_dir=site.output_dir, files=dict(sorted(files.items())),
                        entries=tuple(entries), rendered=rendered + listed,
-                       reused=pages_total - rendered - listed)
+                       reused=pages_total - rendered - listed, renderer=renderer)
 
 
 def _guard_output_dir(output_dir: Path, cache: RenderCache) -> None:

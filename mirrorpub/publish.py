@@ -26,7 +26,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from mirrorpub import fsatomic, sitepaths
-from mirrorpub.build import BuildResult, build_site, site_renderer
+from mirrorpub.build import BuildResult, build_site
 from mirrorpub.config import Config
 from mirrorpub.errors import EXIT_MIRROR_FAILED, EXIT_OK, EXIT_USAGE, MirrorError, MirrorpubError
 from mirrorpub.lock import site_lock
@@ -250,8 +250,6 @@ class _Manifests:
         self.facts = facts
         self.now = datetime.now(UTC)
         self.info = site_info(run.config, run.signer)
-        self.renderer = site_renderer(run.config, page_links(run.config, facts),
-                                      self.info.fingerprint)
         self.waiting = set(plans)  # mirrors that have not yet reached the barrier
         self.results: dict[str, tuple[bool, Mapping[str, Any]]] = {}
         self.lock = threading.Condition()
@@ -352,7 +350,7 @@ class _Manifests:
         return out
 
     def _render(self, stamp: Stamp, mirrors: list[ManifestMirror]) -> dict[str, bytes]:
-        return render_files(site=self.info, renderer=self.renderer, stamp=stamp,
+        return render_files(site=self.info, renderer=self.build.renderer, stamp=stamp,
                             mirrors=mirrors, files=self.build.files, signer=self.run.signer,
                             bundler=_bundler(self.run.config, self.build, self.run.signer))
 
@@ -400,7 +398,7 @@ def _build_only(config: Config) -> BuildResult:
         created_at=state.mirror(m.name).created_at) for m in config.mirrors]
     stamp = state.stamps.get("final") or _unpublished_stamp(build, config.site.manifest_ttl_days)
     files = render_files(site=site_info(config, signer),
-                         renderer=site_renderer(config, links, fingerprint), stamp=stamp,
+                         renderer=build.renderer, stamp=stamp,
                          mirrors=mirrors, files=build.files, signer=signer,
                          bundler=_bundler(config, build, signer))
     for path, data in files.items():
