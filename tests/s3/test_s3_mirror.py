@@ -218,18 +218,17 @@ def many_files(count: int) -> dict[str, bytes]:
     return {f"data/f{i:04d}.txt": f"file {i}\n".encode() * (1 + i % 7) for i in range(count)}
 
 
-def test_thousands_of_files_go_up_from_several_processes(tmp_path: Path,
-                                                         seaweed: SeaweedFS) -> None:
-    from mirrorpub.mirrors.s3 import PROCESS_THRESHOLD
-
-    files = many_files(PROCESS_THRESHOLD + 100)
+def test_a_thousand_files_go_up_intact_and_are_counted(tmp_path: Path,
+                                                       seaweed: SeaweedFS) -> None:
+    files = many_files(1100)
     bucket = seaweed.make_bucket()
     write_site(tmp_path, ARTICLES, files={**FILES, **files},
                mirrors=[s3_mirror(seaweed, "s3", bucket)])
     report = publish(tmp_path, seaweed)
     (mirror,) = report["mirrors"]
     assert mirror["uploaded"] == len(files) + 7 + 3  # + the site, + the manifest files
-    assert mirror["requests"] >= mirror["uploaded"]  # the workers' requests are counted
+    # Two reads (the index, and the listing when there is none), two index writes.
+    assert mirror["requests"] == mirror["uploaded"] + 4
     stored = seaweed.keys(bucket)
     for rel, data in list(files.items())[::97]:
         key = f"files/{rel}"
@@ -241,9 +240,8 @@ def test_thousands_of_files_go_up_from_several_processes(tmp_path: Path,
     assert publish(tmp_path, seaweed)["mirrors"][0]["uploaded"] == 0
 
 
-def test_a_failure_inside_an_upload_process_is_one_clear_line(tmp_path: Path,
-                                                              seaweed: SeaweedFS) -> None:
-    from mirrorpub.mirrors.s3 import PROCESS_THRESHOLD
+def test_a_failure_among_many_concurrent_uploads_is_one_clear_line(tmp_path: Path,
+                                                                  seaweed: SeaweedFS) -> None:
     from tests.services.faultproxy import FORWARD, Request, respond
 
     def refuse_one(request: Request) -> object:
@@ -252,7 +250,7 @@ def test_a_failure_inside_an_upload_process_is_one_clear_line(tmp_path: Path,
 
     bucket = seaweed.make_bucket()
     with FaultProxy.to(seaweed.endpoint, refuse_one) as proxy:
-        write_site(tmp_path, ARTICLES, files={**FILES, **many_files(PROCESS_THRESHOLD + 10)},
+        write_site(tmp_path, ARTICLES, files={**FILES, **many_files(1010)},
                    mirrors=[s3_mirror(seaweed, "s3", bucket, endpoint_url=proxy.url),
                             {"name": "usb", "type": "directory", "path": "usb"}])
         result = mirrorpub("publish", cwd=tmp_path, env=seaweed.env())
@@ -263,3 +261,25 @@ def test_a_failure_inside_an_upload_process_is_one_clear_line(tmp_path: Path,
     assert "cannot upload files/data/f0500.txt: access denied to bucket" in failure[0]
     assert (tmp_path / "usb" / "index.html").is_file()
     assert "index.html" not in seaweed.keys(bucket)  # the entry page never went up
+
+
+def test_a_proxy_from_the_environment_carries_every_request(tmp_path: Path,
+                                                            seaweed: SeaweedFS) -> None:
+    """Behind a company proxy (HTTP_PROXY), uploads must not try to go around it."""
+    bucket = seaweed.make_bucket()
+    with FaultProxy.to(seaweed.endpoint) as proxy:
+        write_site(tmp_path, ARTICLES, files=FILES, mirrors=[s3_mirror(seaweed, "s3", bucket)])
+        env = {**seaweed.env(), "HTTP_PROXY": proxy.url, "http_proxy": proxy.url,
+               "NO_PROXY": "", "no_proxy": ""}
+        result = mirrorpub("publish", "--json", cwd=tmp_path, env=env)
+        assert result.returncode == 0, result.stderr
+        (mirror,) = json.loads(result.stdout)["mirrors"]
+        seen = list(proxy.requests)
+    assert len(seen) == mirror["requests"]
+    assert {r.method for r in seen} == {"GET", "PUT"}
+    # A plain-HTTP proxy is asked for the whole URL (boto3's listing, too).
+    assert all(r.target.startswith(f"{seaweed.endpoint}/{bucket}") for r in seen), \
+        [r.target for r in seen]
+    assert {key_of(r.target.removeprefix(seaweed.endpoint)) for r in seen if r.method == "PUT"} \
+        >= {"index.html", "articles/one.html", "files/img/m.png", "mirrors.json"}
+    assert seaweed.anonymous_get(bucket, "articles/one.html").status_code == 200
