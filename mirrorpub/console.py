@@ -6,28 +6,55 @@ public key for keygen, the JSON document for --json, result tables).
 
 from __future__ import annotations
 
+import functools
+import json
 import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from rich.console import Console
-from rich.markup import escape
-from rich.progress import BarColumn, DownloadColumn, Progress, TaskID, TextColumn
-
 from mirrorpub.mirrors.protocol import SilentProgress
 from mirrorpub.plan import human_bytes
-
-err = Console(stderr=True, highlight=False, soft_wrap=True)  # log lines never wrap
-out = Console(highlight=False, soft_wrap=True)
-
 
 quiet = False  # -q: only errors; set by the CLI
 
 
+# rich is loaded only when a terminal will see its output: a command in a pipe, a log or
+# CI never pays for importing it (a sixth of a no-op publish).
+@functools.cache
+def err() -> Any:
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False, soft_wrap=True)  # log lines never wrap
+
+
+@functools.cache
+def out() -> Any:
+    from rich.console import Console
+
+    return Console(highlight=False, soft_wrap=True)
+
+
 def fancy() -> bool:
-    return err.is_terminal
+    """Whether stderr is a terminal (progress bars, colours)."""
+    return sys.stderr.isatty()
+
+
+def stdout_is_terminal() -> bool:
+    return sys.stdout.isatty()
+
+
+def say(text: str) -> None:
+    """A line of a command's result on stdout, as is: no markup, no :emoji: codes."""
+    print(text, flush=True)
+
+
+def print_json(document: Any) -> None:
+    if stdout_is_terminal():
+        out().print_json(data=document, ensure_ascii=False)
+    else:
+        print(json.dumps(document, indent=2, ensure_ascii=False), flush=True)
 
 
 class PlainProgress:
@@ -61,9 +88,9 @@ def _plain(line: str) -> None:
 
 
 class RichProgress:
-    def __init__(self, bars: Progress, name: str) -> None:
+    def __init__(self, bars: Any, name: str) -> None:
         self.bars = bars
-        self.task: TaskID = bars.add_task(name, total=None, state="planning")
+        self.task = bars.add_task(name, total=None, state="planning")
 
     def planned(self, files: int, nbytes: int) -> None:
         self.bars.update(self.task, total=max(nbytes, 1), state=f"{files} files")
@@ -86,8 +113,10 @@ def progress_display() -> Iterator[Any]:
     if not fancy():
         yield PlainProgress
         return
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn
+
     bars = Progress(TextColumn("{task.description:<16}"), BarColumn(), DownloadColumn(),
-                    TextColumn("{task.fields[state]}"), console=err, transient=False)
+                    TextColumn("{task.fields[state]}"), console=err(), transient=False)
     objects: dict[str, RichProgress] = {}
 
     def factory(name: str) -> RichProgress:
@@ -109,11 +138,17 @@ def warn(message: str) -> None:
 
 def _labelled(label: str, style: str, message: str) -> None:
     if fancy():
-        err.print(f"[{style}]{label}:[/] {escape(message)}", highlight=False)
+        from rich.markup import escape
+
+        err().print(f"[{style}]{label}:[/] {escape(message)}", highlight=False)
     else:
         _plain(f"{label}: {message}")
 
 
 def info(message: str) -> None:
-    if not quiet:
-        err.print(message, markup=False, highlight=False)
+    if quiet:
+        return
+    if fancy():
+        err().print(message, markup=False, highlight=False)
+    else:
+        _plain(message)

@@ -7,7 +7,6 @@ matter, invalid UTF-8. Hidden files (".git", ".DS_Store") are ignored.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import os
 import unicodedata
@@ -55,8 +54,8 @@ class Article:
     slug: str
     lang: str
 
-    @functools.cached_property
-    def output(self) -> str:  # cached: a build asks for it several times per article
+    @property
+    def output(self) -> str:
         return article_path(self.slug)
 
     @property

@@ -21,11 +21,11 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from mirrorpub import fsatomic, sitepaths
+from mirrorpub import fsatomic, manifestcache, sitepaths
 from mirrorpub.build import BuildResult, build_site
 from mirrorpub.config import Config
 from mirrorpub.errors import EXIT_MIRROR_FAILED, EXIT_OK, EXIT_USAGE, MirrorError, MirrorpubError
@@ -266,7 +266,7 @@ class _Manifests:
                 mirrors = self._mirrors(published={}, snapshot=True)
                 digest = content_digest(self.info, mirrors, self.build.files)
                 self.ipfs_stamp = self._stamp("ipfs", digest)
-                self._snapshot = self._render(self.ipfs_stamp, mirrors)
+                self._snapshot = self._render("ipfs", self.ipfs_stamp, mirrors)
             return self._snapshot
 
     # -- the barrier ----------------------------------------------------------------------
@@ -309,7 +309,7 @@ class _Manifests:
             else:
                 self._final_stamp = self._stamp("final", digest)
             self.changed = self._final_stamp.version > self.run.state.version
-            self._final = self._render(self._final_stamp, mirrors)
+            self._final = self._render("final", self._final_stamp, mirrors)
         return self._final
 
     # -- shared -----------------------------------------------------------------------------
@@ -349,10 +349,23 @@ class _Manifests:
                 created_at=remembered.created_at))
         return out
 
-    def _render(self, stamp: Stamp, mirrors: list[ManifestMirror]) -> dict[str, bytes]:
-        return render_files(site=self.info, renderer=self.build.renderer, stamp=stamp,
-                            mirrors=mirrors, files=self.build.files, signer=self.run.signer,
-                            bundler=_bundler(self.run.config, self.build, self.run.signer))
+    def _render(self, variant: str, stamp: Stamp,
+                mirrors: list[ManifestMirror]) -> dict[str, bytes]:
+        return manifest_files(self.run.config, self.build, self.info, stamp, mirrors,
+                              self.run.signer, variant)
+
+
+def manifest_files(config: Config, build: BuildResult, info: SiteInfo, stamp: Stamp,
+                   mirrors: list[ManifestMirror], signer: Signer | None,
+                   variant: str) -> dict[str, bytes]:
+    """One copy's manifest files; the kept bytes when nothing they show has changed."""
+    renderer = build.renderer
+    # The stamp's digest covers the site files; the rest is what the files show besides.
+    inputs = [asdict(stamp), [asdict(m) for m in mirrors], asdict(info),
+              renderer.theme.digest, renderer.site.digest(), config.site.bundle]
+    return manifestcache.rendered(config.state_dir, variant, inputs, lambda: render_files(
+        site=info, renderer=renderer, stamp=stamp, mirrors=mirrors, files=build.files,
+        signer=signer, bundler=_bundler(config, build, signer)))
 
 
 def manifest_names(config: Config, signer: Signer | None) -> frozenset[str]:
@@ -397,10 +410,8 @@ def _build_only(config: Config) -> BuildResult:
         location=locate(m, facts[m.name]), updated_at=state.mirror(m.name).updated_at,
         created_at=state.mirror(m.name).created_at) for m in config.mirrors]
     stamp = state.stamps.get("final") or _unpublished_stamp(build, config.site.manifest_ttl_days)
-    files = render_files(site=site_info(config, signer),
-                         renderer=build.renderer, stamp=stamp,
-                         mirrors=mirrors, files=build.files, signer=signer,
-                         bundler=_bundler(config, build, signer))
+    files = manifest_files(config, build, site_info(config, signer), stamp, mirrors, signer,
+                           "build")
     for path, data in files.items():
         fsatomic.write_if_changed(build.output_dir / path, data)
     return build

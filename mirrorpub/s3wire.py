@@ -20,11 +20,11 @@ import hmac
 import http.client
 import os
 import random
-import ssl
 import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 from urllib.request import getproxies_environment, proxy_bypass_environment
 from xml.etree import ElementTree
@@ -187,14 +187,9 @@ class S3Wire:
         connection = self._new_connection()
         try:
             connection.connect()
-        except ssl.SSLCertVerificationError as exc:
-            connection.close()
-            raise NetworkError("tls", exc.verify_message or str(exc)) from None
         except OSError as exc:
             connection.close()
-            reason = "timed out" if isinstance(exc, TimeoutError) else \
-                (exc.strerror or str(exc) or type(exc).__name__)
-            raise NetworkError("connect", f"cannot connect: {reason}") from None
+            raise _connect_error(exc) from None
         # The connect timeout bounds connecting only; then each read may take `timeout`.
         assert connection.sock is not None
         connection.sock.settimeout(self.timeout)
@@ -262,6 +257,14 @@ def sign(method: str, host: str, path: str, headers: Mapping[str, str], body: by
     return signed
 
 
+def _connect_error(exc: OSError) -> NetworkError:
+    if getattr(exc, "verify_message", None):  # ssl.SSLCertVerificationError
+        return NetworkError("tls", str(exc.verify_message))  # type: ignore[attr-defined]
+    reason = "timed out" if isinstance(exc, TimeoutError) else \
+        (exc.strerror or str(exc) or type(exc).__name__)
+    return NetworkError("connect", f"cannot connect: {reason}")
+
+
 def _response_error(reply: Reply) -> ResponseError:
     code, message = "", ""
     if reply.body:
@@ -296,13 +299,15 @@ def _proxy_for(scheme: str, host: str) -> _Proxy | None:
     return _Proxy(parts.hostname, parts.port or 80, authorization)
 
 
-_tls: ssl.SSLContext | None = None
+_tls: Any = None
 
 
-def _tls_context() -> ssl.SSLContext:
+def _tls_context() -> Any:
     # The CA bundle boto3 users expect: AWS_CA_BUNDLE, else certifi's (as httpx uses).
     global _tls
     if _tls is None:
+        import ssl
+
         import certifi
 
         _tls = ssl.create_default_context(cafile=os.environ.get("AWS_CA_BUNDLE")

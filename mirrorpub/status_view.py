@@ -8,9 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from rich.table import Table
-from rich.text import Text
-
 from mirrorpub import console
 from mirrorpub.verify import age_text
 
@@ -23,8 +20,8 @@ MAX_LOCAL_DIFF_SHOWN = 5
 def print_status(report: Any) -> None:
     published = f" at {report.published_at}" if report.published_at else ""
     _say(f"site: {report.site}; last published version {report.version}{published}")
-    if console.out.is_terminal:
-        console.out.print(_table(report))
+    if console.stdout_is_terminal():
+        console.out().print(_table(report))
     else:
         rows = [_row(copy) for copy in report.copies]
         widths = [max(len(row[i]) for row in rows) for i in range(4)] if rows else []
@@ -41,8 +38,7 @@ def print_status(report: Any) -> None:
 
 
 def _say(text: str) -> None:
-    # Text that came from copies: neither markup nor :emoji: codes are interpreted.
-    console.out.print(text, markup=False, emoji=False)
+    console.say(text)  # text that came from copies: shown as is
 
 
 def _row(copy: Any) -> list[str]:
@@ -60,7 +56,10 @@ def _age(seconds: int) -> str:
     return age_text(timedelta(seconds=seconds))
 
 
-def _table(report: Any) -> Table:
+def _table(report: Any) -> Any:
+    from rich.table import Table
+    from rich.text import Text
+
     table = Table(show_header=True, header_style="bold")
     for column in ("mirror", "state", "version", "published", "url"):
         table.add_column(column, overflow="fold")

@@ -205,7 +205,7 @@ class S3Store:
 
     def write_index(self, data: bytes) -> None:
         self._send("write the index", self.wire().put, self.key(INDEX_NAME), data,
-                   {"content-type": "application/json", "cache-control": "no-cache"})
+                   {"content-type": "application/gzip", "cache-control": "no-cache"})
 
     def _send(self, action: str, function: Any, *args: Any) -> Any:
         """A call through the lean client."""

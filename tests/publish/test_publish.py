@@ -262,3 +262,42 @@ def test_a_build_waits_for_a_running_publish(tmp_path: Path) -> None:
         thread.join()
     assert build.wait(timeout=60) == 0, build.stderr.read() if build.stderr else ""
     assert (tmp_path / "public" / "index.html").is_file()
+
+
+def test_kept_manifest_files_never_outlive_what_they_show(tmp_path: Path) -> None:
+    """A publish that changes nothing reuses its last manifest files; a change to what
+    they show (here the theme's mirrors.html), or a damaged kept copy, renders them anew."""
+    import hashlib
+    import shutil
+
+    from mirrorpub.theme import default_theme_dir
+
+    write_site(tmp_path, ARTICLES, mirrors=[{"name": "usb", "type": "directory",
+                                             "path": "usb"}])
+    usb = tmp_path / "usb"
+    assert mirrorpub("publish", cwd=tmp_path).returncode == 0
+    first = (usb / "mirrors.json").read_bytes()
+    assert mirrorpub("publish", cwd=tmp_path).returncode == 0
+    assert (usb / "mirrors.json").read_bytes() == first
+
+    (tmp_path / "templates").mkdir()
+    theme = (default_theme_dir() / "mirrors.html").read_text(encoding="utf-8")
+    (tmp_path / "templates" / "mirrors.html").write_text(
+        theme.replace("{% block main %}", "{% block main %}<p>Also by post.</p>", 1),
+        encoding="utf-8")
+    assert mirrorpub("publish", cwd=tmp_path).returncode == 0
+    page = (usb / "mirrors.html").read_bytes()
+    assert b"<p>Also by post.</p>" in page
+    listed = json.loads((usb / "mirrors.json").read_bytes())["files"]["mirrors.html"]
+    assert listed["sha256"] == hashlib.sha256(page).hexdigest()
+
+    kept = tmp_path / ".mirrorpub" / "manifests"
+    current = (usb / "mirrors.json").read_bytes()
+    for path in kept.rglob("mirrors.json"):
+        path.write_bytes(b"{}")
+    (usb / "mirrors.json").unlink()
+    assert mirrorpub("publish", cwd=tmp_path).returncode == 0
+    assert (usb / "mirrors.json").read_bytes() == current
+    shutil.rmtree(kept)
+    assert mirrorpub("publish", cwd=tmp_path).returncode == 0
+    assert (usb / "mirrors.json").read_bytes() == current

@@ -211,6 +211,63 @@ def test_mirrors_that_stay_down_never_hang_the_publish(seaweed: Any, tmp_path: P
     assert_same_files(bucket_objects(seaweed, good), folder_files(tmp_path / "public"), "good")
 
 
+def _self_signed_server(tmp_path: Path) -> tuple[int, list[str]]:
+    """An HTTPS server on loopback whose certificate nobody trusts; records handshakes."""
+    import datetime
+    import socket
+    import ssl
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+            .public_key(key.public_key()).serial_number(1)
+            .not_valid_before(now).not_valid_after(now + datetime.timedelta(days=1))
+            .sign(key, hashes.SHA256()))
+    (tmp_path / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    (tmp_path / "key.pem").write_bytes(key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption()))
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(tmp_path / "cert.pem", tmp_path / "key.pem")
+    listener = socket.create_server(("127.0.0.1", 0))
+    handshakes: list[str] = []
+
+    def serve() -> None:
+        while True:
+            client, _ = listener.accept()
+            try:
+                context.wrap_socket(client, server_side=True).close()
+                handshakes.append("completed")
+            except (ssl.SSLError, OSError):
+                handshakes.append("refused by the client")
+
+    threading.Thread(target=serve, daemon=True).start()
+    return listener.getsockname()[1], handshakes
+
+
+def test_an_untrusted_certificate_fails_at_once_and_says_so(seaweed: Any,
+                                                            tmp_path: Path) -> None:
+    port, handshakes = _self_signed_server(tmp_path)
+    good = seaweed.make_bucket()
+    env = {**seaweed.env(), "K": "k", "S": "s"}
+    write_news(tmp_path / "site", [
+        {"name": "impostor", "type": "s3", "bucket": "news", "endpoint_url":
+         f"https://127.0.0.1:{port}", "access_key_id_env": "K", "secret_access_key_env": "S"},
+        s3_mirror(seaweed, good, name="good")])
+    result = mirrorpub("publish", cwd=tmp_path / "site", env=env, timeout=120)
+    line = assert_failed_cleanly(result, "impostor", "certificate this machine does not trust")
+    assert "certificate verify failed" in line or "self-signed" in line, line
+    assert handshakes == ["refused by the client"]  # refused once, not retried
+    assert_same_files(bucket_objects(seaweed, good), folder_files(tmp_path / "site" / "public"),
+                      "the good mirror")
+
+
 # --- IPFS ---------------------------------------------------------------------------------
 
 @pytest.mark.ipfs

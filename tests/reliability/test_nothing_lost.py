@@ -11,6 +11,7 @@ first index, every foreign byte is still there.
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import os
@@ -154,9 +155,9 @@ def _corrupt(data: bytes, how: str) -> bytes:
         return b"\x00garbage\xff" * 10
     if how == "truncated":
         return data[: len(data) // 2]
-    document = json.loads(data)  # wrong checksum: a file quietly added to the list
+    document = json.loads(gzip.decompress(data))  # wrong checksum: a file quietly added
     document["files"]["foreign.txt"] = {"sha256": "0" * 64, "size": 14}
-    return json.dumps(document).encode()
+    return gzip.compress(json.dumps(document).encode())
 
 
 def _remove(root: Path, name: str) -> None:

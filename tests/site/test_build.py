@@ -7,8 +7,10 @@ import itertools
 import os
 import re
 import shutil
+import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -328,3 +330,117 @@ def test_serve_previews_the_site(tmp_path: Path) -> None:
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+# --- a build with nothing to do -----------------------------------------------------------
+# An unchanged site is answered from the render cache without reading any article. These
+# builds only take that path for sources older than the last build by a few seconds (as a
+# file system's timestamps may be coarse), so the tests date every file an hour back.
+
+def _age(*paths: Path) -> None:
+    hour_ago = time.time() - 3600
+    for path in paths:
+        os.utime(path, (hour_ago, hour_ago))
+
+
+def _age_site(root: Path) -> None:
+    _age(root / "mirrorpub.toml", *root.rglob("content/**/*"))
+
+
+def _outputs(root: Path) -> dict[str, tuple[bytes, int]]:
+    return {p.relative_to(root / "public").as_posix(): (p.read_bytes(), p.stat().st_mtime_ns)
+            for p in (root / "public").rglob("*") if p.is_file()}
+
+
+def _build_in_process(root: Path) -> Any:
+    from mirrorpub.build import build_site
+    from mirrorpub.config import load_config
+
+    return build_site(load_config(root / "mirrorpub.toml"))
+
+
+def test_an_unchanged_site_gives_the_same_result_without_rendering(tmp_path: Path) -> None:
+    write_site(tmp_path, CORPUS, files=FILES, per_page=2)
+    _age_site(tmp_path)
+    full = _build_in_process(tmp_path)
+    assert full.rendered > 0
+    before = _outputs(tmp_path)
+    again = _build_in_process(tmp_path)
+    assert (again.rendered, again.reused) == (0, full.rendered + full.reused)
+    assert again.files == full.files
+    assert list(again.entries) == list(full.entries)
+    assert len(again.entries) == len(full.entries) == 5  # the draft is not among them
+    assert _outputs(tmp_path) == before  # nothing written again, not even touched
+    # The command, too, with its manifest files (dated by the newest article).
+    assert mirrorpub("build", cwd=tmp_path).returncode == 0
+    built = _outputs(tmp_path)
+    result = mirrorpub("build", cwd=tmp_path)
+    assert result.returncode == 0 and "(0 rendered" in result.stderr, result.stderr
+    assert _outputs(tmp_path) == built
+
+
+def _edit_article(root: Path) -> list[Path]:
+    path = root / "content" / "news" / "outlet-blocked.md"
+    path.write_text(path.read_text().replace("Text.", "Corrected text."))
+    return [path]
+
+
+def _swap_picture(root: Path) -> list[Path]:
+    path = root / "content" / "news" / "img" / "map.png"
+    path.write_bytes(path.read_bytes()[::-1])  # same size
+    return [path]
+
+
+def _change_template(root: Path) -> list[Path]:
+    (root / "templates").mkdir(exist_ok=True)
+    path = root / "templates" / "article.html"
+    path.write_text('{% extends "base.html" %}{% block main %}<p class="custom">'
+                    "{{ article.title }}</p>{% endblock %}", encoding="utf-8")
+    return [path]
+
+
+def _retitle_site(root: Path) -> list[Path]:
+    path = root / "mirrorpub.toml"
+    path.write_text(path.read_text().replace('"Test site"', '"Renamed site"'))
+    return [path]
+
+
+def _delete_page(root: Path) -> list[Path]:
+    (root / "public/articles/maqal.html").unlink()
+    return []
+
+
+def _damage_page(root: Path) -> list[Path]:
+    (root / "public/tags/help.html").write_bytes(b"x")
+    return []
+
+
+def _remove_article(root: Path) -> list[Path]:
+    (root / "content" / "ar" / "maqal.md").unlink()
+    return []
+
+
+@pytest.mark.parametrize(("change", "expect"), [
+    (_edit_article, lambda root: b"Corrected text." in
+     (root / "public/articles/outlet-blocked.html").read_bytes()),
+    (_swap_picture, lambda root: (root / "public/files/news/img/map.png").read_bytes()
+     == PNG[::-1]),
+    (_delete_page,
+     lambda root: b"\xd9\x86\xd8\xb5" in (root / "public/articles/maqal.html").read_bytes()),
+    (_damage_page, lambda root: b"rahnama.html" in (root / "public/tags/help.html").read_bytes()),
+    (_remove_article, lambda root: not (root / "public/articles/maqal.html").exists()),
+    (_change_template, lambda root: b'<p class="custom">Outlet blocked</p>' in
+     (root / "public/articles/outlet-blocked.html").read_bytes()),
+    (_retitle_site, lambda root: b"Renamed site" in (root / "public/index.html").read_bytes()),
+], ids=["edited article", "same-size picture", "deleted page", "damaged page",
+        "removed article", "template", "site title"])
+def test_any_change_is_built_even_when_its_file_looks_old(
+        tmp_path: Path, change: Any, expect: Any) -> None:
+    write_site(tmp_path, CORPUS, files=FILES, per_page=2)
+    _age_site(tmp_path)
+    assert mirrorpub("build", cwd=tmp_path).returncode == 0
+    changed = change(tmp_path)
+    _age(*changed)  # as if copied with its old times kept (rsync -t, an unzipped backup)
+    result = mirrorpub("build", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert expect(tmp_path)

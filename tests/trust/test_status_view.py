@@ -23,16 +23,21 @@ def report() -> StatusReport:
                         checked_at="2026-11-28T11:00:00Z", copies=[good, bad])
 
 
-def render(monkeypatch: pytest.MonkeyPatch, terminal: bool) -> str:
-    buffer = io.StringIO()
-    monkeypatch.setattr(console, "out", Console(file=buffer, force_terminal=terminal,
-                                                width=120, soft_wrap=True, color_system=None))
+def render(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+           terminal: bool) -> str:
+    """What stdout shows: the lines, and the table drawn on a terminal of 120 columns."""
+    table = io.StringIO()
+    screen = Console(file=table, force_terminal=True, width=120, soft_wrap=True,
+                     color_system=None)
+    monkeypatch.setattr(console, "out", lambda: screen)
+    monkeypatch.setattr(console, "stdout_is_terminal", lambda: terminal)
     status_view.print_status(report())
-    return buffer.getvalue()
+    return capsys.readouterr().out + table.getvalue()
 
 
-def test_plain_output_names_each_copy_state_and_bad_file(monkeypatch: pytest.MonkeyPatch):
-    text = render(monkeypatch, terminal=False)
+def test_plain_output_names_each_copy_state_and_bad_file(monkeypatch: pytest.MonkeyPatch,
+                                                         capsys: pytest.CaptureFixture[str]):
+    text = render(monkeypatch, capsys, terminal=False)
     lines = text.splitlines()
     assert lines[0] == "site: Kloop; last published version 5 at 2026-11-28T10:00:00Z"
     assert lines[1].split() == ["aws-frankfurt", "ok", "v5", "1", "h", "1", "min", "ago",
@@ -44,8 +49,9 @@ def test_plain_output_names_each_copy_state_and_bad_file(monkeypatch: pytest.Mon
     assert lines[-1] == "1 of 2 copies current and intact"
 
 
-def test_a_terminal_gets_a_table(monkeypatch: pytest.MonkeyPatch):
-    text = render(monkeypatch, terminal=True)
+def test_a_terminal_gets_a_table(monkeypatch: pytest.MonkeyPatch,
+                                 capsys: pytest.CaptureFixture[str]):
+    text = render(monkeypatch, capsys, terminal=True)
     assert "┃ mirror " in text
     rows = [line for line in text.splitlines() if line.startswith("│")]
     assert [row.split("│")[1].strip() for row in rows] == ["aws-frankfurt", "b2"]

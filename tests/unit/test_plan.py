@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gzip
 import hashlib
+import json
 
 import pytest
 
@@ -149,17 +151,46 @@ def test_groups_split_site_files_from_the_final_step() -> None:
 # --- the remote index -------------------------------------------------------------------
 
 def test_remote_index_round_trips() -> None:
-    files = {"index.html": RemoteEntry(size=5, sha256="a" * 64)}
+    files = {"index.html": RemoteEntry(size=5, sha256="a" * 64),
+             "articles/новости x.html": RemoteEntry(size=0, sha256="b" * 64)}
     assert decode_index(encode_index(files, {"articles/x.html"})) == (files, {"articles/x.html"})
+
+
+def test_the_remote_index_is_small_and_the_same_for_the_same_files() -> None:
+    files = {f"articles/a-{i:05d}.html": RemoteEntry(size=i, sha256=f"{i:064x}")
+             for i in range(2000)}
+    data = encode_index(files, set())
+    assert data == encode_index(dict(reversed(files.items())), set())
+    assert len(data) < 90 * len(files)  # a path and a sha256 each: ~130 bytes as JSON
+
+
+def test_an_index_written_by_an_earlier_version_is_read() -> None:
+    # Indented and uncompressed, as mirrorpub wrote it before the index was gzip'd.
+    body = {"files": {"index.html": {"sha256": "a" * 64, "size": 5}}, "pending": ["x.html"]}
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
+    old = json.dumps({"schema": "mirrorpub.remote-index/1",
+                      "checksum": hashlib.sha256(canonical).hexdigest(), **body},
+                     indent=1, sort_keys=True).encode()
+    assert decode_index(old) == ({"index.html": RemoteEntry(size=5, sha256="a" * 64)},
+                                 {"x.html"})
+
+
+def _in_json(edit):  # type: ignore[no-untyped-def]
+    """Damage the JSON inside the gzip'd index, and compress it again."""
+    return lambda b: gzip.compress(edit(gzip.decompress(b)))
 
 
 @pytest.mark.parametrize("damage", [
     lambda b: b"not json at all",
     lambda b: b[: len(b) // 2],  # truncated
-    lambda b: b.replace(b'"size": 5', b'"size": 6'),  # edited without fixing the checksum
-    lambda b: b.replace(b"mirrorpub.remote-index/1", b"something-else"),
+    lambda b: b[:-1] + bytes([b[-1] ^ 1]),  # a flipped bit
+    _in_json(lambda j: j.replace(b'"size":5', b'"size":6')),  # edited, checksum not fixed
+    _in_json(lambda j: j.replace(b'"files":{', b'"files":{"x.html":{"sha256":"","size":1},')),
+    _in_json(lambda j: j.replace(b"mirrorpub.remote-index/1", b"something-else")),
     lambda b: b"[]",
+    lambda b: gzip.compress(b"\x00" * 10_000_000),  # inflates to nonsense
 ])
 def test_a_damaged_remote_index_is_rejected(damage) -> None:  # type: ignore[no-untyped-def]
     data = encode_index({"index.html": RemoteEntry(size=5, sha256="a" * 64)}, set())
+    assert decode_index(data) is not None
     assert decode_index(damage(data)) is None
