@@ -23,7 +23,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import corpus  # noqa: E402
-from measure import Case, machine, repeat, run, seconds, table  # noqa: E402
+from measure import Run, compile_package, interleave, machine, run, seconds, table  # noqa: E402
 
 VENV_BIN = Path(sys.executable).parent
 WORK = HERE / "work"
@@ -49,35 +49,32 @@ class Sites:
         self.mirrorpub = root / "mirrorpub"
         self.pelican = root / "pelican"
         self.edits = 0
+        self.edited: str | None = None
 
-    def cold(self, tool: str, times: int) -> Case:
-        def once(_: int) -> object:
-            if tool == "mirrorpub":
-                for name in ("public", ".mirrorpub"):
-                    shutil.rmtree(self.mirrorpub / name, ignore_errors=True)
-                return run(MIRRORPUB, cwd=self.mirrorpub)
-            for name in ("output", "cache"):
-                shutil.rmtree(self.pelican / name, ignore_errors=True)
-            return run([*PELICAN, "--ignore-cache"], cwd=self.pelican)
-        return repeat(times, once)
+    def command(self, tool: str) -> tuple[list[str], Path]:
+        return (MIRRORPUB, self.mirrorpub) if tool == "mirrorpub" else (PELICAN, self.pelican)
 
-    def again(self, tool: str, times: int) -> Case:
-        if tool == "mirrorpub":
-            return repeat(times, lambda _: run(MIRRORPUB, cwd=self.mirrorpub))
-        return repeat(times, lambda _: run(PELICAN, cwd=self.pelican))
+    def build(self, case: str, tool: str) -> Run:
+        command, cwd = self.command(tool)
+        if case == "cold":
+            for name in ("public", ".mirrorpub", "output", "cache"):
+                shutil.rmtree(cwd / name, ignore_errors=True)
+            if tool == "pelican":
+                command = [*command, "--ignore-cache"]
+        result = run(command, cwd=cwd)
+        if case == "one edit":
+            self.check_edit(tool)
+        return result
 
-    def one_edit(self, tool: str, times: int) -> Case:
-        def once(_: int) -> object:
+    def new_round(self, case: str) -> None:
+        """Before each round of a case (every tool once): the one edit, in both sites."""
+        if case == "one edit":
             self.edits += 1
-            name = corpus.edit_one(self.root, self.count, self.edits)
-            result = run(MIRRORPUB if tool == "mirrorpub" else PELICAN,
-                         cwd=self.mirrorpub if tool == "mirrorpub" else self.pelican)
-            self.check_edit(tool, name)
-            return result
-        return repeat(times, once)
+            self.edited = corpus.edit_one(self.root, self.count, self.edits)
 
-    def check_edit(self, tool: str, name: str) -> None:
-        page = name.removesuffix(".md") + ".html"
+    def check_edit(self, tool: str) -> None:
+        assert self.edited is not None
+        page = self.edited.removesuffix(".md") + ".html"
         folder = self.mirrorpub / "public" if tool == "mirrorpub" else self.pelican / "output"
         text = (folder / "articles" / page).read_text(encoding="utf-8")
         if f"{corpus.EDIT_MARK}{self.edits}" not in text:
@@ -89,19 +86,18 @@ def bench_size(count: int, times: int, tools: list[str]) -> list[dict[str, objec
     sites = Sites(fresh_corpus(count), count)
     rows = []
     for case in ("cold", "no change", "one edit"):
+        print(f"== {count} articles: {case} ({', '.join(tools)} in turn)", file=sys.stderr)
+        # The tools take turns, run by run: a change in the machine's speed (other virtual
+        # machines on the host) then falls on both, not on whichever ran at the time.
+        results = interleave(times, tools, lambda tool, _, case=case: sites.build(case, tool),
+                             before_round=lambda _, case=case: sites.new_round(case))
         for tool in tools:
-            print(f"== {count} articles: {tool} {case}", file=sys.stderr)
-            if case == "cold":
-                result = sites.cold(tool, times)
-            elif case == "no change":
-                result = sites.again(tool, times)
-            else:
-                result = sites.one_edit(tool, times)
+            result = results[tool]
             rows.append({"articles": count, "case": case, "tool": tool,
                          "wall_s": result.wall, "best_s": result.best, "cpu_s": result.cpu,
                          "peak_rss_mb": result.max_rss_mb, "runs": len(result.runs),
                          "busy_before": result.busy, "others": result.others})
-            print(f"   {seconds(result.wall)} (median of {len(result.runs)}, best "
+            print(f"   {tool}: {seconds(result.wall)} (median of {len(result.runs)}, best "
                   f"{seconds(result.best)}, others used {result.others:.0%}), "
                   f"peak {result.max_rss_mb:.0f} MB", file=sys.stderr)
     return rows
@@ -142,6 +138,7 @@ def main() -> None:
     parser.add_argument("--skip-pelican", action="store_true")
     args = parser.parse_args()
     tools = ["mirrorpub"] + ([] if args.skip_pelican else ["pelican"])
+    compile_package()
     rows = [row for count in args.articles for row in bench_size(count, args.repeat, tools)]
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "build.json").write_text(json.dumps({"machine": machine(), "rows": rows},

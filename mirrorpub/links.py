@@ -53,9 +53,37 @@ class LinkContext:
 def rewrite(body_html: str, context: LinkContext) -> tuple[str, tuple[str, ...]]:
     """Return (rewritten html, content-relative paths of every linked article/file)."""
     parser = _Rewriter(context)
-    parser.feed(body_html)
-    parser.close()
+    tags = simple_tags(body_html)
+    if tags is None:
+        parser.feed(body_html)
+        parser.close()
+    else:
+        for match in tags:
+            parser.simple_tag(match)
     return parser.result(body_html), tuple(sorted(parser.targets))
+
+
+# Python-Markdown writes every tag as <name attr="value" …> with the value escaped; when
+# every "<" of a page starts such a tag, the tags can be read with two regular expressions,
+# and the page needs no HTMLParser (a sixth of rendering an article). Anything else (raw
+# HTML with comments, single quotes, bare values; elements whose content is not HTML)
+# goes to the parser, which reads it as a browser would.
+_SIMPLE_TAG = re.compile(
+    r'<(/?)([a-zA-Z][a-zA-Z0-9]*)((?:\s+[a-zA-Z_:][-a-zA-Z0-9_:.]*(?:="[^"<>]*")?)*)\s*(/?)>')
+_SIMPLE_ATTR = re.compile(r'\s+([a-zA-Z_:][-a-zA-Z0-9_:.]*)(?:="([^"<>]*)")?')
+_RAW_TEXT = re.compile(r"<(?:script|style|textarea|title|xmp|iframe|noembed|noframes|noscript"
+                       r"|plaintext)(?![a-zA-Z0-9])", re.IGNORECASE)
+# The start tags the checks look at: those with attributes, and <base> even without.
+_CHECKED = re.compile(r"<[a-zA-Z][a-zA-Z0-9]*\s|<base(?![a-zA-Z0-9])", re.IGNORECASE)
+
+
+def simple_tags(body_html: str) -> list[re.Match[str]] | None:
+    """The start tags the checks need to see, when every tag of `body_html` is plain (no
+    "<" is left once they are taken out: none holds a "<" of its own); else None."""
+    if "<" in _SIMPLE_TAG.sub("", body_html) or _RAW_TEXT.search(body_html):
+        return None
+    return [_SIMPLE_TAG.match(body_html, m.start())  # type: ignore[misc]
+            for m in _CHECKED.finditer(body_html)]
 
 
 class _Rewriter(HTMLParser):
@@ -89,7 +117,16 @@ class _Rewriter(HTMLParser):
         if self._in_style:
             self._check_css(data)
 
-    def _start(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+    def simple_tag(self, match: re.Match[str]) -> None:
+        """A tag `simple_tags` found, read as HTMLParser would have read it."""
+        if match.group(1):
+            return  # an end tag: only </style> matters, and <style> is never simple
+        attrs = [(m.group(1).lower(), None if m.group(2) is None else html.unescape(m.group(2)))
+                 for m in _SIMPLE_ATTR.finditer(match.group(3))]
+        self._start(match.group(2).lower(), attrs, (match.start(), match.group(0)))
+
+    def _start(self, tag: str, attrs: list[tuple[str, str | None]],
+               where: tuple[int, str] | None = None) -> None:
         if tag in _FORBIDDEN_TAGS and not self.context.allow_external:
             raise LinkProblem(f"<{tag}", _FORBIDDEN_TAGS[tag])
         if tag == "meta" and any(k == "http-equiv" for k, _ in attrs):
@@ -113,12 +150,16 @@ class _Rewriter(HTMLParser):
             changed = changed or new_value != value
             new_attrs.append((name, new_value))
         if changed:
-            self._replace(tag, new_attrs)
+            self._replace(tag, new_attrs, where or self._parsed_tag())
 
-    def _replace(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        original = self.get_starttag_text() or ""
+    def _parsed_tag(self) -> tuple[int, str]:
+        """Where the tag HTMLParser is on starts in the page, and its text."""
         line, column = self.getpos()
-        start = self._line_starts[line - 1] + column
+        return self._line_starts[line - 1] + column, self.get_starttag_text() or ""
+
+    def _replace(self, tag: str, attrs: list[tuple[str, str | None]],
+                 where: tuple[int, str]) -> None:
+        start, original = where
         parts = [f"<{tag}"]
         for name, value in attrs:
             parts.append(f" {name}" if value is None else f' {name}="{html.escape(value)}"')
@@ -166,7 +207,7 @@ class _Rewriter(HTMLParser):
             raise LinkProblem(url, f"link {url!r} starts with '/', which breaks under a mirror's "
                               "prefix; link relative to the article instead")
         target = self._target(url, unquote(parts.path))
-        relative = posixpath.relpath(target, posixpath.dirname(self.context.page_path) or ".")
+        relative = _relative(target, posixpath.dirname(self.context.page_path))
         suffix = (f"?{parts.query}" if parts.query else "") + \
                  (f"#{parts.fragment}" if parts.fragment else "")
         return quote(relative, safe="/-._~") + suffix
@@ -201,6 +242,15 @@ class _Rewriter(HTMLParser):
             raise LinkProblem(url, f"link {url!r}: no such {what} content/{joined}")
         self.targets.add(joined)
         return target
+
+
+def _relative(target: str, folder: str) -> str:
+    """posixpath.relpath for two clean site paths, without its trips to os.getcwd()."""
+    to, start = target.split("/"), folder.split("/") if folder else []
+    common = 0
+    while common < min(len(to), len(start)) and to[common] == start[common]:
+        common += 1
+    return "/".join([".."] * (len(start) - common) + to[common:]) or "."
 
 
 def _check_embedded(tag: str, attrs: list[tuple[str, str | None]]) -> None:

@@ -46,12 +46,15 @@ def _lazy_images(root: ET.Element) -> None:
         element.set("loading", "lazy")
 
 
-def _make_markdown() -> Any:
+def _make_markdown(*, quick: bool = True) -> Any:
+    """The article renderer. `quick=False` leaves out the shortcuts below (same output,
+    slower): the tests compare the two."""
     # Python-Markdown is imported here, not at module import: a build that renders no
     # article (nothing changed) never loads it.
     import markdown
     from markdown.extensions import Extension
     from markdown.treeprocessors import InlineProcessor, Treeprocessor
+    from markdown.util import AtomicString
 
     class _Step(Treeprocessor):
         def __init__(self, md: markdown.Markdown, step: Callable[[ET.Element], None]) -> None:
@@ -64,37 +67,86 @@ def _make_markdown() -> Any:
     class _QuickInline(InlineProcessor):
         """Python-Markdown tries every inline pattern on every piece of text, and that is
         half its time. A pattern cannot match text without the characters it needs: such
-        text is passed over at once, as the pattern would after trying. Same output."""
+        text is passed over at once, as the pattern would after trying (the loop below is
+        upstream's, with that test added and the patterns looked up once). Same output."""
 
         def __init__(self, md: markdown.Markdown) -> None:
             super().__init__(md)
-            self.needs = {id(md.inlinePatterns[name]): needles
-                          for name, needles in _PATTERN_NEEDS.items()
-                          if name in md.inlinePatterns}
+            self.patterns = list(md.inlinePatterns)  # in the order indexing gives
+            needs = {id(md.inlinePatterns[name]): needles
+                     for name, needles in _PATTERN_NEEDS.items() if name in md.inlinePatterns}
+            self.pattern_needs = [needs.get(id(p)) for p in self.patterns]
 
         def _InlineProcessor__handleInline(self, data: str, patternIndex: int = 0) -> str:
-            if not _INLINE_TRIGGERS.search(data):
+            if isinstance(data, AtomicString) or not _INLINE_TRIGGERS.search(data):
                 return data
-            return super()._InlineProcessor__handleInline(data, patternIndex)
-
-        def _InlineProcessor__applyPattern(self, pattern: Any, data: str, patternIndex: int,
-                                           startIndex: int = 0) -> tuple[str, bool, int]:
-            needles = self.needs.get(id(pattern))
-            if needles is not None and not any(n in data for n in needles):
-                return data, False, 0  # what the pattern itself answers when it finds none
-            return super()._InlineProcessor__applyPattern(pattern, data, patternIndex,
-                                                          startIndex)
+            patterns, needs = self.patterns, self.pattern_needs
+            start = 0
+            while patternIndex < len(patterns):
+                needles = needs[patternIndex]
+                if needles is not None and not any(n in data for n in needles):
+                    # What the pattern itself answers when it finds nothing: (data, no, 0).
+                    patternIndex, start = patternIndex + 1, 0
+                    continue
+                data, matched, start = self._InlineProcessor__applyPattern(
+                    patterns[patternIndex], data, patternIndex, start)
+                if not matched:
+                    patternIndex += 1
+            return data
 
     class _ArticleExtension(Extension):
         def extendMarkdown(self, md: markdown.Markdown) -> None:
             md.treeprocessors.register(_Step(md, _demote_headings), "demote_headings", 5)
             md.treeprocessors.register(_Step(md, _lazy_images), "lazy_images", 4)
-            if all(hasattr(InlineProcessor, f"_InlineProcessor__{name}")
-                   for name in ("handleInline", "applyPattern")):
+            if quick and hasattr(InlineProcessor, "_InlineProcessor__applyPattern"):
                 md.treeprocessors.register(_QuickInline(md), "inline", 20)
 
-    return markdown.Markdown(extensions=[*_EXTENSIONS, _ArticleExtension()],
-                             output_format="html")
+    md = markdown.Markdown(extensions=[*_EXTENSIONS, _ArticleExtension()],
+                           output_format="html")
+    if quick:
+        _quick_blocks(md)
+    return md
+
+
+# Block processors whose test (or, for those whose test always says yes, whose run)
+# searches the whole block with a pattern that needs one of these strings: headings "#",
+# setext underlines, quotes ">", definitions ":", tables "|", footnote, abbreviation and
+# reference definitions. ~30 blocks an article meet ~15 processors each: a third of the
+# block parser's time went to searches that could not match.
+_TEST_NEEDS = {"hashheader": ("#",), "setextheader": ("\n=", "\n-"), "quote": (">",),
+               "deflist": (":",), "table": ("|",)}
+_RUN_NEEDS = {"footnote": ("[^",), "abbr": ("*[",), "reference": ("]:",)}
+
+
+def _quick_blocks(md: Any) -> None:
+    processors = md.parser.blockprocessors
+    for name, needles in _TEST_NEEDS.items():
+        if name in processors:
+            processor = processors[name]
+            processor.test = _test_needing(processor.test, needles)
+    for name, needles in _RUN_NEEDS.items():
+        if name in processors:
+            processor = processors[name]
+            processor.run = _run_needing(processor.run, needles)
+    # Asked ~200 times per article; upstream looks the tag up in a list.
+    blocks = frozenset(md.block_level_elements)
+    md.is_block_level = lambda tag: isinstance(tag, str) and tag.lower().rstrip("/") in blocks
+
+
+def _test_needing(test: Callable[[Any, str], bool],
+                  needles: tuple[str, ...]) -> Callable[[Any, str], bool]:
+    def quick_test(parent: Any, block: str) -> bool:
+        return any(n in block for n in needles) and test(parent, block)
+    return quick_test
+
+
+def _run_needing(run: Callable[[Any, list[str]], Any],
+                 needles: tuple[str, ...]) -> Callable[[Any, list[str]], Any]:
+    def quick_run(parent: Any, blocks: list[str]) -> Any:
+        if not any(n in blocks[0] for n in needles):
+            return False  # what run answers when its pattern finds nothing
+        return run(parent, blocks)
+    return quick_run
 
 
 _md: Any = None
