@@ -28,7 +28,10 @@ chromium:
 lint: $(STAMP)
 	$(VENV)/bin/ruff check mirrorpub tests benchmarks
 
+# Bytecode once: the tests start mirrorpub hundreds of times, and with PYTHONDONTWRITEBYTECODE
+# set (as on some CI machines) each start would compile the package again.
 test: $(STAMP) kubo chromium lint
+	$(PY) -m compileall -q mirrorpub
 	$(PY) -m pytest -q
 
 demo: $(STAMP) kubo

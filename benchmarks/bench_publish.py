@@ -37,7 +37,7 @@ sys.path.insert(0, str(REPO))
 
 import corpus  # noqa: E402
 from countproxy import CountingProxy, Counts  # noqa: E402
-from measure import Run, machine, run, seconds, table  # noqa: E402
+from measure import Run, compile_package, machine, run, seconds, table  # noqa: E402
 
 from mirrorpub.plan import human_bytes  # noqa: E402
 from tests.services.seaweed import SeaweedFS  # noqa: E402
@@ -69,6 +69,8 @@ class Bench:
         self.proxy = CountingProxy(self.seaweed.s3_port).start()
         for tool in ("mirrorpub", "aws", "rclone"):
             self.buckets[tool] = self.seaweed.make_bucket(f"bench-{tool}", public=True)
+            self.buckets[f"direct-{tool}"] = self.seaweed.make_bucket(f"direct-{tool}",
+                                                                     public=True)
 
     def stop(self) -> None:
         if self.proxy is not None:
@@ -78,18 +80,26 @@ class Bench:
     def prepare_site(self) -> None:
         shutil.rmtree(self.root, ignore_errors=True)
         corpus.write(self.root, self.count)
-        mirror = (f'\n[[mirrors]]\nname = "bench"\ntype = "s3"\n'
-                  f'bucket = "{self.buckets["mirrorpub"]}"\n'
-                  f'endpoint_url = "{self.proxy.endpoint}"\n'
-                  f'access_key_id_env = "BENCH_S3_KEY"\n'
-                  f'secret_access_key_env = "BENCH_S3_SECRET"\n'
-                  f'public_url = "{PUBLIC_URL}"\n')
-        with (self.site / "mirrorpub.toml").open("a", encoding="utf-8") as config:
-            config.write(mirror)
+        # direct.toml: the same site and mirror (so the same pages), another bucket, and
+        # no proxy in between.
+        site_config = (self.site / "mirrorpub.toml").read_text(encoding="utf-8")
+        for name, bucket, endpoint in (
+                ("mirrorpub.toml", self.buckets["mirrorpub"], self.proxy.endpoint),
+                ("direct.toml", self.buckets["direct-mirrorpub"], self.seaweed.endpoint)):
+            (self.site / name).write_text(
+                site_config + f'\n[[mirrors]]\nname = "bench"\ntype = "s3"\n'
+                f'bucket = "{bucket}"\nendpoint_url = "{endpoint}"\n'
+                f'access_key_id_env = "BENCH_S3_KEY"\n'
+                f'secret_access_key_env = "BENCH_S3_SECRET"\n'
+                f'public_url = "{PUBLIC_URL}"\n', encoding="utf-8")
         print(f"== building {self.count} articles (untimed)", file=sys.stderr)
         run([str(VENV_BIN / "mirrorpub"), "build"], cwd=self.site)
 
-    def env(self, tool: str) -> dict[str, str]:
+    def endpoint(self, direct: bool) -> str:
+        assert self.proxy is not None
+        return self.seaweed.endpoint if direct else self.proxy.endpoint
+
+    def env(self, tool: str, direct: bool = False) -> dict[str, str]:
         key, secret = self.seaweed.access_key, self.seaweed.secret_key
         if tool == "mirrorpub":
             return {"BENCH_S3_KEY": key, "BENCH_S3_SECRET": secret}
@@ -103,28 +113,31 @@ class Bench:
                     "AWS_DEFAULT_REGION": "us-east-1"}
         return {"RCLONE_CONFIG": str(self.root / "no-rclone.conf"),
                 "RCLONE_CONFIG_BENCH_TYPE": "s3", "RCLONE_CONFIG_BENCH_PROVIDER": "SeaweedFS",
-                "RCLONE_CONFIG_BENCH_ENDPOINT": self.proxy.endpoint,
+                "RCLONE_CONFIG_BENCH_ENDPOINT": self.endpoint(direct),
                 "RCLONE_CONFIG_BENCH_ACCESS_KEY_ID": key,
                 "RCLONE_CONFIG_BENCH_SECRET_ACCESS_KEY": secret}
 
-    def command(self, tool: str) -> tuple[list[str], Path]:
+    def command(self, tool: str, direct: bool = False) -> tuple[list[str], Path]:
+        bucket = self.buckets[f"direct-{tool}" if direct else tool]
         if tool == "mirrorpub":
-            return [str(VENV_BIN / "mirrorpub"), "publish", "--json"], self.site
+            config = "direct.toml" if direct else "mirrorpub.toml"
+            return [str(VENV_BIN / "mirrorpub"), "publish", "--json", "-c", config], self.site
         source = str(self.root / f"src-{tool}")
         if tool == "aws":
-            return [str(VENV_BIN / "aws"), "s3", "sync", source, f"s3://{self.buckets['aws']}",
-                    "--endpoint-url", self.proxy.endpoint, "--only-show-errors"], self.root
-        return [str(VENV_BIN / "rclone"), "sync", "--checksum", source,
-                f"bench:{self.buckets['rclone']}"], self.root
+            return [str(VENV_BIN / "aws"), "s3", "sync", source, f"s3://{bucket}",
+                    "--endpoint-url", self.endpoint(direct), "--only-show-errors"], self.root
+        return [str(VENV_BIN / "rclone"), "sync", "--checksum", source, f"bench:{bucket}"], \
+            self.root
 
     # --- measuring --------------------------------------------------------------------
 
-    def measure(self, case: str, tool: str) -> None:
-        command, cwd = self.command(tool)
+    def measure(self, case: str, tool: str, direct: bool = False) -> None:
+        command, cwd = self.command(tool, direct)
         print(f"== {case}: {tool}", file=sys.stderr)
         self.proxy.take()
-        result = run(command, cwd=cwd, env=self.env(tool), log=self.root / f"{tool}.log")
-        counts = self.proxy.take()
+        result = run(command, cwd=cwd, env=self.env(tool, direct),
+                     log=self.root / f"{tool}.log")
+        counts = self.proxy.take()  # nothing, when the tool went around the proxy
         self.runs.setdefault((case, tool), []).append((result, counts))
         print(f"   {seconds(result.wall)}, {counts.requests} requests ({counts.methods()}), "
               f"{human_bytes(counts.bytes_sent)} sent", file=sys.stderr)
@@ -156,11 +169,13 @@ class Bench:
             changed = _sync_changes(public, self.root / f"src-{tool}")
         return changed
 
-    def check_buckets(self) -> None:
+    def check_buckets(self, direct: bool = False) -> None:
         """Every tool's bucket now holds the whole site."""
         expected = {p.relative_to(self.site / "public").as_posix()
                     for p in (self.site / "public").rglob("*") if p.is_file()}
         for tool, bucket in self.buckets.items():
+            if tool.startswith("direct-") != direct:
+                continue
             keys = set(self.seaweed.keys(bucket)) - {".mirrorpub-index.json"}
             if keys != expected:
                 missing, extra = sorted(expected - keys)[:5], sorted(keys - expected)[:5]
@@ -185,6 +200,11 @@ class Bench:
             for tool in ("aws", "rclone"):
                 self.measure("one-edit publish", tool)
         self.check_buckets()
+        # Without the counting proxy (Python, on the same two cores) in between: each tool
+        # into an empty bucket of its own, straight to SeaweedFS.
+        for tool in ("mirrorpub", "aws", "rclone"):
+            self.measure("first publish, direct", tool, direct=True)
+        self.check_buckets(direct=True)
         self.summarise()
 
 
@@ -207,13 +227,19 @@ def _sync_changes(source: Path, target: Path) -> list[str]:
 
 
 def report(rows: list[dict[str, object]]) -> str:
-    lines = [[r["case"], r["tool"], seconds(r["wall_s"]) if r["runs"] == 1 else
-              f"{seconds(r['wall_s'])} ({seconds(r['best_s'])})", r["requests"],
-              " ".join(f"{m}:{n}" for m, n in sorted(r["methods"].items())),
-              human_bytes(r["bytes_sent"]), human_bytes(r["bytes_received"]),
-              f"{r['peak_rss_mb']:.0f} MB", f"{r['others']:.0%}"] for r in rows]
-    return table(["publish", "tool", "wall", "requests", "by method", "sent", "received",
-                  "peak RSS", "CPU of the rest (SeaweedFS, proxy, …)"], lines)
+    lines = []
+    for r in rows:
+        counted = not str(r["case"]).endswith("direct")  # the proxy saw nothing of those
+        lines.append([
+            r["case"], r["tool"], seconds(r["wall_s"]) if r["runs"] == 1 else
+            f"{seconds(r['wall_s'])} ({seconds(r['best_s'])})", f"{r['cpu_s']:.1f} s",
+            r["requests"] if counted else "–",
+            " ".join(f"{m}:{n}" for m, n in sorted(r["methods"].items())) if counted else "–",
+            human_bytes(r["bytes_sent"]) if counted else "–",
+            human_bytes(r["bytes_received"]) if counted else "–",
+            f"{r['peak_rss_mb']:.0f} MB", f"{r['others']:.0%}"])
+    return table(["publish", "tool", "wall", "CPU", "requests", "by method", "sent",
+                  "received", "peak RSS", "CPU of the rest (SeaweedFS, proxy, …)"], lines)
 
 
 def main() -> None:
@@ -223,6 +249,7 @@ def main() -> None:
                         "publishes (the median is shown, the best in brackets)")
     args = parser.parse_args()
     os.environ.pop("AWS_PROFILE", None)
+    compile_package()
     bench = Bench(args.articles, args.repeat)
     bench.start()
     try:

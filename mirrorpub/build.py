@@ -522,8 +522,9 @@ def _render_listings(entries: list[Entry], renderer: PageRenderer, per_page: int
     lines = {e.slug: _entry_line(e) for e in entries}
     kept: dict[str, dict[str, Any]] = {}
     jobs = []
+    shown_pages: dict[int, str] = {}  # the JSON of each group's page list, made once
     for template, page, chunk, extra in _listing_jobs(entries, renderer, per_page):
-        text = "\n".join([base, template, json.dumps(extra, ensure_ascii=False),
+        text = "\n".join([base, template, _extra_json(extra, shown_pages),
                           *(lines[e.slug] for e in chunk)])
         key = hashlib.sha256(text.encode("utf-8")).hexdigest()
         hit = cache.pages.get(page)
@@ -550,6 +551,18 @@ def _render_listing(index: int) -> tuple[str, dict[str, Any]]:
         data = renderer.listing(template, page, chunk, **extra)
     fsatomic.write_bytes(_WORK["output_dir"] / page, data)
     return page, {"key": key, "entry": asdict(entry_for_bytes(page, data))}
+
+
+def _extra_json(extra: dict[str, Any], shown_pages: dict[int, str]) -> str:
+    """json.dumps(extra, ensure_ascii=False), without encoding the same list of pages
+    again for each of its pages (500 index pages each list all 500)."""
+    if list(extra) != ["heading", "page_no", "pages"]:
+        return json.dumps(extra, ensure_ascii=False)
+    pages = extra["pages"]
+    if id(pages) not in shown_pages:
+        shown_pages[id(pages)] = json.dumps(pages, ensure_ascii=False)
+    return (f'{{"heading": {json.dumps(extra["heading"], ensure_ascii=False)}, '
+            f'"page_no": {json.dumps(extra["page_no"])}, "pages": {shown_pages[id(pages)]}}}')
 
 
 def _entry_line(entry: Entry) -> str:

@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from importlib import resources
+from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -131,7 +132,24 @@ def bc2_document(site: SiteInfo, stamp: Stamp, mirrors: list[ManifestMirror]) ->
 
 
 def encode(document: Mapping[str, Any]) -> bytes:
-    return (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    """json.dumps(document, indent=2, ensure_ascii=False) and a newline, byte for byte; a
+    trailing `files` map of {sha256, size} entries is formatted directly, because the
+    pure-Python indenting encoder took ~80 ms on the 12,000 of a 10,000-article site."""
+    files = document.get("files")
+    if not files or not isinstance(files, dict) or list(document)[-1] != "files" or \
+            not all(_plain_file_entry(e) for e in files.values()):
+        return (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    head = json.dumps({**document, "files": {}}, indent=2, ensure_ascii=False)
+    assert head.endswith('"files": {}\n}')
+    quoted = encode_basestring
+    body = ",\n".join(f'    {quoted(path)}: {{\n      "sha256": {quoted(e["sha256"])},\n'
+                      f'      "size": {e["size"]}\n    }}' for path, e in files.items())
+    return f"{head[:-4]}{{\n{body}\n  }}\n}}\n".encode()
+
+
+def _plain_file_entry(entry: Any) -> bool:
+    return (type(entry) is dict and list(entry) == ["sha256", "size"]
+            and type(entry["sha256"]) is str and type(entry["size"]) is int)
 
 
 def render_files(*, site: SiteInfo, renderer: PageRenderer, stamp: Stamp,

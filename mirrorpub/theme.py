@@ -14,8 +14,6 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-import jinja2
-
 from mirrorpub.errors import BuildError
 
 LABELS_FILE = "labels.toml"
@@ -39,7 +37,14 @@ class Theme:
         if override_dir is not None and override_dir.is_dir():
             _check_links(override_dir)
         self.dirs = [d for d in (override_dir, default_theme_dir()) if d and d.is_dir()]
-        self.env = jinja2.Environment(
+
+    @cached_property
+    def env(self) -> Any:
+        # jinja2 is imported when a page is first rendered: a build with nothing to render
+        # never loads it.
+        import jinja2
+
+        return jinja2.Environment(
             loader=jinja2.FileSystemLoader([str(d) for d in self.dirs]),
             autoescape=jinja2.select_autoescape(["html", "xml"]),
             undefined=jinja2.StrictUndefined,
@@ -74,6 +79,8 @@ class Theme:
         return {**merged.get("en", {}), **merged.get(base, {}), **merged.get(language, {})}
 
     def renderer(self, name: str) -> Callable[..., str]:
+        import jinja2
+
         try:
             template = self.env.get_template(name)
         except jinja2.TemplateSyntaxError as exc:

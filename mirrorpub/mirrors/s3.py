@@ -311,7 +311,10 @@ def _credential_source(config: S3Config) -> Callable[[], s3wire.Credentials]:
     try:
         found = botocore.session.Session(profile=config.profile).get_credentials()
     except bx.ProfileNotFound:
-        raise MirrorError(config.name, f"AWS profile {config.profile!r} not found") from None
+        named = repr(config.profile) if config.profile else \
+            f"{os.environ.get('AWS_PROFILE')!r} (from AWS_PROFILE)"
+        raise MirrorError(config.name, f"AWS profile {named} not found in the AWS config or "
+                          "credentials files") from None
     except bx.BotoCoreError as exc:
         raise MirrorError(config.name, f"cannot load credentials: {exc}") from None
     if found is None:

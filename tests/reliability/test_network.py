@@ -251,9 +251,10 @@ def _self_signed_server(tmp_path: Path) -> tuple[int, list[str]]:
     return listener.getsockname()[1], handshakes
 
 
-def test_an_untrusted_certificate_fails_at_once_and_says_so(seaweed: Any,
-                                                            tmp_path: Path) -> None:
+def test_an_untrusted_certificate_fails_at_once_and_says_so(seaweed: Any, tmp_path: Path,
+                                                            tally: Counter[str]) -> None:
     port, handshakes = _self_signed_server(tmp_path)
+    tally["faults injected (network)"] += 1
     good = seaweed.make_bucket()
     env = {**seaweed.env(), "K": "k", "S": "s"}
     write_news(tmp_path / "site", [

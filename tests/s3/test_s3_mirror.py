@@ -283,3 +283,50 @@ def test_a_proxy_from_the_environment_carries_every_request(tmp_path: Path,
     assert {key_of(r.target.removeprefix(seaweed.endpoint)) for r in seen if r.method == "PUT"} \
         >= {"index.html", "articles/one.html", "files/img/m.png", "mirrors.json"}
     assert seaweed.anonymous_get(bucket, "articles/one.html").status_code == 200
+
+
+def _chain_env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    """An environment where boto3's chain finds only what the test puts there."""
+    return {"AWS_CONFIG_FILE": str(tmp_path / "aws-config"),
+            "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "aws-credentials"),
+            "AWS_EC2_METADATA_DISABLED": "true", "AWS_ACCESS_KEY_ID": "",
+            "AWS_SECRET_ACCESS_KEY": "", "AWS_SESSION_TOKEN": "", **extra}
+
+
+@pytest.mark.parametrize("how", ["AWS_* variables", "a named profile"])
+def test_credentials_come_from_boto3s_chain_when_the_mirror_names_none(
+        tmp_path: Path, seaweed: SeaweedFS, how: str) -> None:
+    bucket = seaweed.make_bucket()
+    mirror = {"name": "s3", "type": "s3", "bucket": bucket, "endpoint_url": seaweed.endpoint,
+              "public_url": seaweed.public_url(bucket)}
+    if how == "a named profile":
+        (tmp_path / "aws-credentials").write_text(
+            f"[newsroom]\naws_access_key_id = {seaweed.access_key}\n"
+            f"aws_secret_access_key = {seaweed.secret_key}\n")
+        mirror["profile"] = "newsroom"
+        env = _chain_env(tmp_path)
+    else:
+        env = _chain_env(tmp_path, AWS_ACCESS_KEY_ID=seaweed.access_key,
+                         AWS_SECRET_ACCESS_KEY=seaweed.secret_key)
+    write_site(tmp_path / "site", ARTICLES, files=FILES, mirrors=[mirror])
+    result = mirrorpub("publish", cwd=tmp_path / "site", env=env)
+    assert result.returncode == 0, result.stderr
+    assert seaweed.anonymous_get(bucket, "articles/one.html").status_code == 200
+    assert seaweed.secret_key not in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(("profile", "env", "expected"), [
+    (None, {}, "no credentials found"),
+    ("nobody", {}, "AWS profile 'nobody' not found"),
+    (None, {"AWS_PROFILE": "ghost"}, "AWS profile 'ghost' (from AWS_PROFILE) not found")])
+def test_missing_credentials_are_one_line_that_says_where_to_put_them(
+        tmp_path: Path, seaweed: SeaweedFS, profile: str | None, env: dict[str, str],
+        expected: str) -> None:
+    mirror = {"name": "s3", "type": "s3", "bucket": "news", "endpoint_url": seaweed.endpoint,
+              **({"profile": profile} if profile else {})}
+    write_site(tmp_path / "site", ARTICLES, files=FILES, mirrors=[mirror])
+    result = mirrorpub("publish", cwd=tmp_path / "site", env=_chain_env(tmp_path, **env))
+    assert_no_traceback(result)
+    assert result.returncode == 3
+    (line,) = [x for x in result.stderr.splitlines() if "s3: FAILED" in x]
+    assert expected in line
