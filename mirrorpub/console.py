@@ -64,11 +64,13 @@ class PlainProgress:
         self.name = name
         self.sent_files = 0
         self.total = 0
+        self._announced = False
         self._lock = threading.Lock()
 
     def planned(self, files: int, nbytes: int) -> None:
         self.total = files
-        if files:
+        if files and not self._announced:  # a plan that grows later is not told twice
+            self._announced = True
             _plain(f"{self.name}: sending {files} files ({human_bytes(nbytes)})")
 
     def sent(self, path: str, nbytes: int) -> None:

@@ -20,6 +20,7 @@ import hmac
 import http.client
 import os
 import random
+import select
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -182,8 +183,9 @@ class S3Wire:
         with self._idle_lock:
             while self._idle:
                 connection = self._idle.pop()
-                if connection.sock is not None:
+                if connection.sock is not None and not _dropped(connection.sock):
                     return connection
+                connection.close()
         connection = self._new_connection()
         try:
             connection.connect()
@@ -255,6 +257,16 @@ def sign(method: str, host: str, path: str, headers: Mapping[str, str], body: by
     signed["authorization"] = (f"AWS4-HMAC-SHA256 Credential={credentials.access_key}/{scope}, "
                                f"SignedHeaders={';'.join(names)}, Signature={signature}")
     return signed
+
+
+def _dropped(sock: Any) -> bool:
+    """Whether an idle keep-alive connection was closed by the server meanwhile (it then
+    reads as ready): reusing it would cost a failed attempt and a backoff."""
+    try:
+        readable, _, _ = select.select([sock], [], [], 0)
+    except (OSError, ValueError):
+        return True
+    return bool(readable)
 
 
 def _connect_error(exc: OSError) -> NetworkError:

@@ -250,6 +250,9 @@ class ObjectStoreMirror:
         manifest = final_files()
         final_uploads = list(the_plan.groups(final=True))
         extra = self._manifest_uploads(manifest, remote)
+        if extra:  # the plan grows by the manifest files that changed
+            progress.planned(len(the_plan.uploads) + len(extra),
+                             the_plan.upload_bytes + sum(u.entry.size for u in extra))
         if extra and not touched:
             self._write_index(remote, pending=set(site.manifest_names))
             touched = set(site.manifest_names)

@@ -39,7 +39,9 @@ class LocalSite:
 
 
 class Progress(Protocol):
-    def planned(self, files: int, nbytes: int) -> None: ...
+    def planned(self, files: int, nbytes: int) -> None:
+        """What this mirror will send in all; said again when that grows (the manifest
+        files that changed are known only at the barrier)."""
     def sent(self, path: str, nbytes: int) -> None: ...
     def stage(self, text: str) -> None: ...
 

@@ -301,3 +301,18 @@ def test_kept_manifest_files_never_outlive_what_they_show(tmp_path: Path) -> Non
     shutil.rmtree(kept)
     assert mirrorpub("publish", cwd=tmp_path).returncode == 0
     assert (usb / "mirrors.json").read_bytes() == current
+
+
+def test_progress_lines_count_up_to_what_is_sent(tmp_path: Path) -> None:
+    """In a log (no terminal), each mirror says what it will send and counts up to it,
+    the manifest files included."""
+    write_site(tmp_path, ARTICLES, mirrors=[{"name": "usb", "type": "directory",
+                                             "path": "usb"}])
+    result = mirrorpub("publish", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    counts = [tuple(map(int, m.groups())) for m in
+              re.finditer(r"^usb: (\d+)/(\d+) files sent$", result.stderr, re.MULTILINE)]
+    sent = int(re.search(r"^usb: ok in [\d.]+ s: (\d+) sent", result.stdout, re.MULTILINE)[1])
+    assert counts and all(done <= total for done, total in counts), result.stderr
+    assert counts[-1] == (sent, sent)
+    assert result.stderr.count("usb: sending ") == 1

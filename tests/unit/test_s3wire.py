@@ -7,6 +7,7 @@ awkward keys, session tokens and metadata without any server.
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
 from urllib.parse import quote
 
@@ -71,3 +72,39 @@ def test_a_cached_signing_key_gives_the_same_signature() -> None:
 def test_credentials_never_show_in_their_repr() -> None:
     shown = repr(s3wire.Credentials("AKID", SECRET, "session-token-value"))
     assert SECRET not in shown and "session-token-value" not in shown
+
+
+def test_a_connection_the_server_dropped_while_idle_is_not_reused() -> None:
+    """Servers close idle keep-alive connections without warning; the next request must
+    open a new one at once, not fail, back off and try again."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class OneAnswerPerConnection(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"  # keep-alive, as S3 endpoints speak
+
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"ok")
+            self.close_connection = True  # ... and hang up, without saying so
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), OneAnswerPerConnection)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    attempts = []
+    wire = s3wire.S3Wire(f"http://127.0.0.1:{server.server_port}", "us-east-1", "b",
+                         lambda: s3wire.Credentials("AKID", SECRET), timeout=5,
+                         connect_timeout=5, on_attempt=lambda: attempts.append(1))
+    try:
+        for _ in range(3):
+            reply = wire.get("index.html")
+            assert reply is not None and reply.body == b"ok"
+            time.sleep(0.05)  # the server's close has arrived by the next request
+    finally:
+        server.shutdown()
+        wire.close()
+    assert len(attempts) == 3
