@@ -78,6 +78,15 @@ def site_renderer(config: Config, mirror_links: tuple[MirrorLink, ...],
 
 def build_site(config: Config, *, mirror_links: tuple[MirrorLink, ...] = (),
                fingerprint: str | None = None, workers: int | None = None) -> BuildResult:
+    try:
+        return _build(config, mirror_links, fingerprint, workers)
+    except OSError as exc:  # the output folder cannot be made or written: a disk, a path
+        where = exc.filename or config.site.output_dir
+        raise BuildError(f"{where}: cannot be written ({exc.strerror or exc})") from None
+
+
+def _build(config: Config, mirror_links: tuple[MirrorLink, ...], fingerprint: str | None,
+           workers: int | None) -> BuildResult:
     site = config.site
     label = content_label(config)
     started_ns = time.time_ns()
@@ -177,7 +186,7 @@ def _unchanged_build(cache: RenderCache, inputs: str, stats: dict[str, list[int]
     # Newest first, by slug where dates are equal: the order `_newest_first` gives.
     published.sort(key=lambda r: r["slug"])
     published.sort(key=lambda r: datetime.fromisoformat(r["front"]["date"]), reverse=True)
-    files = {path: FileEntry(**entry) for path, entry in sorted(outputs)}
+    files = {path: FileEntry(**entry) for path, entry in sorted(outputs, key=lambda o: o[0])}
     return files, _RecordEntries(published, site.language)
 
 

@@ -55,10 +55,11 @@ class S3Failure(Exception):
 
 
 class ResponseError(S3Failure):
-    def __init__(self, status: int, code: str, message: str) -> None:
+    def __init__(self, status: int, code: str, message: str, region: str | None = None) -> None:
         self.status = status
         self.code = code
         self.message = message
+        self.region = region  # where AWS says the bucket is, when it says so
         super().__init__(f"{status} {code}: {message}".strip(": "))
 
 
@@ -152,8 +153,8 @@ class S3Wire:
         raise failure
 
     def _once(self, method: str, path: str, body: bytes, headers: Mapping[str, str]) -> Reply:
-        connection = self._checkout()
         signed = self._signed_headers(method, path, body, headers)
+        connection = self._checkout()
         target = path
         if self._proxy and not self._https:  # a plain-HTTP proxy takes the whole URL
             target = f"http://{self._host}{path}"
@@ -286,7 +287,8 @@ def _response_error(reply: Reply) -> ResponseError:
             message = root.findtext("Message") or ""
         except ElementTree.ParseError:
             message = reply.body[:200].decode("utf-8", "replace")
-    return ResponseError(reply.status, code or str(reply.status), " ".join(message.split()))
+    return ResponseError(reply.status, code or str(reply.status), " ".join(message.split()),
+                         reply.headers.get("x-amz-bucket-region"))
 
 
 @dataclass(frozen=True)

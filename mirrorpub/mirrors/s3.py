@@ -240,6 +240,10 @@ def explain(config: S3Config, exc: Exception) -> str:
     """One line that says what went wrong and what to do; never a credential."""
     where = config.endpoint_url or f"s3.{config.region}.amazonaws.com"
     code, message = _code_and_message(exc)
+    region = getattr(exc, "region", None)
+    if region and region != config.region:  # a redirect, or a request signed for elsewhere
+        return (f"bucket {config.bucket!r} is in region {region}, not {config.region}: set "
+                f'region = "{region}" for this mirror')
     if code == "NoSuchBucket":
         return f"bucket {config.bucket!r} does not exist at {where}; create it or fix `bucket`"
     if code in ("InvalidAccessKeyId", "SignatureDoesNotMatch", "InvalidClientTokenId",

@@ -444,3 +444,14 @@ def test_any_change_is_built_even_when_its_file_looks_old(
     result = mirrorpub("build", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert expect(tmp_path)
+
+
+def test_an_output_folder_that_cannot_be_written_is_one_line(tmp_path: Path) -> None:
+    write_site(tmp_path, {"a.md": article("A")})
+    (tmp_path / "blocker").write_text("a file, not a folder")
+    result = mirrorpub("build", "--output", "blocker/public", cwd=tmp_path)
+    assert_no_traceback(result)
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        f"error: {tmp_path / 'blocker' / 'public' / 'articles'}: cannot be written "
+        "(Not a directory)"]

@@ -108,3 +108,19 @@ def test_a_connection_the_server_dropped_while_idle_is_not_reused() -> None:
         server.shutdown()
         wire.close()
     assert len(attempts) == 3
+
+
+def test_a_bucket_in_another_region_is_named_with_the_fix() -> None:
+    from mirrorpub.mirrors.s3 import S3Config, explain
+
+    config = S3Config(name="aws", type="s3", retired=False, bucket="kloop-mirror", prefix="",
+                      region="us-east-1", endpoint_url=None, profile=None,
+                      access_key_id_env=None, secret_access_key_env=None,
+                      public_url="https://s3.us-east-1.amazonaws.com/kloop-mirror/", timeout=60)
+    reply = s3wire.Reply(301, {"x-amz-bucket-region": "eu-central-1"},
+                         b"<Error><Code>PermanentRedirect</Code><Message>The bucket you are "
+                         b"attempting to access must be addressed using the specified "
+                         b"endpoint.</Message></Error>")
+    assert explain(config, s3wire._response_error(reply)) == (
+        "bucket 'kloop-mirror' is in region eu-central-1, not us-east-1: "
+        'set region = "eu-central-1" for this mirror')
