@@ -16,6 +16,7 @@ A failing mirror never stops the others; it is named with its reason and marked
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
 import time
@@ -360,8 +361,11 @@ def manifest_files(config: Config, build: BuildResult, info: SiteInfo, stamp: St
                    variant: str) -> dict[str, bytes]:
     """One copy's manifest files; the kept bytes when nothing they show has changed."""
     renderer = build.renderer
-    # The stamp's digest covers the site files; the rest is what the files show besides.
-    inputs = [asdict(stamp), [asdict(m) for m in mirrors], asdict(info),
+    # `mirrorpub build` reuses the last publish's stamp for a site edited since: the site
+    # files count on their own, not through the stamp's digest.
+    files = hashlib.sha256("".join(f"{p}\0{e.sha256}\0{e.size}\n"
+                                   for p, e in build.files.items()).encode()).hexdigest()
+    inputs = [asdict(stamp), [asdict(m) for m in mirrors], asdict(info), files,
               renderer.theme.digest, renderer.site.digest(), config.site.bundle]
     return manifestcache.rendered(config.state_dir, variant, inputs, lambda: render_files(
         site=info, renderer=renderer, stamp=stamp, mirrors=mirrors, files=build.files,

@@ -316,3 +316,22 @@ def test_progress_lines_count_up_to_what_is_sent(tmp_path: Path) -> None:
     assert counts and all(done <= total for done, total in counts), result.stderr
     assert counts[-1] == (sent, sent)
     assert result.stderr.count("usb: sending ") == 1
+
+
+def test_a_build_after_an_edit_lists_the_new_bytes_in_its_manifest(tmp_path: Path) -> None:
+    """`mirrorpub build` writes the manifest of the last publish's stamp: its files list
+    must still be the site's files as now built, never kept bytes from before an edit."""
+    import hashlib
+
+    write_site(tmp_path, ARTICLES, mirrors=[{"name": "usb", "type": "directory",
+                                             "path": "usb"}])
+    assert mirrorpub("publish", cwd=tmp_path).returncode == 0
+    assert mirrorpub("build", cwd=tmp_path).returncode == 0
+    source = tmp_path / "content" / "help.md"
+    source.write_text(source.read_text() + "\nOne more line.\n")
+    assert mirrorpub("build", cwd=tmp_path).returncode == 0
+    public = tmp_path / "public"
+    listed = json.loads((public / "mirrors.json").read_bytes())["files"]
+    page = (public / "articles" / "help.html").read_bytes()
+    assert b"One more line." in page
+    assert listed["articles/help.html"]["sha256"] == hashlib.sha256(page).hexdigest()
