@@ -29,7 +29,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from mirrorpub import content, fsatomic, links, markdown_render, sitepaths
+from mirrorpub import __version__, content, fsatomic, links, markdown_render, sitepaths
 from mirrorpub.config import Config, SiteConfig
 from mirrorpub.content import Article, ContentFile, Scan
 from mirrorpub.errors import BuildError, ContentError
@@ -41,6 +41,9 @@ from mirrorpub.rendercache import RACY_NS, RenderCache, stat_key
 from mirrorpub.slugs import slugify
 from mirrorpub.theme import Theme
 
+# Part of every cache key: pages made by another mirrorpub, or another Markdown setup, may
+# differ, so an upgrade renders everything once.
+CODE_VERSION = f"{__version__}/{markdown_render.RENDERER_VERSION}"
 PARALLEL_THRESHOLD = 64  # fewer jobs than this render faster in one process
 CHUNK_MAX = 32  # jobs handed to a worker at once (an article takes a few milliseconds)
 
@@ -121,7 +124,8 @@ def _build(config: Config, mirror_links: tuple[MirrorLink, ...], fingerprint: st
     _copy_assets(scan, asset_stats, site.output_dir, cache, files)
     shown = "\n".join(f"{a.slug} {cache.articles[a.rel]['key']}" for a in published)
     listed = _render_listings(entries, renderer, site.per_page, site.output_dir, cache, files,
-                              json.dumps([theme.digest, context_digest]), shown, workers)
+                              json.dumps([CODE_VERSION, theme.digest, context_digest]), shown,
+                              workers)
     _remove_stale(site.output_dir, cache.found, previous_outputs, files)
     cache.step("inputs", inputs)
     cache.save(started_ns)
@@ -150,7 +154,7 @@ def _inputs_digest(config: Config, theme_digest: str, context_digest: str, scan:
     """Everything a build reads: the site settings pages depend on, the theme, and the stat
     of every source (ctime included, so any write to one changes it)."""
     site = config.site
-    h = hashlib.sha256(json.dumps([markdown_render.RENDERER_VERSION, theme_digest,
+    h = hashlib.sha256(json.dumps([CODE_VERSION, theme_digest,
                                    context_digest, site.allow_external, site.per_page,
                                    str(site.content_dir), sorted(scan.folders)]).encode())
     for rel, stat in stats.items():
@@ -356,7 +360,7 @@ class _RenderJob:
         self.published = published
         self.by_rel = {a.rel: a for a in published}
         self.drafts = drafts
-        self.key_base = json.dumps([markdown_render.RENDERER_VERSION, theme_digest,
+        self.key_base = json.dumps([CODE_VERSION, theme_digest,
                                     context_digest, allow_external])
         self.allow_external = allow_external
         self.output_root = str(output_dir)
