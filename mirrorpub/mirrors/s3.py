@@ -315,10 +315,10 @@ def _credential_source(config: S3Config) -> Callable[[], s3wire.Credentials]:
     try:
         found = botocore.session.Session(profile=config.profile).get_credentials()
     except bx.ProfileNotFound:
-        named = repr(config.profile) if config.profile else \
+        profile = repr(config.profile) if config.profile else \
             f"{os.environ.get('AWS_PROFILE')!r} (from AWS_PROFILE)"
-        raise MirrorError(config.name, f"AWS profile {named} not found in the AWS config or "
-                          "credentials files") from None
+        raise MirrorError(config.name, f"AWS profile {profile} not found in the AWS config "
+                          "or credentials files") from None
     except bx.BotoCoreError as exc:
         raise MirrorError(config.name, f"cannot load credentials: {exc}") from None
     if found is None:
