@@ -42,6 +42,9 @@ from mirrorpub.sitepaths import MANIFEST, upload_rank
 
 INDEX_NAME = ".mirrorpub-index.json"
 INDEX_SCHEMA = "mirrorpub.remote-index/1"
+MAX_INDEX_BYTES = 1 << 30  # a bucket could serve a gzip bomb; 12,000 files are 1.5 MB
+_GZIP_MAGIC = b"\x1f\x8b"
+_TAIL = f',"schema":"{INDEX_SCHEMA}"}}'.encode()  # how an index we wrote ends
 
 
 class Store(Protocol):
@@ -95,7 +98,7 @@ def encode_index(files: Mapping[str, RemoteEntry], pending: set[str]) -> bytes:
     written twice by every publish that changes something."""
     body = {"files": {p: {"sha256": e.sha256, "size": e.size} for p, e in sorted(files.items())},
             "pending": sorted(pending)}
-    canonical = json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
+    canonical = _canonical(body)
     checksum = hashlib.sha256(canonical).hexdigest()
     # The document with its keys sorted: checksum, files, pending, schema.
     document = b"".join([_head(checksum), canonical[1:-1], _TAIL])
@@ -120,9 +123,9 @@ def decode_index(data: bytes) -> tuple[dict[str, RemoteEntry], set[str]] | None:
         return None
 
 
-_GZIP_MAGIC = b"\x1f\x8b"
-_TAIL = f',"schema":"{INDEX_SCHEMA}"}}'.encode()
-MAX_INDEX_BYTES = 1 << 30  # a bucket could serve a gzip bomb; 12,000 files are 1.5 MB
+def _canonical(body: dict[str, Any]) -> bytes:
+    """What the checksum covers: the files and pending paths as compact, sorted JSON."""
+    return json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
 
 
 def _head(checksum: str) -> bytes:
@@ -134,7 +137,7 @@ def _checksum_holds(data: bytes, checksum: str, body: dict[str, Any]) -> bool:
     if data.startswith(head) and data.endswith(_TAIL):  # as encode_index wrote it
         canonical = b"{" + data[len(head):-len(_TAIL)] + b"}"
     else:
-        canonical = json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
+        canonical = _canonical(body)
     return hashlib.sha256(canonical).hexdigest() == checksum
 
 
