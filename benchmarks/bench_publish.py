@@ -39,7 +39,7 @@ import corpus  # noqa: E402
 from countproxy import CountingProxy, Counts  # noqa: E402
 from measure import Run, compile_package, machine, run, seconds, table  # noqa: E402
 
-from mirrorpub.plan import human_bytes  # noqa: E402
+from mirrorpub.formats import human_bytes  # noqa: E402
 from tests.services.seaweed import SeaweedFS  # noqa: E402
 
 VENV_BIN = Path(sys.executable).parent

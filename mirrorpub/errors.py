@@ -6,9 +6,13 @@
     ├── BuildError                 rendering failed (a template, the output folder)
     ├── LockError                  another publish of this site is running
     ├── SigningError               a signing key cannot be read or made
-    ├── VerifyError                a copy could not be fetched or checked
-    └── PublishError               something went wrong while pushing
-        └── MirrorError            one mirror failed (mirror=, key=)
+    ├── UsageError                 a command line that cannot work (exit 2)
+    ├── MirrorError                one mirror failed (mirror=, key=)
+    └── VerifyError                a copy could not be fetched or checked
+        └── FetchError             one file of a copy could not be read (url=, path=)
+            ├── NotFound           404/410, or no such file in the folder
+            ├── Refused            401/403, or permission denied
+            └── Unreachable        network failure, timeout, any other HTTP status
 
 Lower-layer errors (botocore, httpx, OSError) are translated into these at the boundary
 of the module that meets them, so the CLI can print one line and pick the exit code.
@@ -60,19 +64,35 @@ class SigningError(MirrorpubError):
     pass
 
 
+class UsageError(MirrorpubError):
+    exit_code = EXIT_USAGE
+
+
+class MirrorError(MirrorpubError):
+    """One mirror failed; `mirror` names it, `key` the object involved if any."""
+
+    def __init__(self, mirror: str, message: str, key: str | None = None) -> None:
+        self.mirror, self.key, self.message = mirror, key, message
+        super().__init__(f"mirror {mirror!r}: {message}")
+
+
 class VerifyError(MirrorpubError):
     pass
 
 
-class PublishError(MirrorpubError):
+class FetchError(VerifyError):
+    def __init__(self, message: str, *, url: str, path: str) -> None:
+        self.url, self.path, self.reason = url, path, message
+        super().__init__(f"{url}: {message}")
+
+
+class NotFound(FetchError):
     pass
 
 
-class MirrorError(PublishError):
-    """One mirror failed; `mirror` names it, `key` the object involved if any."""
+class Refused(FetchError):
+    pass
 
-    def __init__(self, mirror: str, message: str, key: str | None = None) -> None:
-        self.mirror = mirror
-        self.key = key
-        self.message = message
-        super().__init__(f"mirror {mirror!r}: {message}")
+
+class Unreachable(FetchError):
+    pass

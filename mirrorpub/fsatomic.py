@@ -10,27 +10,14 @@ import contextlib
 import os
 import secrets
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 
 def write_bytes(path: Path, data: bytes, *, durable: bool = False, mode: int | None = None) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = _temp_file(path, 0o666 if mode is None else mode)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            if durable:
-                handle.flush()
-                os.fsync(handle.fileno())
-        if mode is not None:
-            os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    if durable:
-        _sync_dir(path.parent)
+    with _replacing(path, durable=durable, mode=mode) as handle:
+        handle.write(data)
 
 
 def write_if_changed(path: Path, data: bytes) -> bool:
@@ -45,21 +32,31 @@ def write_if_changed(path: Path, data: bytes) -> bool:
 
 
 def copy_file(source: Path, target: Path, *, durable: bool = False) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = _temp_file(target, 0o666)
+    with _replacing(target, durable=durable) as out, source.open("rb") as src:
+        shutil.copyfileobj(src, out, 1024 * 1024)
+
+
+@contextlib.contextmanager
+def _replacing(path: Path, *, durable: bool, mode: int | None = None) -> Iterator[BinaryIO]:
+    """A handle on a temporary file beside `path` that takes its place once the block
+    ends without an error (fsync'd first when `durable`); removed if it does not."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = _temp_file(path, 0o666 if mode is None else mode)
     try:
-        with os.fdopen(fd, "wb") as out, source.open("rb") as src:
-            shutil.copyfileobj(src, out, 1024 * 1024)
+        with os.fdopen(fd, "wb") as handle:
+            yield handle
             if durable:
-                out.flush()
-                os.fsync(out.fileno())
-        os.replace(tmp, target)
+                handle.flush()
+                os.fsync(handle.fileno())
+        if mode is not None:
+            os.chmod(tmp, mode)
+        os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
     if durable:
-        _sync_dir(target.parent)
+        _sync_dir(path.parent)
 
 
 def _temp_file(beside: Path, mode: int) -> tuple[int, str]:

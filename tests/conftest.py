@@ -1,16 +1,27 @@
-"""Fixtures shared by every test: real services, started by the suite itself."""
+"""Fixtures shared by every test: real services, started by the suite itself; and the
+test plugins (tests/plugins/), found through their entry points like any installed one."""
 
 from __future__ import annotations
 
+import os
+import sys
+from pathlib import Path
+
 import pytest
 
-from tests.services.kubo import (  # noqa: F401 (fixtures are found by name)
+PLUGINS = Path(__file__).parent / "plugins"
+# For this process, and for every `mirrorpub` command line a test starts.
+sys.path.insert(0, str(PLUGINS))
+os.environ["PYTHONPATH"] = os.pathsep.join(
+    p for p in (str(PLUGINS), os.environ.get("PYTHONPATH")) if p)
+
+from tests.services.kubo import (  # noqa: E402, F401 (fixtures are found by name)
     build_kubo_before_tests,
     kubo_client,
     kubo_daemon,
     kubo_factory,
 )
-from tests.services.seaweed import seaweed, seaweed_factory  # noqa: F401
+from tests.services.seaweed import seaweed, seaweed_factory  # noqa: E402, F401
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:

@@ -179,7 +179,7 @@ def http_fetcher(base_url: str, client: httpx.Client | None = None) -> Fetch:
 
 
 def folder_fetcher(root: Path) -> Fetch:
-    from mirrorpub.mediatypes import content_type
+    from mirrorpub.site.mediatypes import content_type
 
     def fetch(path: str) -> tuple[int, str, bytes]:
         target = root / path

@@ -8,7 +8,6 @@ means the drive is not mounted, and is said so.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import re
 from collections.abc import Callable, Iterator, Mapping
@@ -17,45 +16,35 @@ from pathlib import Path
 from typing import Any
 
 from mirrorpub import fsatomic
+from mirrorpub.config.mirror import MirrorConfig
+from mirrorpub.config.options import as_path, non_empty, option
 from mirrorpub.errors import MirrorError
-from mirrorpub.mirrors.objectstore import INDEX_NAME, ObjectStoreMirror, Put, put_concurrently
-from mirrorpub.mirrors.protocol import Location
-from mirrorpub.mirrors.registry import MirrorConfig
-from mirrorpub.options import Option, non_empty
-from mirrorpub.plan import RemoteEntry
-from mirrorpub.sitepaths import MANIFEST_FILES
+from mirrorpub.hashing import file_sha256
+from mirrorpub.layout import MANIFEST_FILES
+from mirrorpub.mirrors.objectstore import ObjectStoreMirror, Put, put_concurrently
+from mirrorpub.mirrors.plan import RemoteEntry
+from mirrorpub.mirrors.protocol import Backend
+from mirrorpub.mirrors.remoteindex import INDEX_NAME
+from mirrorpub.model import Location
 
 CONCURRENCY = 4  # a local disk (or a USB stick) gains little from more
 
-OPTIONS: dict[str, Option] = {
-    "path": Option(str, required=True, check=non_empty),
-}
 
-
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class DirectoryConfig(MirrorConfig):
-    path: Path
+    path: Path = option(str, required=True, check=non_empty, convert=as_path)
 
-
-def make_config(values: dict[str, Any], base: Path, where: str,
-                problems: list[str]) -> DirectoryConfig | None:
-    if not values["path"] or not values["name"]:
-        return None
-    path = Path(os.path.expanduser(values["path"]))
-    return DirectoryConfig(name=values["name"], type="directory", retired=values["retired"],
-                           path=path if path.is_absolute() else base / path)
-
-
-def cross_check(config: DirectoryConfig, protected: Mapping[str, Path], where: str) -> list[str]:
-    """A mirror folder must not overlap content/, the output or the state folder."""
-    target = config.path.resolve()
-    problems = []
-    for key, folder in protected.items():
-        folder = folder.resolve()
-        if target == folder or target.is_relative_to(folder) or folder.is_relative_to(target):
-            problems.append(f"{where}.path: {config.path} overlaps {key} ({folder}); a "
-                            "mirror folder must be a folder of its own")
-    return problems
+    def cross_check(self, protected: Mapping[str, Path], where: str) -> list[str]:
+        """A mirror folder must not overlap content/, the output or the state folder."""
+        target = self.path.resolve()
+        problems = []
+        for key, folder in protected.items():
+            folder = folder.resolve()
+            if target == folder or target.is_relative_to(folder) or \
+                    folder.is_relative_to(target):
+                problems.append(f"{where}.path: {self.path} overlaps {key} ({folder}); a "
+                                "mirror folder must be a folder of its own")
+        return problems
 
 
 def locate(config: DirectoryConfig, facts: Mapping[str, Any]) -> Location:
@@ -64,8 +53,10 @@ def locate(config: DirectoryConfig, facts: Mapping[str, Any]) -> Location:
 
 
 def open_mirror(config: DirectoryConfig) -> ObjectStoreMirror:
-    return ObjectStoreMirror(config.name, DirectoryStore(config),
-                             lambda facts: locate(config, facts))
+    return ObjectStoreMirror(config.name, DirectoryStore(config))
+
+
+BACKEND = Backend(type="directory", config=DirectoryConfig, locate=locate, open=open_mirror)
 
 
 class DirectoryStore:
@@ -73,10 +64,16 @@ class DirectoryStore:
         self.name = config.name
         self.root = config.path
         self._operations = 0
-        self._swept = False
+        self._sweep_due = False
 
     def requests(self) -> int:
         return self._operations
+
+    def close(self) -> None:
+        pass
+
+    def begin_writes(self) -> None:
+        self._sweep_due = True  # done at the first write: a publish with none never walks
 
     def _fail(self, action: str, exc: OSError) -> MirrorError:
         hint = "is the drive mounted and writable?"
@@ -111,7 +108,7 @@ class DirectoryStore:
     def recorded_sha256(self, path: str) -> str | None:
         self._operations += 1
         try:
-            return _sha256(self.root / path)
+            return file_sha256(self.root / path)
         except OSError:
             return None
 
@@ -123,7 +120,7 @@ class DirectoryStore:
             if rel == INDEX_NAME or file.name.endswith(".tmp") or not file.is_file():
                 continue
             self._operations += 1
-            yield rel, RemoteEntry(size=file.stat().st_size, sha256=_sha256(file))
+            yield rel, RemoteEntry(size=file.stat().st_size, sha256=file_sha256(file))
 
     def is_ours(self, path: str) -> bool:
         return False  # without our index we cannot tell; never delete what may be foreign
@@ -165,8 +162,8 @@ class DirectoryStore:
     def write_index(self, data: bytes) -> None:
         self._ready(create=True)
         self._operations += 1
-        if not self._swept:  # once per publish, before its first write
-            self._swept = True
+        if self._sweep_due:  # every publish writes the index before anything else
+            self._sweep_due = False
             _sweep_temporaries(self.root)
         try:
             fsatomic.write_bytes(self.root / INDEX_NAME, data, durable=True)
@@ -186,10 +183,3 @@ def _sweep_temporaries(root: Path) -> None:
                 with contextlib.suppress(OSError):
                     os.unlink(os.path.join(folder, name))
 
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(1024 * 1024):
-            digest.update(chunk)
-    return digest.hexdigest()

@@ -16,35 +16,19 @@ there, and an index whose `pending` list tells the next run what to re-check.
 
 from __future__ import annotations
 
-import gzip
-import hashlib
-import json
-import zlib
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from mirrorpub.mediatypes import entry_for_bytes
-from mirrorpub.mirrors.protocol import FinalFiles, LocalSite, Outcome, Progress
-from mirrorpub.plan import (
-    FileEntry,
-    Plan,
-    RemoteEntry,
-    RemoteState,
-    Upload,
-    human_bytes,
-    plan,
-    upload_reason,
-)
-from mirrorpub.sitepaths import MANIFEST, upload_rank
-
-INDEX_NAME = ".mirrorpub-index.json"
-INDEX_SCHEMA = "mirrorpub.remote-index/1"
-MAX_INDEX_BYTES = 1 << 30  # a bucket could serve a gzip bomb; 12,000 files are 1.5 MB
-_GZIP_MAGIC = b"\x1f\x8b"
-_TAIL = f',"schema":"{INDEX_SCHEMA}"}}'.encode()  # how an index we wrote ends
+from mirrorpub.formats import human_bytes
+from mirrorpub.layout import MANIFEST, upload_rank
+from mirrorpub.mirrors.plan import Plan, RemoteEntry, RemoteState, Upload, plan, upload_reason
+from mirrorpub.mirrors.protocol import FinalFiles, LocalSite, MirrorBase, Outcome, Progress
+from mirrorpub.mirrors.remoteindex import INDEX_NAME, decode_index, encode_index
+from mirrorpub.model import FileEntry
+from mirrorpub.site.mediatypes import entry_for_bytes
 
 
 class Store(Protocol):
@@ -59,7 +43,12 @@ class Store(Protocol):
         is done; raise on the first failure."""
     def delete(self, paths: list[str]) -> None: ...
     def write_index(self, data: bytes) -> None: ...
-    def requests(self) -> int: ...
+    def begin_writes(self) -> None:
+        """Called once per publish, before its first write (a folder sweeps what a killed
+        publish left half-written)."""
+    def requests(self) -> int:
+        """Requests (or file operations) made so far, over this store's whole life."""
+    def close(self) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -89,64 +78,6 @@ def put_concurrently(put: Callable[[Put], None], items: list[Put], workers: int,
             future.cancel()
         for future in done:
             future.result()  # re-raises the first failure
-
-
-# --- the remote index -------------------------------------------------------------------
-
-def encode_index(files: Mapping[str, RemoteEntry], pending: set[str]) -> bytes:
-    """Compact, canonical JSON, gzip'd: 12,000 files are 0.6 MB, not 1.6, and the index is
-    written twice by every publish that changes something."""
-    body = {"files": {p: {"sha256": e.sha256, "size": e.size} for p, e in sorted(files.items())},
-            "pending": sorted(pending)}
-    canonical = _canonical(body)
-    checksum = hashlib.sha256(canonical).hexdigest()
-    # The document with its keys sorted: checksum, files, pending, schema.
-    document = b"".join([_head(checksum), canonical[1:-1], _TAIL])
-    return gzip.compress(document, compresslevel=1, mtime=0)
-
-
-def decode_index(data: bytes) -> tuple[dict[str, RemoteEntry], set[str]] | None:
-    """The index's files and pending paths, or None when it is damaged in any way.
-    Also reads the uncompressed, indented indexes earlier versions wrote."""
-    try:
-        if data[:2] == _GZIP_MAGIC:
-            data = _gunzip(data)
-        document = json.loads(data)
-        body = {"files": document["files"], "pending": document["pending"]}
-        if document["schema"] != INDEX_SCHEMA or \
-                not _checksum_holds(data, str(document["checksum"]), body):
-            return None
-        files = {str(p): RemoteEntry(size=int(e["size"]), sha256=str(e["sha256"]))
-                 for p, e in body["files"].items()}
-        return files, {str(p) for p in body["pending"]}
-    except (ValueError, KeyError, TypeError, AttributeError, OSError, EOFError, zlib.error):
-        return None
-
-
-def _canonical(body: dict[str, Any]) -> bytes:
-    """What the checksum covers: the files and pending paths as compact, sorted JSON."""
-    return json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
-
-
-def _head(checksum: str) -> bytes:
-    return f'{{"checksum":"{checksum}",'.encode()
-
-
-def _checksum_holds(data: bytes, checksum: str, body: dict[str, Any]) -> bool:
-    head = _head(checksum)
-    if data.startswith(head) and data.endswith(_TAIL):  # as encode_index wrote it
-        canonical = b"{" + data[len(head):-len(_TAIL)] + b"}"
-    else:
-        canonical = _canonical(body)
-    return hashlib.sha256(canonical).hexdigest() == checksum
-
-
-def _gunzip(data: bytes) -> bytes:
-    inflater = zlib.decompressobj(wbits=31)
-    out = inflater.decompress(data, MAX_INDEX_BYTES)
-    if inflater.unconsumed_tail or not inflater.eof:
-        raise ValueError("index too large or cut short")
-    return out
 
 
 def read_remote_state(store: Store, local_paths: set[str]) -> RemoteState:
@@ -186,6 +117,7 @@ class StorePlan:
     plan: Plan
     remote: RemoteState
     site: LocalSite
+    requests_before: int = 0  # the store's count when this run began
 
     @property
     def is_noop(self) -> bool:
@@ -218,31 +150,30 @@ class StorePlan:
         return out
 
 
-class ObjectStoreMirror:
-    content_addressed = False
+class ObjectStoreMirror(MirrorBase):
+    """One object store as a mirror; stays open across publishes (`watch`)."""
 
-    def __init__(self, name: str, store: Store, locator: Any) -> None:
+    def __init__(self, name: str, store: Store) -> None:
         self.name = name
         self.store = store
-        self._locator = locator
 
-    def locate(self, facts: Mapping[str, Any]) -> Any:
-        return self._locator(facts)
-
-    def prepare(self, memory: Mapping[str, Any], *, dry_run: bool) -> dict[str, Any]:
-        return {}
+    def close(self) -> None:
+        self.store.close()
 
     def plan(self, site: LocalSite, memory: Mapping[str, Any], *, max_deletes: int) -> StorePlan:
+        requests_before = self.store.requests()
         local_paths = set(site.files) | set(site.manifest_names)
         remote = read_remote_state(self.store, local_paths)
         the_plan = plan(site.files, remote, max_deletes=max_deletes, keep=site.manifest_names)
-        return StorePlan(plan=the_plan, remote=remote, site=site)
+        return StorePlan(plan=the_plan, remote=remote, site=site,
+                         requests_before=requests_before)
 
     def apply(self, store_plan: StorePlan, final_files: FinalFiles, progress: Progress,
               memory: Mapping[str, Any]) -> Outcome:
         the_plan, remote, site = store_plan.plan, store_plan.remote, store_plan.site
         outcome = Outcome()
         progress.planned(len(the_plan.uploads), the_plan.upload_bytes)
+        self.store.begin_writes()
         touched = {u.path for u in the_plan.uploads} | set(the_plan.deletes)
         if touched:
             self._write_index(remote, pending=touched | set(site.manifest_names))
@@ -275,11 +206,8 @@ class ObjectStoreMirror:
                                f"deleted: more than the cap of {the_plan.max_deletes}; rerun "
                                f"with --max-deletes {len(the_plan.held_deletes)} if that is "
                                "expected")
-        outcome.requests = self.store.requests()
+        outcome.requests = self.store.requests() - store_plan.requests_before
         return outcome
-
-    def follow_up(self, outcome: Outcome, progress: Progress) -> list[str]:
-        return []
 
     def _manifest_uploads(self, manifest: Mapping[str, bytes],
                           remote: RemoteState) -> list[Upload]:

@@ -1,4 +1,8 @@
-"""The one face every mirror shows the publisher: locate, prepare, plan, apply.
+"""The seam between the publisher and every kind of copy.
+
+A mirror type is one `Backend` (registered through the `mirrorpub.mirrors` entry point,
+see registry.py): its config class, `locate`, `open`, and what it can do. An open
+`Mirror` is what the publisher drives, one run after another:
 
     locate(facts)    pure: where readers find this copy (for pages and the manifest)
     prepare()        cheap talk with the service before the build (e.g. the IPNS name)
@@ -6,10 +10,11 @@
     apply(plan, …)   carry the plan out; ask `final_files()` for the manifest files when
                      the site files are up; return an Outcome or raise MirrorError
     follow_up(…)     slow extras after the others were released (IPNS); returns warnings
+    close()          let go of connections (a Mirror is also a context manager)
 
-Object stores (S3, a folder) share `objectstore.ObjectStoreMirror`; content-addressed
-mirrors (IPFS) get their manifest files before anything is sent, because the copy's
-address depends on every byte of it.
+Object stores (S3, a folder) share `objectstore.ObjectStoreMirror`; a content-addressed
+backend (IPFS) gets its manifest files before anything is sent, because the copy's
+address depends on every byte of it, and cannot name its own address.
 """
 
 from __future__ import annotations
@@ -19,16 +24,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from mirrorpub.plan import FileEntry
-
-Facts = Mapping[str, Any]
-
-
-@dataclass(frozen=True)
-class Location:
-    url: str | None  # the copy's front page, for the manifest; None when unknown yet
-    page_base: str | None  # the same pages live at page_base + path; None if not stable
-    extra: Mapping[str, Any] = field(default_factory=dict)  # e.g. cid, ipns, gateway_urls
+from mirrorpub.config.mirror import MirrorConfig
+from mirrorpub.model import FileEntry, Location
 
 
 @dataclass(frozen=True)
@@ -83,9 +80,6 @@ FinalFiles = Callable[[], Mapping[str, bytes]]
 
 class Mirror(Protocol):
     name: str
-    content_addressed: bool
-
-    def locate(self, facts: Facts) -> Location: ...
 
     def prepare(self, memory: Mapping[str, Any], *, dry_run: bool) -> dict[str, Any]: ...
 
@@ -96,3 +90,47 @@ class Mirror(Protocol):
               memory: Mapping[str, Any]) -> Outcome: ...
 
     def follow_up(self, outcome: Outcome, progress: Progress) -> list[str]: ...
+
+    def close(self) -> None: ...
+
+    def __enter__(self) -> Mirror: ...
+
+    def __exit__(self, *exc: object) -> None: ...
+
+
+class MirrorBase:
+    """Defaults for the optional steps, and the context manager around close()."""
+
+    name: str
+
+    def prepare(self, memory: Mapping[str, Any], *, dry_run: bool) -> dict[str, Any]:
+        return {}
+
+    def follow_up(self, outcome: Outcome, progress: Progress) -> list[str]:
+        return []
+
+    def close(self) -> None:
+        pass
+
+    def __enter__(self) -> MirrorBase:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+@dataclass(frozen=True)
+class Backend:
+    """One mirror type, as its entry point registers it."""
+
+    type: str  # what `type = "…"` in mirrorpub.toml names
+    config: type[MirrorConfig]  # its options, declared once (see config/options.py)
+    locate: Callable[[Any, Mapping[str, Any]], Location]  # (config, facts): pure, no I/O
+    open: Callable[[Any], Mirror]  # (config): no I/O until the mirror is used
+    # The copy's address is its content: it is sent its manifest files before anything
+    # else, cannot carry its own address, and keeps the manifest version made for it.
+    content_addressed: bool = False
+    # What `status` tells the editor when the copy turns anonymous readers away, and what
+    # such a refusal may also mean.
+    refused_hint: str | None = None
+    refused_note: str | None = None

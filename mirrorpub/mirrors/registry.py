@@ -1,52 +1,73 @@
-"""The table of mirror types. A new type is one backend file plus one line here.
+"""The mirror types, found through the entry-point group `mirrorpub.mirrors`.
 
-Each backend module provides:
-    OPTIONS      its config keys (mirrorpub.options.Option), beside name/type/retired
-    make_config  (values, config_dir, where, problems) -> its frozen MirrorConfig or None
-    locate       (config, facts) -> protocol.Location, without any I/O or client library
-    open_mirror  (config) -> an object satisfying mirrorpub.mirrors.protocol.Mirror
-and may provide:
-    cross_check  (config, protected folders, where) -> problems, run when the config loads
+Every type, built-in or not, is one `Backend` object registered in a package's metadata:
 
-Backends are imported only when a config names them, and import their client libraries
-(boto3, httpx) only when a mirror is opened, so loading a config stays cheap.
+    [project.entry-points."mirrorpub.mirrors"]
+    s3 = "mirrorpub.mirrors.s3:BACKEND"
+
+mirrorpub's own types are listed in its pyproject.toml exactly as a third-party plugin
+lists its own, so the seam is proven by its own users (datasette's and rclone's model).
+A backend module is imported only when a config names its type, and imports its client
+library (boto3, httpx) only when a mirror is opened, so loading a config stays cheap.
 """
 
 from __future__ import annotations
 
-import importlib
+import functools
 from collections.abc import Mapping
-from dataclasses import dataclass
-from types import ModuleType
-from typing import Any
+from importlib.metadata import EntryPoint, entry_points
+from typing import TYPE_CHECKING, Any
 
-BACKENDS: dict[str, str] = {
-    "s3": "mirrorpub.mirrors.s3",
-    "ipfs": "mirrorpub.mirrors.ipfs",
-    "directory": "mirrorpub.mirrors.directory",
-}
+from mirrorpub.errors import MirrorpubError
+
+if TYPE_CHECKING:
+    from mirrorpub.config.mirror import MirrorConfig
+    from mirrorpub.mirrors.protocol import Backend, Mirror
+    from mirrorpub.model import Location
+
+GROUP = "mirrorpub.mirrors"
 
 
-@dataclass(frozen=True)
-class MirrorConfig:
-    """What every mirror entry has; each backend subclasses it with its own keys."""
-
-    name: str
-    type: str
-    retired: bool
+@functools.cache
+def _entry_points() -> Mapping[str, EntryPoint]:
+    found: dict[str, EntryPoint] = {}
+    for point in entry_points(group=GROUP):
+        found.setdefault(point.name, point)  # the first on sys.path wins, as for imports
+    return found
 
 
 def known_types() -> tuple[str, ...]:
-    return tuple(BACKENDS)
+    return tuple(sorted(_entry_points()))
 
 
-def backend_module(kind: str) -> ModuleType:
-    return importlib.import_module(BACKENDS[kind])
+@functools.cache
+def find(kind: str) -> Backend | None:
+    """The backend of a mirror type, or None when no installed package provides it."""
+    from mirrorpub.mirrors.protocol import Backend
+
+    point = _entry_points().get(kind)
+    if point is None:
+        return None
+    try:
+        backend = point.load()
+    except Exception as exc:  # a broken plugin must be named, not crash the config reader
+        raise MirrorpubError(f"mirror type {kind!r}: its plugin {point.value} cannot be "
+                             f"loaded ({type(exc).__name__}: {exc})") from None
+    if not isinstance(backend, Backend) or backend.type != kind:
+        raise MirrorpubError(f"mirror type {kind!r}: {point.value} is not a mirrorpub "
+                             f"Backend for {kind!r}")
+    return backend
 
 
-def locate(config: MirrorConfig, facts: Mapping[str, Any]) -> Any:  # -> protocol.Location
-    return backend_module(config.type).locate(config, facts)
+def backend_of(config: MirrorConfig) -> Backend:
+    backend = find(config.type)
+    assert backend is not None, config.type  # a loaded config names only known types
+    return backend
 
 
-def open_mirror(config: MirrorConfig) -> Any:  # -> protocol.Mirror (untyped: avoids a cycle)
-    return backend_module(config.type).open_mirror(config)
+def locate(config: MirrorConfig, facts: Mapping[str, Any]) -> Location:
+    return backend_of(config).locate(config, facts)
+
+
+def open_mirror(config: MirrorConfig) -> Mirror:
+    return backend_of(config).open(config)

@@ -19,7 +19,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page
 
-from mirrorpub.signing import fingerprint, parse_public_key
+from mirrorpub.trust.signing import fingerprint, parse_public_key
 from tests.browser.newsroom import persian_site, write_newsroom
 from tests.browser.reader import (
     BUDGET,

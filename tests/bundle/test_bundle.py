@@ -21,8 +21,8 @@ from pathlib import Path
 
 import pytest
 
-from mirrorpub.bundle import bundle_bytes
-from mirrorpub.signing import check_signature, parse_public_key
+from mirrorpub.site.bundle import bundle_bytes
+from mirrorpub.trust.signing import check_signature, parse_public_key
 from tests.sitekit import (
     REPO,
     article,

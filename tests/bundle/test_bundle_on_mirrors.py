@@ -9,7 +9,7 @@ import json
 import zipfile
 from pathlib import Path
 
-from mirrorpub.sitepaths import BUNDLE
+from mirrorpub.layout import BUNDLE
 from tests.services.seaweed import SeaweedFS
 from tests.sitekit import article, crawl, folder_fetcher, mirrorpub, write_site
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from mirrorpub.kubo import KuboClient
+from mirrorpub.mirrors.ipfs.kubo import KuboClient
 from tests.services.faultproxy import FORWARD, STALL, FaultProxy, Request
 from tests.services.kubo import KuboDaemon
 from tests.sitekit import (

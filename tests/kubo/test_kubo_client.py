@@ -1,4 +1,4 @@
-"""mirrorpub.kubo.KuboClient against a real, offline kubo daemon (no mocks)."""
+"""mirrorpub.mirrors.ipfs.kubo.KuboClient against a real, offline kubo daemon (no mocks)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from urllib.parse import quote
 import httpx
 import pytest
 
-from mirrorpub.kubo import KuboClient, KuboError
+from mirrorpub.mirrors.ipfs.kubo import KuboClient, KuboError
 from tests.services.kubo import KuboDaemon, free_port
 
 pytestmark = pytest.mark.ipfs

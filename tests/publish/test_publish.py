@@ -13,7 +13,7 @@ import httpx
 import jsonschema
 import pytest
 
-from mirrorpub.manifest import schema
+from mirrorpub.trust.schema import manifest_schema as schema
 from tests.services.faultproxy import STALL, FaultProxy
 from tests.services.kubo import KuboDaemon
 from tests.services.seaweed import SeaweedFS
@@ -222,7 +222,7 @@ def test_dry_run_shows_every_mirror_and_sends_nothing(everything: dict[str, Any]
 
 
 def test_a_second_publish_at_the_same_time_is_refused(tmp_path: Path) -> None:
-    from mirrorpub.lock import site_lock
+    from mirrorpub.publish.lock import site_lock
 
     write_site(tmp_path, ARTICLES, mirrors=[{"name": "usb", "type": "directory", "path": "usb"}])
     with site_lock(tmp_path / ".mirrorpub"):
@@ -238,7 +238,7 @@ def test_a_build_waits_for_a_running_publish(tmp_path: Path) -> None:
     import sys
     import threading
 
-    from mirrorpub.lock import site_lock
+    from mirrorpub.publish.lock import site_lock
 
     write_site(tmp_path, ARTICLES)
     held, release = threading.Event(), threading.Event()
@@ -270,7 +270,7 @@ def test_kept_manifest_files_never_outlive_what_they_show(tmp_path: Path) -> Non
     import hashlib
     import shutil
 
-    from mirrorpub.theme import default_theme_dir
+    from mirrorpub.site.theme import default_theme_dir
 
     write_site(tmp_path, ARTICLES, mirrors=[{"name": "usb", "type": "directory",
                                              "path": "usb"}])

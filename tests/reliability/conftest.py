@@ -20,8 +20,8 @@ from typing import Any
 
 import pytest
 
-from mirrorpub.mirrors.objectstore import INDEX_NAME, decode_index
-from mirrorpub.sitepaths import MANIFEST_FILES
+from mirrorpub.layout import MANIFEST_FILES
+from mirrorpub.mirrors.remoteindex import INDEX_NAME, decode_index
 from tests.sitekit import REPO, Crawl, crawl, folder_fetcher, http_fetcher
 
 TALLY: Counter[str] = Counter()
@@ -106,7 +106,7 @@ def assert_index_parses(data: bytes | None, where: str) -> None:
 
 
 def assert_state_parses(site: Path) -> None:
-    from mirrorpub.state import load_state
+    from mirrorpub.publish.state import load_state
 
     path = site / ".mirrorpub" / "state.json"
     if path.exists():

@@ -26,9 +26,9 @@ from typing import Any
 import pytest
 
 from mirrorpub.config import load_config
-from mirrorpub.mirrors.objectstore import INDEX_NAME
-from mirrorpub.publish import publish
-from mirrorpub.signing import keygen
+from mirrorpub.mirrors.remoteindex import INDEX_NAME
+from mirrorpub.publish.run import publish
+from mirrorpub.trust.signing import keygen
 from tests.reliability.conftest import (
     PidHolder,
     assert_index_parses,

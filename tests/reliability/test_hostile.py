@@ -32,7 +32,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from mirrorpub.cli import main as cli_main
-from mirrorpub.frontmatter import KEYS
+from mirrorpub.content.frontmatter import KEYS
 from tests.reliability.conftest import crawl_folder
 from tests.sitekit import article, assert_no_traceback, mirrorpub, write_site
 

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from mirrorpub.config import load_config
-from mirrorpub.publish import publish
+from mirrorpub.publish.run import publish
 from tests.reliability.conftest import (
     assert_same_files,
     bucket_objects,

@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from mirrorpub.mirrors.objectstore import INDEX_NAME
+from mirrorpub.mirrors.remoteindex import INDEX_NAME
 from tests.reliability.conftest import (
     PidHolder,
     assert_readable_copy,

@@ -5,7 +5,8 @@ Use it from a conftest by importing the fixtures (pytest finds them by name):
     from tests.services.kubo import kubo_client, kubo_daemon, kubo_factory  # noqa: F401
 
     kubo_daemon   session-scoped KuboDaemon shared by every test; do not kill or reconfigure it
-    kubo_client   a mirrorpub.kubo.KuboClient on kubo_daemon's API, closed after the test
+    kubo_client   a TestKubo (mirrorpub's KuboClient, plus reads only tests need) on
+                  kubo_daemon's API, closed after the test
     kubo_factory  make_daemon(**config) -> a fresh started KuboDaemon of the test's own,
                   stopped after it: for tests that kill, restart or reconfigure a daemon
 
@@ -39,7 +40,7 @@ from typing import Any
 import httpx
 import pytest
 
-from mirrorpub.kubo import KuboClient
+from mirrorpub.mirrors.ipfs.kubo import KuboClient, KuboError
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 BUILD_SCRIPT = REPO_ROOT / "scripts" / "build-kubo.sh"
@@ -351,8 +352,8 @@ def kubo_daemon(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KuboDaemon
 
 
 @pytest.fixture
-def kubo_client(kubo_daemon: KuboDaemon) -> Iterator[KuboClient]:
-    with KuboClient(kubo_daemon.api_url) as client:
+def kubo_client(kubo_daemon: KuboDaemon) -> Iterator[TestKubo]:
+    with TestKubo(kubo_daemon.api_url) as client:
         yield client
 
 
@@ -379,3 +380,22 @@ def kubo_factory(
     yield make_daemon
     for daemon in daemons:
         daemon.stop()
+
+
+class TestKubo(KuboClient):
+    """mirrorpub's client, with the reads only tests make (mirrorpub itself never does)."""
+
+    __test__ = False  # not a test class, whatever its name
+
+    def name_resolve(self, name: str, *, timeout: float = 60.0) -> str:
+        """Resolve an IPNS name to the "/ipfs/CID…" path it points to, bypassing the cache."""
+        return str(self._call("name/resolve", timeout=timeout, arg=name, nocache="true")["Path"])
+
+    def files_stat(self, path: str) -> str | None:
+        """The CID at an MFS path, or None when nothing is there."""
+        try:
+            return str(self._call("files/stat", arg=path)["Hash"])
+        except KuboError as exc:
+            if "does not exist" in str(exc):
+                return None
+            raise

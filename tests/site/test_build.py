@@ -282,7 +282,7 @@ def test_a_build_writes_the_manifest_of_the_configured_mirrors(tmp_path: Path) -
 
     import jsonschema
 
-    from mirrorpub.manifest import schema
+    from mirrorpub.trust.schema import manifest_schema as schema
 
     write_site(tmp_path, CORPUS, files=FILES, mirrors=[
         {"name": "aws", "type": "s3", "bucket": "news-mirror", "region": "eu-central-1"},
@@ -353,8 +353,8 @@ def _outputs(root: Path) -> dict[str, tuple[bytes, int]]:
 
 
 def _build_in_process(root: Path) -> Any:
-    from mirrorpub.build import build_site
     from mirrorpub.config import load_config
+    from mirrorpub.site.build import build_site
 
     return build_site(load_config(root / "mirrorpub.toml"))
 

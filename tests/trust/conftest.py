@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from mirrorpub.signing import keygen
+from mirrorpub.trust.signing import keygen
 from tests.sitekit import article, mirrorpub, write_site
 
 ARTICLES = {

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from mirrorpub.errors import VerifyError
-from mirrorpub.fetch import (
+from mirrorpub.read.fetch import (
     FolderCopy,
     HttpCopy,
     NotFound,

@@ -6,7 +6,7 @@ import re
 import stat
 from pathlib import Path
 
-from mirrorpub.signing import check_signature, parse_public_key
+from mirrorpub.trust.signing import check_signature, parse_public_key
 from tests.sitekit import assert_no_traceback, mirrorpub
 from tests.trust.conftest import SiteKey, make_site, publish
 

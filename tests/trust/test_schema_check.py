@@ -14,8 +14,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mirrorpub.manifest import schema
-from mirrorpub.verify import schema_errors
+from mirrorpub.trust.schema import manifest_schema as schema
+from mirrorpub.trust.schema import schema_errors
 
 GOOD: dict[str, Any] = {
     "schema": "mirrorpub.manifest/1",

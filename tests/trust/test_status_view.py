@@ -7,17 +7,18 @@ import io
 import pytest
 from rich.console import Console
 
-from mirrorpub import console, status_view
-from mirrorpub.status import CopyStatus, StatusReport
-from mirrorpub.verify import FileProblem
+from mirrorpub.cli import console, views
+from mirrorpub.model import CopyState
+from mirrorpub.read.status import CopyStatus, StatusReport
+from mirrorpub.read.verify import FileProblem
 
 
 def report() -> StatusReport:
     good = CopyStatus("aws-frankfurt", "s3", "https://s3.example/news/", 5, version=5,
                       age_seconds=3700, signature="valid")
     bad = CopyStatus("b2", "s3", "https://b2.example/news/", 5, version=4, age_seconds=90000)
-    bad.fail("stale", "serves version 4, the current one is 5: publish again to update it")
-    bad.fail("broken", "1 file missing, altered or not in the copy's own manifest")
+    bad.fail(CopyState.STALE, "serves version 4, the current one is 5: publish again to update it")
+    bad.fail(CopyState.BROKEN, "1 file missing, altered or not in the copy's own manifest")
     bad.bad_files.append(FileProblem("articles/a.html", "content differs from the manifest"))
     return StatusReport(site="Kloop", version=5, published_at="2026-11-28T10:00:00Z",
                         checked_at="2026-11-28T11:00:00Z", copies=[good, bad])
@@ -29,9 +30,9 @@ def render(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
     table = io.StringIO()
     screen = Console(file=table, force_terminal=True, width=120, soft_wrap=True,
                      color_system=None)
-    monkeypatch.setattr(console, "out", lambda: screen)
-    monkeypatch.setattr(console, "stdout_is_terminal", lambda: terminal)
-    status_view.print_status(report())
+    monkeypatch.setattr(views, "rich_stdout", lambda: screen)
+    monkeypatch.setattr(views, "stdout_is_terminal", lambda: terminal)
+    views.print_status(console.Console(), report())
     return capsys.readouterr().out + table.getvalue()
 
 
@@ -61,9 +62,9 @@ def test_a_terminal_gets_a_table(monkeypatch: pytest.MonkeyPatch,
 
 def test_the_worst_state_wins():
     copy = CopyStatus("m", "s3", "u", 2)
-    copy.fail("broken", "x")
-    copy.fail("stale", "y")
+    copy.fail(CopyState.BROKEN, "x")
+    copy.fail(CopyState.STALE, "y")
     assert copy.state == "broken" and copy.problems == ["x", "y"]
-    copy.fail("unreachable", "z")
+    copy.fail(CopyState.UNREACHABLE, "z")
     assert copy.state == "unreachable"
     assert report().exit_code == 3

@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives import serialization
 
-from mirrorpub.signing import Signer
-from mirrorpub.verify import verify_copy
+from mirrorpub.cli.views import verify_lines
+from mirrorpub.read.verify import verify_copy
+from mirrorpub.trust.signing import Signer
 from tests.sitekit import assert_no_traceback, mirrorpub
 from tests.trust.conftest import SiteKey, make_site, publish
 
@@ -28,7 +29,7 @@ class Published:
 @pytest.fixture(scope="module")
 def published(tmp_path_factory: pytest.TempPathFactory) -> Published:
     base = tmp_path_factory.mktemp("signed-folder")
-    from mirrorpub.signing import keygen
+    from mirrorpub.trust.signing import keygen
 
     signer = keygen(base / "site.key")
     key = SiteKey(base / "site.key", signer.public_text, signer.fingerprint)
@@ -147,10 +148,10 @@ def test_an_expired_manifest_fails(copy: Path, published: Published, state_home:
     manifest = json.loads((copy / "mirrors.json").read_text())
     expires = datetime.fromisoformat(manifest["expires_at"].replace("Z", "+00:00"))
     fresh = verify_copy(str(copy), published.key.public, now=expires - timedelta(hours=1))
-    assert fresh.ok, fresh.lines()
+    assert fresh.ok, verify_lines(fresh)
     late = verify_copy(str(copy), published.key.public, now=expires + timedelta(seconds=1))
     assert not late.ok and late.expired
-    assert any("expired" in line for line in late.lines())
+    assert any("expired" in line for line in verify_lines(late))
     assert late.exit_code == 1
 
 
@@ -227,7 +228,7 @@ def test_versions_are_remembered_in_the_state_home(copy: Path, published: Publis
 
 
 def test_the_state_file_follows_xdg_state_home(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
-    from mirrorpub.verify import seen_file
+    from mirrorpub.read.seen import seen_file
 
     monkeypatch.delenv("MIRRORPUB_STATE_HOME", raising=False)
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "xdg"))

@@ -11,7 +11,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mirrorpub import links
+from mirrorpub.content import links
 
 ARTICLES = {"news/other.md": "articles/other.html", "help.md": "articles/help.html"}
 FILES = {"news/img/m.png": "files/news/img/m.png", "news/a b.pdf": "files/news/a-b.pdf"}

@@ -8,7 +8,7 @@ import json
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mirrorpub.manifest import encode
+from mirrorpub.trust.manifest import encode
 
 entry = st.fixed_dictionaries({"sha256": st.text(max_size=64), "size": st.integers()})
 odd_entry = st.one_of(entry, st.fixed_dictionaries({"size": st.integers(), "sha256": st.text()}),

@@ -1,6 +1,6 @@
 """Article bodies render to the same HTML with the speed-ups as without them.
 
-`markdown_render` skips inline patterns that cannot match and looks block tags up in a
+`mirrorpub.content.markdown` skips inline patterns that cannot match and looks block tags up in a
 set; `_make_markdown(quick=False)` is plain Python-Markdown with the same extensions.
 Generated bodies full of Markdown syntax, and every sample article, must come out
 byte-identical from both.
@@ -14,8 +14,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mirrorpub import markdown_render
-from mirrorpub.frontmatter import body_of, decode
+from mirrorpub.content import markdown as markdown_render
+from mirrorpub.content.frontmatter import body_of, decode
 
 QUICK = markdown_render._make_markdown()
 PLAIN = markdown_render._make_markdown(quick=False)

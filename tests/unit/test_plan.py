@@ -8,9 +8,10 @@ import json
 
 import pytest
 
-from mirrorpub.mirrors.objectstore import decode_index, encode_index
-from mirrorpub.plan import FileEntry, RemoteEntry, RemoteState, plan
-from mirrorpub.sitepaths import FIRST_FINAL_RANK
+from mirrorpub.layout import FIRST_FINAL_RANK
+from mirrorpub.mirrors.plan import RemoteEntry, RemoteState, plan
+from mirrorpub.mirrors.remoteindex import decode_index, encode_index
+from mirrorpub.model import FileEntry
 
 
 def entry(text: str) -> FileEntry:

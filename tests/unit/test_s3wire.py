@@ -17,7 +17,7 @@ from botocore.auth import S3SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials as BotoCredentials
 
-from mirrorpub import s3wire
+from mirrorpub.mirrors.s3 import wire as s3wire
 
 AMZ_DATE = "20261201T101112Z"
 HOST = "127.0.0.1:8333"
@@ -111,7 +111,8 @@ def test_a_connection_the_server_dropped_while_idle_is_not_reused() -> None:
 
 
 def test_a_bucket_in_another_region_is_named_with_the_fix() -> None:
-    from mirrorpub.mirrors.s3 import S3Config, explain
+    from mirrorpub.mirrors.s3.config import S3Config
+    from mirrorpub.mirrors.s3.explain import explain
 
     config = S3Config(name="aws", type="s3", retired=False, bucket="kloop-mirror", prefix="",
                       region="us-east-1", endpoint_url=None, profile=None,

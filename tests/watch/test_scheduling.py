@@ -5,7 +5,9 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from mirrorpub.watch import Debouncer, Relevance, Retries, Wake, retry_delay
+from mirrorpub.watch.debounce import Debouncer, Wake
+from mirrorpub.watch.events import Relevance
+from mirrorpub.watch.retries import Retries, retry_delay
 
 
 def test_a_burst_from_many_threads_wakes_once() -> None:

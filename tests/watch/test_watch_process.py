@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from mirrorpub.lock import site_lock
+from mirrorpub.publish.lock import site_lock
 from tests.sitekit import REPO, article
 from tests.watch.conftest import Site, WatchProcess
 

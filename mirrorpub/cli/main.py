@@ -1,0 +1,234 @@
+"""The `mirrorpub` command: parse, call mirrorpub.commands, print (SPEC §3).
+
+Exit codes: 0 success; 1 content, config or build error (nothing pushed); 2 usage error;
+3 publish finished but at least one mirror failed. Errors are one line on stderr, never
+a traceback (add -v to see one in the log when reporting a bug).
+"""
+
+from __future__ import annotations
+
+import functools
+import gc
+import logging
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from mirrorpub import __version__
+from mirrorpub.cli import views
+from mirrorpub.cli.console import Console
+from mirrorpub.errors import EXIT_ERROR, ConfigError, MirrorpubError
+
+log = logging.getLogger("mirrorpub")
+
+
+def _setup_logging(verbose: int, quiet: bool, json_logs: bool = False) -> None:
+    from mirrorpub.cli.logs import configure
+
+    level = logging.ERROR if quiet else (logging.DEBUG if verbose > 1 else
+                                         logging.INFO if verbose else logging.WARNING)
+    configure(level, json_lines=json_logs)
+
+
+def command(function: Callable[..., Any]) -> Callable[..., Any]:
+    """Common options (-c, -v, -q) and the one place user errors become exit codes. The
+    command gets `out`, the Console it prints through."""
+
+    @click.option("-c", "--config", "config_path", default="mirrorpub.toml", show_default=True,
+                  type=click.Path(dir_okay=False), help="The site's config file.")
+    @click.option("-v", "--verbose", count=True, help="More log lines (-vv for debug).")
+    @click.option("-q", "--quiet", is_flag=True, help="Only errors.")
+    @functools.wraps(function)
+    def wrapper(config_path: str, verbose: int, quiet: bool, **kwargs: Any) -> None:
+        _setup_logging(verbose, quiet, kwargs.get("json_logs", False))
+        out = Console(quiet=quiet)
+        try:
+            code = function(out=out, config_path=config_path, **kwargs)
+        except ConfigError as exc:
+            for problem in exc.problems:
+                out.error(f"{exc.file}: {problem}")
+            sys.exit(exc.exit_code)
+        except MirrorpubError as exc:
+            out.error(str(exc))
+            sys.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            out.error("interrupted")
+            sys.exit(130)
+        except Exception as exc:  # a bug: say so in one line; the traceback goes to the log
+            log.debug("internal error", exc_info=True)
+            out.error(f"internal error: {type(exc).__name__}: {exc} (rerun with -vv "
+                      "for details, and please report it)")
+            sys.exit(EXIT_ERROR)
+        sys.exit(code or 0)
+
+    return wrapper
+
+
+def _show(out: Console, result: Any, as_json: bool, view: Callable[[Console, Any], None]) -> int:
+    """A result as one JSON document (--json) or as its view; its exit code."""
+    if as_json:
+        out.print_json(result.as_json())
+    else:
+        view(out, result)
+    return int(result.exit_code)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="mirrorpub")
+def main() -> None:
+    """Publish a static news site to many mirrors at once."""
+
+
+@main.command()
+@click.argument("directory", default=".", type=click.Path(file_okay=False))
+@command
+def init(out: Console, config_path: str, directory: str) -> int:
+    """Scaffold a site: mirrorpub.toml and one sample article."""
+    from mirrorpub.commands.init import scaffold
+
+    for path in scaffold(Path(directory), config_name=Path(config_path).name):
+        out.info(f"created {path}")
+    out.info("next: edit mirrorpub.toml, then run `mirrorpub build` or `mirrorpub publish`")
+    return 0
+
+
+@main.command()
+@click.option("-o", "--output", type=click.Path(file_okay=False), help="Build into DIR.")
+@command
+def build(out: Console, config_path: str, output: str | None) -> int:
+    """Render the site into public/ (or DIR)."""
+    from mirrorpub.commands.build import build as run_build
+
+    views.print_build(out, run_build(config_path, output))
+    return 0
+
+
+@main.command()
+@click.option("--mirror", "mirrors", multiple=True, metavar="NAME",
+              help="Publish only to this mirror (repeatable).")
+@click.option("--dry-run", is_flag=True, help="Show what each mirror would get; send nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON document.")
+@click.option("--max-deletes", type=int, default=None, metavar="N",
+              help="Refuse to delete more than N files per mirror (default 256; -1: no cap).")
+@command
+def publish(out: Console, config_path: str, mirrors: tuple[str, ...], dry_run: bool,
+            as_json: bool, max_deletes: int | None) -> int:
+    """Build, push to every mirror (or those named), write and push the manifest."""
+    from mirrorpub.commands.publish import publish as run_publish
+
+    with out.progress() as progress:
+        report = run_publish(config_path, mirrors=mirrors, dry_run=dry_run,
+                             max_deletes=max_deletes, progress=progress)
+    return _show(out, report, as_json, views.print_publish)
+
+
+@main.command()
+@click.option("--json", "json_logs", is_flag=True, help="Log lines as JSON objects.")
+@click.option("--debounce", type=float, default=1.0, show_default=True,
+              help="Seconds of quiet before a burst of changes is published.")
+@command
+def watch(out: Console, config_path: str, json_logs: bool, debounce: float) -> int:
+    """Publish, then republish whenever content, templates or config change."""
+    from mirrorpub.commands.watch import watch as run_watch
+
+    params = click.get_current_context().params
+    if not params.get("quiet"):  # a service's log lines are its output: INFO by default
+        _setup_logging(max(params.get("verbose", 0), 1), False, json_logs)
+    return run_watch(config_path, debounce=debounce)
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON document.")
+@command
+def status(out: Console, config_path: str, as_json: bool) -> int:
+    """Fetch every mirror as a reader would and say how current it is."""
+    from mirrorpub.commands.status import status as run_status
+
+    return _show(out, run_status(config_path), as_json, views.print_status)
+
+
+@main.command()
+@click.argument("url")
+@click.option("--key", "key", metavar="PUBKEY", help="The site's public key (or a file with it).")
+@click.option("--allow-rollback", is_flag=True,
+              help="Accept a copy older than one already verified.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON document.")
+@command
+def verify(out: Console, config_path: str, url: str, key: str | None, allow_rollback: bool,
+           as_json: bool) -> int:
+    """Check a copy's manifest, signature, freshness and every file."""
+    from mirrorpub.commands.verify import verify as run_verify
+
+    result = run_verify(url, key=key, allow_rollback=allow_rollback)
+    return _show(out, result, as_json, views.print_verify)
+
+
+@main.command()
+@click.argument("path", required=False, type=click.Path(dir_okay=False))
+@click.option("--force", is_flag=True, help="Replace an existing key file.")
+@command
+def keygen(out: Console, config_path: str, path: str | None, force: bool) -> int:
+    """Create an Ed25519 signing key (mode 0600); print the public key on stdout."""
+    from mirrorpub.commands.keygen import keygen as make_key
+
+    target, signer = make_key(path, force=force)
+    out.info(f"wrote the private key to {target} (mode 0600); keep it secret and backed up")
+    out.info(f"fingerprint: {signer.fingerprint}")
+    out.info("set `signing_key` in mirrorpub.toml (or MIRRORPUB_SIGNING_KEY) to sign "
+             "every publish; give readers the public key below")
+    click.echo(signer.public_text)
+    return 0
+
+
+@main.command()
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="The zip file to write.")
+@command
+def bundle(out: Console, config_path: str, output: str | None) -> int:
+    """The built site as one zip, for offline hand-on."""
+    from mirrorpub.commands.bundle import bundle as make_bundle
+
+    result = make_bundle(config_path, output)
+    out.info(views.bundle_line(result))
+    return 0
+
+
+@main.command()
+@click.option("--port", type=int, default=8000, show_default=True)
+@click.option("--bind", default="127.0.0.1", show_default=True)
+@command
+def serve(out: Console, config_path: str, port: int, bind: str) -> int:
+    """Build and preview the site locally."""
+    from mirrorpub.commands.serve import build_for_preview
+    from mirrorpub.commands.serve import serve as run_serve
+
+    root = build_for_preview(config_path)
+    out.info(f"serving {root} at http://{bind}:{port}/index.html (Ctrl-C to stop)")
+    run_serve(root, bind, port)
+    return 0
+
+
+def run() -> None:
+    """The program's entry point (console script, `python -m mirrorpub`): main(), then exit
+    without tearing the heap down, which after a 10,000-article build costs ~0.2 s and
+    buys nothing. Output is flushed and every thread joined by then."""
+    # Everything imported so far lives as long as the process: keep the cyclic collector
+    # from walking it again and again, and let it run less often. A build with nothing to
+    # do spent a fifth of its time collecting (most objects here are acyclic cache data).
+    gc.freeze()
+    gc.set_threshold(20_000, 20, 20)
+    try:
+        main()
+        code: int | str | None = 0
+    except SystemExit as exc:
+        code = exc.code
+    if isinstance(code, str):
+        print(code, file=sys.stderr)
+        code = EXIT_ERROR
+    sys.stdout.flush()
+    sys.stderr.flush()
+    logging.shutdown()
+    os._exit(code or 0)

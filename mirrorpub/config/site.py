@@ -1,0 +1,48 @@
+"""The `[site]` table (SPEC §4), declared once."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from mirrorpub.config.options import as_path, at_least, matches, non_empty, option
+
+SIGNING_KEY_ENV = "MIRRORPUB_SIGNING_KEY"
+
+_LANGUAGE = matches(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*",
+                    "a BCP 47 language tag like 'ru' or 'fa-IR'")
+_DOMAIN = matches(r"[A-Za-z0-9.-]+\.[A-Za-z]{2,}", "a domain name like 'kloop.kg'")
+
+
+@dataclass(frozen=True, kw_only=True)
+class SiteConfig:
+    title: str = option(str, required=True, check=non_empty)
+    language: str = option(str, default="en", check=_LANGUAGE)
+    description: str = option(str, default="")
+    content_dir: Path = option(str, default="content", check=non_empty, convert=as_path)
+    templates_dir: Path = option(str, default="templates", check=non_empty, convert=as_path)
+    output_dir: Path = option(str, default="public", check=non_empty, convert=as_path)
+    per_page: int = option(int, default=20, check=at_least(1))
+    # Ignored when MIRRORPUB_SIGNING_KEY is set, which wins.
+    signing_key: Path | None = option(str, default=None, check=non_empty, convert=as_path)
+    manifest_ttl_days: int = option(int, default=30, check=at_least(1))
+    # Beyond SPEC §4, each optional (see README):
+    main_domain: str | None = option(str, default=None, check=_DOMAIN)
+    blocked_help: str = option(str, default="")
+    allow_external: bool = option(bool, default=False)
+    bundle: bool = option(bool, default=False)
+
+    @classmethod
+    def finish(cls, values: dict[str, Any], raw: Mapping[str, Any], where: str,
+               problems: list[str]) -> None:
+        if not values["content_dir"].is_dir():
+            shown = raw.get("content_dir", "content")
+            problems.append(f"{where}.content_dir: folder {shown!r} not found")
+        if os.environ.get(SIGNING_KEY_ENV):
+            values["signing_key"] = None
+        elif values["signing_key"] is not None and not values["signing_key"].is_file():
+            problems.append(f"{where}.signing_key: no key file at {raw['signing_key']!r} "
+                            "(create one with `mirrorpub keygen`)")

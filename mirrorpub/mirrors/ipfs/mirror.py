@@ -1,0 +1,161 @@
+"""The IPFS mirror: the whole site as one content-addressed tree on a kubo node.
+
+The copy's address (root CID) depends on every byte of it, so it gets its manifest
+files before anything is sent, and cannot name its own CID (SPEC §7). The newest
+`keep_pins` roots stay pinned; older ones are unpinned. An optional IPNS name points
+at the newest root; publishing it can take long on a real network, so it runs as a
+follow-up with its own timeout and never holds the other mirrors up.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import IO, Any
+
+from mirrorpub.errors import MirrorError
+from mirrorpub.hashing import stable_digest
+from mirrorpub.mirrors.ipfs.config import IpfsConfig
+from mirrorpub.mirrors.protocol import FinalFiles, LocalSite, MirrorBase, Outcome, Progress
+
+MFS_FOLDER = "/mirrorpub"
+
+
+@dataclass
+class IpfsPlan:
+    site: LocalSite
+    tree_digest: str
+    unchanged: bool
+    files: int
+    nbytes: int
+    config: IpfsConfig
+
+    @property
+    def is_noop(self) -> bool:
+        return self.unchanged
+
+    def summary(self) -> str:
+        if self.unchanged:
+            return "unchanged since the last publish (same tree, root still pinned)"
+        return f"add {self.files} files ({self.nbytes} bytes) as one tree"
+
+    def lines(self) -> list[str]:
+        out = [self.summary()]
+        if not self.unchanged and self.config.pin:
+            out.append(f"pin the new root; keep the newest {self.config.keep_pins} roots pinned")
+        if self.config.ipns_key:
+            out.append(f"point IPNS key {self.config.ipns_key!r} at the new root")
+        return out
+
+
+class IpfsMirror(MirrorBase):
+    def __init__(self, config: IpfsConfig) -> None:
+        self.config = config
+        self.name = config.name
+        self._client: Any = None
+        self._requests = 0  # over this mirror's life; each Outcome counts its own run's
+        self._run_start = 0
+
+    def client(self) -> Any:
+        if self._client is None:
+            from mirrorpub.mirrors.ipfs.kubo import KuboClient
+
+            self._client = KuboClient(self.config.api, timeout=float(self.config.timeout))
+        return self._client
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+
+    def _call(self, function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        from mirrorpub.mirrors.ipfs.kubo import KuboError
+
+        self._requests += 1
+        try:
+            return function(*args, **kwargs)
+        except KuboError as exc:
+            raise MirrorError(self.name, str(exc)) from None
+
+    def prepare(self, memory: Mapping[str, Any], *, dry_run: bool) -> dict[str, Any]:
+        self._run_start = self._requests  # every run begins here
+        key = self.config.ipns_key
+        if not key:
+            return {}
+        keys = self._call(self.client().key_list)
+        if key in keys:
+            return {"ipns": keys[key]}
+        if dry_run:
+            return {}
+        return {"ipns": self._call(self.client().key_gen, key)}
+
+    def plan(self, site: LocalSite, memory: Mapping[str, Any], *, max_deletes: int) -> IpfsPlan:
+        self._call(self.client().version)  # is the daemon there at all?
+        tree = stable_digest(sorted((p, e.sha256) for p, e in site.files.items()))
+        roots = memory.get("roots", [])
+        unchanged = bool(roots) and memory.get("tree_digest") == tree and (
+            not self.config.pin or roots[0] in self._call(self.client().pins))
+        return IpfsPlan(site=site, tree_digest=tree, unchanged=unchanged,
+                        files=len(site.files), nbytes=sum(e.size for e in site.files.values()),
+                        config=self.config)
+
+    def apply(self, plan: IpfsPlan, final_files: FinalFiles, progress: Progress,
+              memory: Mapping[str, Any]) -> Outcome:
+        manifest = final_files()
+        manifest_digest = stable_digest(sorted((p, hashlib.sha256(d).hexdigest())
+                                        for p, d in manifest.items()))
+        roots = list(memory.get("roots", []))
+        if plan.unchanged and memory.get("manifest_digest") == manifest_digest:
+            progress.planned(0, 0)
+            return Outcome(facts={"cid": roots[0]}, memory=dict(memory),
+                           requests=self._requests - self._run_start)
+        total = plan.nbytes + sum(len(d) for d in manifest.values())
+        progress.planned(plan.files + len(manifest), total)
+        cid = self._call(self.client().add_tree, _openers(plan.site, manifest),
+                         on_file=progress.sent)
+        if self.config.pin:
+            progress.stage("pinning")
+            self._call(self.client().pin_add, cid)
+            roots = [cid, *(r for r in roots if r != cid)]
+            for old in roots[self.config.keep_pins:]:
+                self._call(self.client().pin_rm, old)
+            roots = roots[: self.config.keep_pins]
+        else:
+            roots = [cid]
+        self._copy_to_mfs(cid)
+        return Outcome(uploaded=plan.files + len(manifest), bytes_sent=total,
+                       facts={"cid": cid}, requests=self._requests - self._run_start,
+                       memory={**memory, "roots": roots, "tree_digest": plan.tree_digest,
+                               "manifest_digest": manifest_digest})
+
+    def _copy_to_mfs(self, cid: str) -> None:
+        # The newest root also sits in the node's file view (`ipfs files ls /mirrorpub`),
+        # where an operator can find it without mirrorpub.
+        target = f"{MFS_FOLDER}/{self.name}"
+        self._call(self.client().files_mkdir, MFS_FOLDER)
+        self._call(self.client().files_rm, target)
+        self._call(self.client().files_cp, f"/ipfs/{cid}", target)
+
+    def follow_up(self, outcome: Outcome, progress: Progress) -> list[str]:
+        key, cid = self.config.ipns_key, outcome.facts.get("cid")
+        if not key or not cid or outcome.memory.get("ipns_root") == cid:
+            return []
+        progress.stage("publishing IPNS")
+        try:
+            self._call(self.client().name_publish, cid, key,
+                       timeout=float(self.config.ipns_timeout))
+        except MirrorError as exc:
+            return [f"IPNS name not updated ({exc.message}); the new root {cid} is published "
+                    "and pinned, the IPNS name still points to the previous one"]
+        outcome.memory["ipns_root"] = cid
+        return []
+
+
+def _openers(site: LocalSite, manifest: Mapping[str, bytes]) -> Iterator[
+        tuple[str, Callable[[], IO[bytes]]]]:
+    for path in site.files:
+        yield path, (lambda p=path: (site.output_dir / p).open("rb"))
+    for path, data in manifest.items():
+        yield path, (lambda d=data: io.BytesIO(d))

@@ -1,0 +1,38 @@
+"""S3-compatible buckets as mirrors (AWS, R2, B2, Spaces, GCS, SeaweedFS…).
+
+    config.py       its options
+    store.py        the bucket as an object store (objectstore.Store)
+    wire.py         the lean SigV4 client for per-file requests
+    credentials.py  where the keys come from
+    explain.py      errors as one line an editor can act on
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from mirrorpub.mirrors.objectstore import ObjectStoreMirror
+from mirrorpub.mirrors.protocol import Backend
+from mirrorpub.mirrors.s3.config import S3Config
+from mirrorpub.model import Location
+
+REFUSED = ("the bucket refuses anonymous readers; make it public with a bucket policy "
+           "(mirrorpub never does that itself)")
+# S3 answers 403, not 404, for a missing key to readers who may not list the bucket.
+REFUSED_NOTE = ("answered 403: on S3 that is also what a missing mirrors.json looks like to "
+                "readers who may not list the bucket")
+
+
+def locate(config: S3Config, facts: Mapping[str, Any]) -> Location:
+    return Location(url=config.public_url + "index.html", page_base=config.public_url)
+
+
+def open_mirror(config: S3Config) -> ObjectStoreMirror:
+    from mirrorpub.mirrors.s3.store import S3Store
+
+    return ObjectStoreMirror(config.name, S3Store(config))
+
+
+BACKEND = Backend(type="s3", config=S3Config, locate=locate, open=open_mirror,
+                  refused_hint=REFUSED, refused_note=REFUSED_NOTE)

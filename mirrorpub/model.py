@@ -1,0 +1,73 @@
+"""The values every layer shares: a built file, a published stamp, where a copy is, and
+the small vocabularies of states (StrEnums, so they read and serialise as plain words)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+@dataclass(frozen=True)
+class FileEntry:
+    """One file of a built site as the build saw it."""
+
+    sha256: str
+    size: int
+    md5: str
+    content_type: str
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """When and as which version a manifest was published, and what it said."""
+
+    version: int
+    published_at: str
+    expires_at: str
+    digest: str
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where readers find one copy; made by its backend from its config and facts."""
+
+    url: str | None  # the copy's front page, for the manifest; None when unknown yet
+    page_base: str | None  # the same pages live at page_base + path; None if not stable
+    extra: Mapping[str, Any] = field(default_factory=dict)  # e.g. cid, ipns, gateway_urls
+    bc2_type: str = "mirror"  # its kind in the Bypass Censorship list ("mirror", "ipfs")
+
+
+class MirrorStatus(StrEnum):
+    """A mirror's status in the manifest (SPEC §7)."""
+
+    ACTIVE = "active"
+    FAILED = "failed"
+    RETIRED = "retired"
+
+
+class UploadReason(StrEnum):
+    """Why the planner sends a file."""
+
+    NOT_AT_MIRROR = "not at the mirror"
+    SIZE_DIFFERS = "size differs"
+    SHA256_DIFFERS = "sha256 differs"
+    MD5_DIFFERS = "md5 differs"
+    NO_CHECKSUM = "no checksum at the mirror"
+    UNFINISHED = "left unfinished by an interrupted publish"
+
+
+class CopyState(StrEnum):
+    """What `status` found at one address of a mirror; worst first."""
+
+    UNREACHABLE = "unreachable"
+    REFUSED = "refused"
+    UNPUBLISHED = "unpublished"
+    BROKEN = "broken"
+    STALE = "stale"
+    OK = "ok"
+
+    @property
+    def rank(self) -> int:
+        return list(CopyState).index(self)

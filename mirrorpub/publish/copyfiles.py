@@ -1,0 +1,75 @@
+"""What each copy says of the others: the copies every page names, and each copy's
+manifest files (mirrors.html, bc2.json, mirrors.json, its signature, the optional zip),
+reused from the last publish when they would say the same."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Mapping
+from dataclasses import asdict
+from typing import Any
+
+from mirrorpub import layout
+from mirrorpub.config import Config
+from mirrorpub.mirrors.registry import locate
+from mirrorpub.model import Stamp
+from mirrorpub.publish import kept
+from mirrorpub.site import bundle
+from mirrorpub.site.build import BuildResult
+from mirrorpub.site.pages import MirrorLink
+from mirrorpub.trust.manifest import ManifestMirror, SiteInfo, render_files
+from mirrorpub.trust.signing import Signer
+
+
+def page_links(config: Config, facts: Mapping[str, Mapping[str, Any]]) -> tuple[MirrorLink, ...]:
+    """The copies every page names: those with a stable address for each page."""
+    links = []
+    for mirror in config.mirrors:
+        if mirror.retired:
+            continue
+        location = locate(mirror, facts.get(mirror.name, {}))
+        if location.page_base:
+            links.append(MirrorLink(mirror.name, mirror.type, location.page_base))
+    return tuple(links)
+
+
+def site_info(config: Config, signer: Signer | None) -> SiteInfo:
+    return SiteInfo(title=config.site.title, language=config.site.language,
+                    main_domain=config.site.main_domain, blocked_help=config.site.blocked_help,
+                    public_key=signer.public_text if signer else None,
+                    fingerprint=signer.fingerprint if signer else None)
+
+
+def manifest_files(config: Config, build: BuildResult, info: SiteInfo, stamp: Stamp,
+                   mirrors: list[ManifestMirror], signer: Signer | None,
+                   variant: str) -> dict[str, bytes]:
+    """One copy's manifest files; the kept bytes when nothing they show has changed."""
+    renderer = build.renderer
+    # `mirrorpub build` reuses the last publish's stamp for a site edited since: the site
+    # files count on their own, not through the stamp's digest.
+    files = hashlib.sha256("".join(f"{p}\0{e.sha256}\0{e.size}\n"
+                                   for p, e in build.files.items()).encode()).hexdigest()
+    inputs = [asdict(stamp), [asdict(m) for m in mirrors], asdict(info), files,
+              renderer.theme.digest, renderer.site.digest(), config.site.bundle]
+    return kept.rendered(config.state_dir, variant, inputs, lambda: render_files(
+        site=info, renderer=renderer, stamp=stamp, mirrors=mirrors, files=build.files,
+        signer=signer, bundler=_bundler(config, build, signer)))
+
+
+def manifest_names(config: Config, signer: Signer | None) -> frozenset[str]:
+    """The per-copy files this site's publishes write (the others are left to be deleted)."""
+    skip = set()
+    if signer is None:
+        skip.add(layout.SIGNATURE)
+    if not config.site.bundle:
+        skip.add(layout.BUNDLE)
+    return frozenset(layout.MANIFEST_FILES) - skip
+
+
+def _bundler(config: Config, build: BuildResult,
+             signer: Signer | None) -> Callable[[Mapping[str, bytes]], bytes] | None:
+    if not config.site.bundle:
+        return None
+    return bundle.bundler(config.site, build.output_dir, list(build.files),
+                          signer.public_text if signer else None,
+                          signer.fingerprint if signer else None)

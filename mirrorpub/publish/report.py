@@ -1,0 +1,48 @@
+"""What a publish reports: per mirror, what it sent, how long it took, or why it failed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from mirrorpub.errors import EXIT_MIRROR_FAILED, EXIT_OK
+from mirrorpub.mirrors.protocol import Outcome
+from mirrorpub.site.build import BuildResult
+
+
+@dataclass
+class MirrorReport:
+    name: str
+    type: str
+    ok: bool = False
+    error: str | None = None
+    seconds: float = 0.0
+    plan: str = ""
+    plan_lines: list[str] = field(default_factory=list)
+    outcome: Outcome = field(default_factory=Outcome)
+
+    def as_json(self) -> dict[str, Any]:
+        o = self.outcome
+        return {"name": self.name, "type": self.type, "ok": self.ok and not o.problem,
+                "error": self.error or o.problem, "seconds": round(self.seconds, 3),
+                "plan": self.plan, "uploaded": o.uploaded, "bytes_sent": o.bytes_sent,
+                "deleted": o.deleted, "requests": o.requests, "warnings": o.warnings,
+                **{k: v for k, v in o.facts.items() if isinstance(v, str | int)}}
+
+
+@dataclass
+class PublishReport:
+    version: int
+    changed: bool
+    dry_run: bool
+    build: BuildResult
+    mirrors: list[MirrorReport]
+
+    @property
+    def exit_code(self) -> int:
+        bad = any(not m.ok or m.outcome.problem for m in self.mirrors)
+        return EXIT_MIRROR_FAILED if bad and not self.dry_run else EXIT_OK
+
+    def as_json(self) -> dict[str, Any]:
+        return {"version": self.version, "changed": self.changed, "dry_run": self.dry_run,
+                "files": len(self.build.files), "mirrors": [m.as_json() for m in self.mirrors]}

@@ -1,0 +1,68 @@
+"""Which version of each site this reader has verified: the memory that refuses rollback.
+
+The highest version seen is kept per site, keyed by the public key's fingerprint (or,
+for an unsigned copy, by the site's title, in a namespace of its own so an unsigned copy
+can never block a signed one), in $MIRRORPUB_STATE_HOME/seen.json, else
+$XDG_STATE_HOME/mirrorpub/seen.json, else ~/.local/state/mirrorpub/seen.json.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from mirrorpub import fsatomic
+from mirrorpub.errors import VerifyError
+from mirrorpub.formats import iso
+
+STATE_ENV = "MIRRORPUB_STATE_HOME"
+SEEN_SCHEMA = "mirrorpub.seen/1"
+
+
+def seen_file() -> Path:
+    if os.environ.get(STATE_ENV):
+        return Path(os.environ[STATE_ENV]).expanduser() / "seen.json"
+    base = os.environ.get("XDG_STATE_HOME") or os.path.expanduser("~/.local/state")
+    return Path(base) / "mirrorpub" / "seen.json"
+
+
+def read_seen(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError) as exc:
+        raise VerifyError(f"{path}: cannot be read ({exc}); it remembers which versions you "
+                          "verified. Fix it, or delete it to start afresh") from None
+    sites = data.get("sites") if isinstance(data, dict) else None
+    if not isinstance(sites, dict):
+        raise VerifyError(f"{path}: not a mirrorpub state file; delete it to start afresh")
+    return sites
+
+
+def remember(path: Path, site_key: str, doc: Mapping[str, Any], url: str,
+             now: datetime) -> str | None:
+    """Record `doc`'s version unless a higher one is known; a note when that fails."""
+    try:
+        sites = read_seen(path)
+    except VerifyError:
+        return None  # already reported by the rollback check
+    previous = sites.get(site_key)
+    if isinstance(previous, dict) and isinstance(previous.get("version"), int) and \
+            previous["version"] >= doc["version"]:
+        return None
+    sites[site_key] = {"version": doc["version"], "title": doc["site"]["title"],
+                       "published_at": doc["published_at"], "url": url,
+                       "verified_at": iso(now)}
+    text = json.dumps({"schema": SEEN_SCHEMA, "sites": sites}, indent=2, ensure_ascii=False,
+                      sort_keys=True) + "\n"
+    try:
+        fsatomic.write_bytes(path, text.encode("utf-8"), durable=True)
+    except OSError as exc:
+        return (f"{path}: cannot be written ({exc.strerror}); this version is not "
+                "remembered, so a later rollback to an older one goes unseen")
+    return None

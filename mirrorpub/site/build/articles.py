@@ -1,0 +1,259 @@
+"""Articles: their front matter (from the cache, unread, when a stat vouches for it),
+and their pages, rendered only when what they show changed."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Iterable
+from dataclasses import asdict, fields, replace
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from mirrorpub import fsatomic
+from mirrorpub.content import links, markdown
+from mirrorpub.content.articles import Article, line_of, parse_article, read_source
+from mirrorpub.content.frontmatter import FrontMatter, body_of, decode
+from mirrorpub.content.scan import ARTICLE_SUFFIX, ContentFile, Scan
+from mirrorpub.errors import ContentError
+from mirrorpub.model import FileEntry
+from mirrorpub.site.build.cache import CODE_VERSION, RACY_NS, RenderCache, output_size, stat_key
+from mirrorpub.site.build.pool import mapper
+from mirrorpub.site.mediatypes import entry_for_bytes
+from mirrorpub.site.pages import Entry, PageRenderer, tag_pages
+
+# Front matter as the cache keeps it: only what differs from these, to keep the cache small
+# (it is read and written by every build).
+_FRONT_DEFAULTS: dict[str, Any] = {"slug": None, "author": None, "tags": [], "lang": None,
+                                   "summary": None, "draft": False, "updated": None,
+                                   "allow_external": False}
+
+
+_FRONT_FIELDS = tuple(f.name for f in fields(FrontMatter))
+
+
+def _front_to_json(front: FrontMatter) -> dict[str, Any]:
+    data = {name: getattr(front, name) for name in _FRONT_FIELDS}  # asdict() deep-copies
+    data["date"] = front.date.isoformat()
+    data["updated"] = front.updated.isoformat() if front.updated else None
+    data["tags"] = list(front.tags)
+    return {k: v for k, v in data.items() if k not in _FRONT_DEFAULTS or v != _FRONT_DEFAULTS[k]}
+
+
+def _front_from_json(data: dict[str, Any]) -> FrontMatter:
+    full = {**_FRONT_DEFAULTS, **data}
+    return FrontMatter(**{**full, "date": datetime.fromisoformat(full["date"]),
+                          "updated": datetime.fromisoformat(full["updated"])
+                          if full["updated"] else None, "tags": tuple(full["tags"])})
+
+
+def read_articles(files: Iterable[ContentFile], stats: dict[str, list[int]], label: str,
+                   language: str, cache: RenderCache, workers: int,
+                   started_ns: int) -> list[Article]:
+    """Every article's front matter: from the cache, unread, when its stat vouches for it."""
+    old = cache.articles
+    by_rel = {file.rel: file for file in files}
+    records: dict[str, dict[str, Any]] = {}
+    articles: list[Article] = []
+    todo: list[tuple[ContentFile, list[int], str | None]] = []
+    for file in by_rel.values():
+        stat = stats[file.rel]
+        hit = old.get(file.rel)
+        if hit is not None and cache.trusted(hit, stat):
+            records[file.rel] = hit
+            articles.append(_cached_article(file, label, language, hit))
+        else:
+            todo.append((file, stat, hit["sha"] if hit else None))
+    with mapper(workers, len(todo), {"label": label, "language": language}) as run:
+        for outcome in run(_read_one, todo):
+            if outcome[0] == "error":
+                raise ContentError(*outcome[1:])
+            rel, stat = outcome[1], outcome[3]
+            if outcome[0] == "same":
+                article = _cached_article(by_rel[rel], label, language, old[rel])
+                records[rel] = {**old[rel], "stat": stat}
+            else:
+                article = outcome[2]
+                records[rel] = {"sha": article.sha256, "stat": stat, "slug": article.slug,
+                                "front": _front_to_json(article.front),
+                                "body_line": article.body_line}
+            articles.append(article)
+            # Re-read because it was new, changed or recently written: once it is old
+            # enough to be vouched for by its stat, the cache must be saved to say so.
+            cache.dirty = cache.dirty or stat[1] < started_ns - RACY_NS or \
+                outcome[0] == "new" or old.get(rel, {}).get("stat") != stat
+    if len(records) != len(old):
+        cache.dirty = True
+    cache.articles = records
+    return articles
+
+
+def newest_first(articles: list[Article]) -> list[Article]:
+    """By date, newest first; by slug where dates are equal. Two stable sorts: cheaper than
+    one whose key converts every date to a timestamp."""
+    articles.sort(key=lambda a: a.slug)
+    articles.sort(key=lambda a: a.front.date, reverse=True)
+    return articles
+
+
+def source_stat(path: str, shown: str) -> list[int]:
+    try:
+        return stat_key(os.stat(path))
+    except OSError as exc:
+        raise ContentError(shown, f"cannot be read: {exc.strerror}") from None
+
+
+def _cached_article(file: ContentFile, label: str, language: str,
+                    record: dict[str, Any]) -> Article:
+    front = _front_from_json(record["front"])
+    # The body is read again only if this article has to be rendered again.
+    return Article(rel=file.rel, shown=file.shown(label), sha256=record["sha"], front=front,
+                   body="", body_line=record["body_line"], slug=record["slug"],
+                   lang=front.lang or language)
+
+
+def _read_one(work: dict[str, Any],
+              job: tuple[ContentFile, list[int], str | None]) -> tuple[Any, ...]:
+    file, stat, known_sha = job
+    label = work["label"]
+    try:
+        raw, sha = read_source(file, label)
+        if sha == known_sha:
+            return ("same", file.rel, None, stat)
+        article = parse_article(file, label, raw, sha, work["language"])
+    except ContentError as exc:  # exceptions with extra fields do not pickle back
+        return ("error", exc.file, exc.message, exc.line)
+    if work["pooled"]:  # a body stays here; the render step reads it again if it needs it
+        article = replace(article, body="")
+    return ("new", file.rel, article, stat)
+
+
+class RenderJob:
+    def __init__(self, content_dir: Path, output_dir: Path, renderer: PageRenderer, scan: Scan,
+                 published: list[Article], drafts: set[str], theme_digest: str,
+                 context_digest: str, allow_external: bool) -> None:
+        self.content_dir = content_dir
+        self.output_dir = output_dir
+        self.renderer = renderer
+        self.scan = scan
+        self.published = published
+        self.by_rel = {a.rel: a for a in published}
+        self.drafts = drafts
+        self.key_base = json.dumps([CODE_VERSION, theme_digest,
+                                    context_digest, allow_external])
+        self.allow_external = allow_external
+        self.output_root = str(output_dir)
+
+    def resolve(self, rel: str) -> str | None:
+        if rel.endswith(ARTICLE_SUFFIX):
+            if rel in self.drafts:
+                raise links.LinkProblem(rel, f"links to content/{rel}, which is a draft and "
+                                        "is not published")
+            article = self.by_rel.get(rel)
+            return article.output if article else None
+        return self.scan.files.get(rel)
+
+    def key(self, article: Article, targets: dict[str, str | None]) -> str:
+        """Everything an article page shows besides its source; linked paths included."""
+        text = json.dumps([self.key_base, article.sha256, article.slug, article.lang,
+                           article.front.allow_external, sorted(targets.items())],
+                          ensure_ascii=False)
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+    def link_world(self) -> str:
+        """Everything a link can resolve to, and the key parts all pages share. While it is
+        unchanged, an article whose source is unchanged keeps its key."""
+        text = json.dumps([self.key_base, sorted((a.rel, a.output) for a in self.published),
+                           sorted(self.drafts), sorted(self.scan.files.items()),
+                           sorted(self.scan.folders)], ensure_ascii=False)
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+    def still_valid(self, article: Article, hit: dict[str, Any] | None,
+                    same_world: bool) -> bool:
+        if not hit or hit["sha"] != article.sha256 or "key" not in hit:
+            return False
+        if not same_world:
+            try:
+                targets = {t: self.resolve(t) for t in hit["targets"]}
+            except links.LinkProblem:
+                return False
+            if hit["key"] != self.key(article, targets):
+                return False
+        size = output_size(os.path.join(self.output_root, article.output))
+        return size is not None and size == hit["entry"]["size"]
+
+    def run(self, cache: RenderCache, files: dict[str, FileEntry],
+            workers: int) -> tuple[list[Entry], int]:
+        same_world = cache.step("links", self.link_world())
+        todo = [a.rel for a in self.published
+                if not self.still_valid(a, cache.articles.get(a.rel), same_world)]
+        with mapper(workers, len(todo), {"job": self}) as run:
+            for outcome in run(_render_one, todo):
+                if outcome[0] == "error":
+                    raise ContentError(*outcome[1:])
+                cache.articles[outcome[1]["rel"]].update(outcome[1]["record"])
+                cache.dirty = True
+        entries = []
+        for article in self.published:
+            record = cache.articles[article.rel]
+            files[article.output] = FileEntry(**record["entry"])
+            entries.append(make_entry(article, record["summary"]))
+        return entries, len(todo)
+
+    def render(self, rel: str) -> dict[str, Any]:
+        article = self.with_body(self.by_rel[rel])
+        body_html = markdown.to_html(article.body)
+        targets: dict[str, str | None] = {}
+        context = links.LinkContext(
+            source_dir=article.source_dir, page_path=article.output,
+            resolve=lambda r: targets.setdefault(r, self.resolve(r)),
+            is_folder=lambda r: r in self.scan.folders,
+            allow_external=self.allow_external or article.front.allow_external,
+        )
+        try:
+            body_html, _ = links.rewrite(body_html, context)
+        except links.LinkProblem as exc:
+            raise ContentError(article.shown, str(exc), line_of(article, exc.url)) \
+                from None
+        summary = article.front.summary or markdown.first_paragraph(body_html)
+        entry = make_entry(article, summary)
+        tag_links = [(t, tag_pages(t, 1, 1)[0]) for t in article.front.tags]
+        data = self.renderer.article(entry, body_html, tag_links)
+        fsatomic.write_bytes(self.output_dir / article.output, data)
+        file_entry = entry_for_bytes(article.output, data)
+        return {"rel": rel, "record": {
+            "summary": summary, "targets": sorted(targets), "key": self.key(article, targets),
+            "output": article.output, "entry": asdict(file_entry)}}
+
+    def with_body(self, article: Article) -> Article:
+        if article.body or not article.sha256:
+            return article
+        file = ContentFile(rel=article.rel, path=os.path.join(self.content_dir, article.rel))
+        raw, sha = read_source(file, article.shown.removesuffix("/" + article.rel))
+        if sha != article.sha256:  # saved again while this build ran: its front is stale
+            raise ContentError(article.shown, "changed while the site was being built; "
+                               "build again")
+        body, body_line = body_of(article.shown, decode(article.shown, raw))
+        return replace(article, body=body, body_line=body_line)
+
+
+def _render_one(work: dict[str, Any], rel: str) -> tuple[Any, ...]:
+    job: RenderJob = work["job"]
+    try:
+        return ("ok", job.render(rel))
+    except ContentError as exc:
+        return ("error", exc.file, exc.message, exc.line)
+    except RecursionError:
+        article = job.by_rel[rel]
+        return ("error", article.shown, "is nested too deeply to render (lists or quotes "
+                "hundreds of levels deep?)", None)
+
+
+def make_entry(article: Article, summary: str) -> Entry:
+    return Entry(slug=article.slug, title=article.front.title,
+                 date=article.front.date.isoformat(),
+                 updated=article.front.updated.isoformat() if article.front.updated else None,
+                 summary=summary, lang=article.lang, author=article.front.author,
+                 tags=article.front.tags)

@@ -1,0 +1,234 @@
+"""Render content/ into the output folder (SPEC §6) and describe what was built.
+
+    scan content/ -> read and parse the articles that changed -> check slugs and links
+    -> render article pages (cached, in parallel when many) -> copy files
+    -> index pages, tag pages, feed (cached by what they show) -> drop stale outputs
+
+What keeps it fast (figures in benchmarks/README.md): an unchanged source is not even read,
+its stat vouches for its recorded hash (cache.RenderCache.trusted); front matter is
+read by libyaml; many changed articles are parsed and rendered in a fork pool whose
+workers read the sources themselves and send back small records, never bodies; a listing's
+cache key hashes one precomputed line per entry; nothing unchanged is written again.
+
+The result is a `BuildResult`: every site file with its sha256, size and type. The four
+manifest files are not part of it; they are written per copy by `manifest_files`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from mirrorpub import layout
+from mirrorpub.config import Config, SiteConfig
+from mirrorpub.content.articles import check_unique_slugs
+from mirrorpub.content.scan import Scan, scan_content
+from mirrorpub.content.slugs import slugify
+from mirrorpub.errors import BuildError
+from mirrorpub.model import FileEntry
+from mirrorpub.site.build.articles import RenderJob, newest_first, read_articles, source_stat
+from mirrorpub.site.build.assets import copy_assets
+from mirrorpub.site.build.cache import CODE_VERSION, RenderCache, output_size
+from mirrorpub.site.build.listings import render_listings
+from mirrorpub.site.pages import Entry, MirrorLink, PageRenderer, SiteContext
+from mirrorpub.site.theme import Theme
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    output_dir: Path
+    files: dict[str, FileEntry]  # every site file except the manifest files
+    entries: Sequence[Entry]  # published articles, newest first
+    rendered: int  # pages rendered this time
+    reused: int  # pages kept from the last build
+    renderer: PageRenderer  # the theme and site context the pages used: the manifest files too
+
+
+def content_label(config: Config) -> str:
+    """How errors name the content folder: relative to where the editor stands."""
+    path = config.site.content_dir
+    with contextlib.suppress(ValueError):
+        return str(path.relative_to(Path.cwd()))
+    return str(path)
+
+
+def site_renderer(config: Config, mirror_links: tuple[MirrorLink, ...],
+                  fingerprint: str | None) -> PageRenderer:
+    site = config.site
+    theme = Theme(site.templates_dir)
+    context = SiteContext(
+        title=site.title, description=site.description, language=site.language,
+        labels=theme.labels(site.language), mirror_links=mirror_links,
+        fingerprint=fingerprint,
+        feed_id=f"urn:mirrorpub:{site.main_domain or slugify(site.title)}",
+    )
+    return PageRenderer(theme, context)
+
+
+def build_site(config: Config, *, mirror_links: tuple[MirrorLink, ...] = (),
+               fingerprint: str | None = None, workers: int | None = None) -> BuildResult:
+    try:
+        return _build(config, mirror_links, fingerprint, workers)
+    except OSError as exc:  # the output folder cannot be made or written: a disk, a path
+        where = exc.filename or config.site.output_dir
+        raise BuildError(f"{where}: cannot be written ({exc.strerror or exc})") from None
+
+
+def _build(config: Config, mirror_links: tuple[MirrorLink, ...], fingerprint: str | None,
+           workers: int | None) -> BuildResult:
+    site = config.site
+    label = content_label(config)
+    started_ns = time.time_ns()
+    scan = scan_content(site.content_dir, label)
+    renderer = site_renderer(config, mirror_links, fingerprint)
+    theme, context = renderer.theme, renderer.site
+    cache = RenderCache.load(config.state_dir, site.output_dir)
+    _guard_output_dir(site.output_dir, cache)
+    context_digest = context.digest()
+    stats = {file.rel: source_stat(file.path, file.shown(label)) for file in scan.articles}
+    asset_stats = {rel: source_stat(str(source), f"{label}/{rel}")
+                   for rel, source in scan.file_sources.items()}
+    inputs = _inputs_digest(config, theme.digest, context_digest, scan, stats, asset_stats)
+    unchanged = _unchanged_build(cache, inputs, stats, asset_stats, site)
+    if unchanged is not None:
+        kept_files, kept_entries = unchanged
+        return BuildResult(output_dir=site.output_dir, files=kept_files, entries=kept_entries,
+                           rendered=0, reused=len(kept_entries) + len(cache.pages),
+                           renderer=renderer)
+    previous_outputs = cache.outputs()  # before this build replaces the records
+    workers = workers or os.cpu_count() or 1
+
+    articles = read_articles(scan.articles, stats, label, site.language, cache, workers,
+                              started_ns)
+    published = newest_first([a for a in articles if not a.front.draft])
+    check_unique_slugs(published)
+    drafts = {a.rel for a in articles if a.front.draft}
+    job = RenderJob(site.content_dir, site.output_dir, renderer, scan, published, drafts,
+                     theme.digest, context_digest, site.allow_external)
+    files: dict[str, FileEntry] = {}
+    entries, rendered = job.run(cache, files, workers)
+    copy_assets(scan, asset_stats, site.output_dir, cache, files)
+    shown = "\n".join(f"{a.slug} {cache.articles[a.rel]['key']}" for a in published)
+    listed = render_listings(entries, renderer, site.per_page, site.output_dir, cache, files,
+                              json.dumps([CODE_VERSION, theme.digest, context_digest]), shown,
+                              workers)
+    _remove_stale(site.output_dir, cache.found, previous_outputs, files)
+    cache.step("inputs", inputs)
+    cache.save(started_ns)
+    pages_total = len(entries) + len(cache.pages)
+    return BuildResult(output_dir=site.output_dir, files=dict(sorted(files.items())),
+                       entries=tuple(entries), rendered=rendered + listed,
+                       reused=pages_total - rendered - listed, renderer=renderer)
+
+
+def _guard_output_dir(output_dir: Path, cache: RenderCache) -> None:
+    """Refuse to clean out a folder mirrorpub did not make (say, `-o ~/Documents`)."""
+    if cache.found or not output_dir.is_dir():
+        return
+    if not any(output_dir.iterdir()):
+        return
+    if (output_dir / layout.INDEX).is_file() and (output_dir / layout.MANIFEST).is_file():
+        return  # an earlier mirrorpub build whose cache was deleted
+    raise BuildError(f"output folder {output_dir} is not empty and was not made by mirrorpub; "
+                     "choose another folder or empty it")
+
+
+# --- nothing changed --------------------------------------------------------------------
+
+def _inputs_digest(config: Config, theme_digest: str, context_digest: str, scan: Scan,
+                   stats: dict[str, list[int]], asset_stats: dict[str, list[int]]) -> str:
+    """Everything a build reads: the site settings pages depend on, the theme, and the stat
+    of every source (ctime included, so any write to one changes it)."""
+    site = config.site
+    h = hashlib.sha256(json.dumps([CODE_VERSION, theme_digest,
+                                   context_digest, site.allow_external, site.per_page,
+                                   str(site.content_dir), sorted(scan.folders)]).encode())
+    for rel, stat in stats.items():
+        h.update(f"\n{rel}\0{stat}".encode("utf-8", "surrogateescape"))
+    for rel, stat in asset_stats.items():
+        h.update(f"\n{rel}\0{scan.files[rel]}\0{stat}".encode("utf-8", "surrogateescape"))
+    return h.hexdigest()
+
+
+def _unchanged_build(cache: RenderCache, inputs: str, stats: dict[str, list[int]],
+                     asset_stats: dict[str, list[int]],
+                     site: SiteConfig) -> tuple[dict[str, FileEntry], Sequence[Entry]] | None:
+    """The last build's result, read from the cache, when it read exactly these inputs,
+    every source is still vouched for by its stat, and every output it wrote is there.
+    Then no article needs even its front matter: a 10,000-article no-op costs a scan, the
+    cache and a stat per file."""
+    records, assets = cache.articles, cache.assets
+    if cache.steps.get("inputs") != inputs or records.keys() != stats.keys() or \
+            assets.keys() != asset_stats.keys():
+        return None
+    if not all(cache.trusted(records[rel], stat) for rel, stat in stats.items()) or \
+            not all(cache.trusted(assets[rel], stat) for rel, stat in asset_stats.items()):
+        return None
+    published = [r for r in records.values() if not r["front"].get("draft")]
+    if not all("entry" in r for r in published):
+        return None
+    outputs = [(r["output"], r["entry"]) for r in published]
+    outputs += [(r["output"], r["entry"]) for r in assets.values()]
+    outputs += [(path, r["entry"]) for path, r in cache.pages.items()]
+    root = str(site.output_dir)
+    if not all(output_size(os.path.join(root, path)) == entry["size"] for path, entry in outputs):
+        return None
+    # Newest first, by slug where dates are equal: the order `_newest_first` gives.
+    published.sort(key=lambda r: r["slug"])
+    published.sort(key=lambda r: datetime.fromisoformat(r["front"]["date"]), reverse=True)
+    files = {path: FileEntry(**entry) for path, entry in sorted(outputs, key=lambda o: o[0])}
+    return files, _RecordEntries(published, site.language)
+
+
+class _RecordEntries(Sequence[Entry]):
+    """An unchanged build's entries, made from the cache records when first asked for:
+    a publish never asks, and making 10,000 costs a tenth of a second."""
+
+    def __init__(self, records: list[dict[str, Any]], language: str) -> None:
+        self._records = records
+        self._language = language
+        self._made: tuple[Entry, ...] | None = None
+
+    def __len__(self) -> int:
+        return len(self._records)
+
+    def __getitem__(self, index: Any) -> Any:
+        if self._made is None:
+            self._made = tuple(self._entry(r) for r in self._records)
+        return self._made[index]
+
+    def _entry(self, record: dict[str, Any]) -> Entry:
+        """What `_entry` makes of the article this record describes."""
+        front = record["front"]
+        return Entry(slug=record["slug"], title=front["title"], date=front["date"],
+                     updated=front.get("updated"), summary=record["summary"],
+                     lang=front.get("lang") or self._language, author=front.get("author"),
+                     tags=tuple(front.get("tags", ())))
+
+
+# --- articles ---------------------------------------------------------------------------
+
+def _remove_stale(output_dir: Path, cache_found: bool, previous: set[str],
+                  files: dict[str, FileEntry]) -> None:
+    keep = set(files) | set(layout.MANIFEST_FILES)
+    if cache_found:
+        stale = {p for p in previous if p not in keep}
+    else:
+        stale = {p.relative_to(output_dir).as_posix() for p in output_dir.rglob("*")
+                 if p.is_file()} - keep if output_dir.is_dir() else set()
+    for path in sorted(stale):
+        with contextlib.suppress(FileNotFoundError):
+            (output_dir / path).unlink()
+    for folder in sorted({(output_dir / p).parent for p in stale}, reverse=True):
+        with contextlib.suppress(OSError):
+            while folder != output_dir and not any(folder.iterdir()):
+                folder.rmdir()
+                folder = folder.parent

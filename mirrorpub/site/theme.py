@@ -1,0 +1,118 @@
+"""Jinja2 templates: the site's own `templates/` first, then the default theme.
+
+The default theme is the repository's top-level `templates/`; the wheel carries that one
+copy as `mirrorpub/templates` (pyproject's force-include). Template errors become
+BuildErrors naming the template file and line.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tomllib
+from collections.abc import Callable
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from mirrorpub.errors import BuildError
+
+LABELS_FILE = "labels.toml"
+RTL_LANGUAGES = frozenset({"ar", "arc", "ckb", "dv", "fa", "he", "iw", "ks", "ku", "ps", "sd",
+                           "syr", "ug", "ur", "yi"})
+
+
+def default_theme_dir() -> Path:
+    package = Path(__file__).resolve().parents[1]  # mirrorpub/
+    packaged = package / "templates"
+    if packaged.is_dir():
+        return packaged
+    return package.parent / "templates"  # a source checkout
+
+
+def text_direction(language: str) -> str:
+    return "rtl" if language.split("-")[0].lower() in RTL_LANGUAGES else "ltr"
+
+
+class Theme:
+    def __init__(self, override_dir: Path | None) -> None:
+        if override_dir is not None and override_dir.is_dir():
+            _check_links(override_dir)
+        self.dirs = [d for d in (override_dir, default_theme_dir()) if d and d.is_dir()]
+
+    @cached_property
+    def env(self) -> Any:
+        # jinja2 is imported when a page is first rendered: a build with nothing to render
+        # never loads it.
+        import jinja2
+
+        return jinja2.Environment(
+            loader=jinja2.FileSystemLoader([str(d) for d in self.dirs]),
+            autoescape=jinja2.select_autoescape(["html", "xml"]),
+            undefined=jinja2.StrictUndefined,
+            keep_trailing_newline=True,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+
+    @cached_property
+    def digest(self) -> str:
+        """Changes whenever any template file changes: part of every page's cache key."""
+        h = hashlib.sha256()
+        for folder in self.dirs:
+            for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+                h.update(str(path.relative_to(folder)).encode())
+                h.update(path.read_bytes())
+        return h.hexdigest()
+
+    def labels(self, language: str) -> dict[str, str]:
+        """UI words in the site's language (falling back to English), from labels.toml."""
+        merged: dict[str, dict[str, str]] = {}
+        for folder in reversed(self.dirs):
+            path = folder / LABELS_FILE
+            if path.is_file():
+                try:
+                    data = tomllib.loads(path.read_text(encoding="utf-8"))
+                except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+                    raise BuildError(f"{path}: cannot be read: {exc}") from None
+                for lang, words in data.items():
+                    merged.setdefault(lang, {}).update(words)
+        base = language.split("-")[0].lower()
+        return {**merged.get("en", {}), **merged.get(base, {}), **merged.get(language, {})}
+
+    def renderer(self, name: str) -> Callable[..., str]:
+        import jinja2
+
+        try:
+            template = self.env.get_template(name)
+        except jinja2.TemplateSyntaxError as exc:
+            raise BuildError(f"{exc.filename or name}:{exc.lineno}: template error: "
+                             f"{exc.message}") from None
+        except jinja2.TemplateNotFound as exc:
+            raise BuildError(f"template {exc.name!r} not found in {self._where()}") from None
+
+        def render(**context: Any) -> str:
+            try:
+                return template.render(**context)
+            except jinja2.TemplateError as exc:
+                raise BuildError(f"{template.filename}: template error while rendering: "
+                                 f"{exc}") from None
+
+        return render
+
+    def _where(self) -> str:
+        return " or ".join(str(d) for d in self.dirs)
+
+
+def _check_links(folder: Path) -> None:
+    """Refuse links leading out of the site's templates: a template that is a link to,
+    say, ~/.aws/credentials would be rendered into every page and published."""
+    if folder.is_symlink():
+        target, home = folder.resolve(), folder.absolute().parent.resolve()
+        if not target.is_relative_to(home):
+            raise BuildError(f"{folder}: is a link to {target}, outside the site's folder "
+                             f"{home}; copy the templates into the site instead")
+    root = folder.resolve()
+    for path in folder.rglob("*"):
+        if path.is_symlink() and not path.resolve().is_relative_to(root):
+            raise BuildError(f"{path}: is a link to {path.resolve()}, outside {folder}; "
+                             "copy the file into the templates folder instead")

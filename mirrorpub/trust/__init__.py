@@ -1,0 +1,6 @@
+"""What makes a copy checkable: the manifest documents, their signatures, their schemas.
+
+    manifest.py   mirrors.json, bc2.json, mirrors.html: the files that differ per copy
+    signing.py    Ed25519 keys, signatures, fingerprints
+    schema.py     the shipped JSON Schemas and a small checker for them
+"""

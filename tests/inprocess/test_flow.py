@@ -1,0 +1,300 @@
+"""The whole publish flow, in this process, on in-memory buckets (tests/plugins/).
+
+Plan, order, barrier, manifest, deletes, the delete cap and crash points, as Hugo's deploy
+tests run on `memblob`: the real code end to end, no server, milliseconds. The same flows
+against real services are in tests/publish, tests/s3 and tests/reliability.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import mirrorpub_memstore as memstore
+import pytest
+
+from mirrorpub.config import load_config
+from mirrorpub.layout import upload_rank
+from mirrorpub.mirrors.remoteindex import decode_index
+from mirrorpub.publish.report import PublishReport
+from mirrorpub.publish.run import publish
+from mirrorpub.site.mediatypes import content_type
+from tests.sitekit import article, crawl, write_site
+
+ARTICLES = {
+    "one.md": article("One", "2026-11-01T10:00:00+00:00", "See [two](two.md) and "
+                      "![map](img/map.png).", tags=["news"]),
+    "two.md": article("Two", "2026-11-02T10:00:00+00:00", "Back to [one](one.md).",
+                      tags=["news", "kz"]),
+    "three.md": article("Three", "2026-11-03T10:00:00+00:00", "Third."),
+}
+FILES = {"img/map.png": b"\x89PNG map"}
+
+
+@pytest.fixture(autouse=True)
+def fresh_buckets() -> Iterator[None]:
+    memstore.BUCKETS.clear()
+    yield
+    memstore.BUCKETS.clear()
+
+
+@dataclass
+class Site:
+    root: Path
+    mirrors: list[dict[str, Any]]
+
+    @property
+    def config_path(self) -> Path:
+        return self.root / "mirrorpub.toml"
+
+    def publish(self, **options: Any) -> PublishReport:
+        return publish(load_config(self.config_path), **options)
+
+    def write(self, rel: str, text: str) -> None:
+        (self.root / "content" / rel).write_text(text, encoding="utf-8")
+
+    def remove(self, rel: str) -> None:
+        (self.root / "content" / rel).unlink()
+
+    def built(self) -> dict[str, bytes]:
+        public = self.root / "public"
+        return {p.relative_to(public).as_posix(): p.read_bytes()
+                for p in public.rglob("*") if p.is_file()}
+
+
+def make_site(tmp_path: Path, *buckets: str, **site: Any) -> Site:
+    mirrors = [{"name": f"mem-{b}", "type": "memory", "bucket": b,
+                "public_url": f"https://mem.example/{b}/"} for b in buckets]
+    write_site(tmp_path, ARTICLES, files=FILES, mirrors=mirrors, per_page=2, **site)
+    return Site(tmp_path, mirrors)
+
+
+def summary(report: PublishReport, name: str) -> dict[str, int]:
+    """Hugo's deploy tests' summary, per mirror."""
+    mirror = next(m for m in report.mirrors if m.name == name)
+    o = mirror.outcome
+    return {"uploaded": o.uploaded, "deleted": o.deleted, "ok": int(mirror.ok)}
+
+
+def reader_problems(bucket: memstore.MemoryBucket) -> list[str]:
+    """What a reader starting at index.html trips over in this bucket."""
+    files = bucket.files()
+
+    def fetch(path: str) -> tuple[int, str, bytes]:
+        if path not in files:
+            return 404, "", b""
+        return 200, content_type(path), files[path]
+
+    if "index.html" not in files:
+        return []  # nothing published yet: a reader finds no site, not a broken one
+    result = crawl(fetch)
+    manifest = json.loads(files["mirrors.json"])
+    missing = [p for p in manifest["files"] if p not in files]
+    return result.problems + [f"mirrors.json lists {p}, not there" for p in missing]
+
+
+# --- the plain flow -------------------------------------------------------------------
+
+def test_a_first_publish_sends_every_file_in_the_order_spec_8_asks(tmp_path: Path) -> None:
+    site = make_site(tmp_path, "a")
+    report = site.publish()
+    assert report.exit_code == 0 and report.changed and report.version == 1
+    bucket = memstore.bucket("a")
+    assert bucket.files() == site.built()  # the copy is exactly the build
+    puts = [path for op, path in bucket.log if op == "put"]
+    ranks = [upload_rank(p, is_new=True) for p in puts]
+    assert ranks == sorted(ranks), puts  # assets, articles, tags, listings, pages, manifest
+    assert puts[-3:] == ["index.html", "mirrors.json"] or puts[-2:] == ["index.html",
+                                                                         "mirrors.json"]
+    assert bucket.log[0] == ("index", "") and bucket.log[-1] == ("index", "")
+    files, pending = decode_index(bucket.index or b"")  # type: ignore[misc]
+    assert not pending and set(files) == set(site.built())
+    assert summary(report, "mem-a") == {"uploaded": len(site.built()), "deleted": 0, "ok": 1}
+
+
+def test_a_publish_with_nothing_changed_writes_nothing(tmp_path: Path) -> None:
+    site = make_site(tmp_path, "a")
+    site.publish()
+    bucket = memstore.bucket("a")
+    before, requests = list(bucket.log), bucket.requests
+    report = site.publish()
+    assert not report.changed and report.version == 1
+    assert bucket.log == before  # no put, no delete, no index write
+    assert bucket.requests - requests == 2  # the index, and mirrors.json's mark
+    assert report.mirrors[0].outcome.requests == 2
+
+
+def test_one_edit_sends_the_article_and_what_shows_it(tmp_path: Path) -> None:
+    site = make_site(tmp_path, "a")
+    site.publish()
+    bucket = memstore.bucket("a")
+    start = len(bucket.log)
+    site.write("three.md", article("Three", "2026-11-03T10:00:00+00:00", "Third, edited."))
+    report = site.publish()
+    sent = {path for op, path in bucket.log[start:] if op == "put"}
+    assert "articles/three.html" in sent and "mirrors.json" in sent
+    assert "articles/one.html" not in sent and "files/img/map.png" not in sent
+    assert bucket.files() == site.built() and report.version == 2
+
+
+def test_an_article_that_left_is_deleted_after_the_new_manifest(tmp_path: Path) -> None:
+    site = make_site(tmp_path, "a")
+    site.publish()
+    bucket = memstore.bucket("a")
+    bucket.put_foreign("notes/owner.txt", b"the bucket owner's own file")
+    start = len(bucket.log)
+    before = set(site.built())
+    site.remove("three.md")
+    report = site.publish()
+    gone = before - set(site.built())
+    assert gone == {"articles/three.html", "page-2.html"}  # 3 articles, 2 a page: 2 pages
+    log = bucket.log[start:]
+    assert {path for op, path in log if op == "delete"} == gone
+    assert ("delete", "articles/three.html") in log
+    assert log.index(("put", "mirrors.json")) < log.index(("delete", "articles/three.html"))
+    assert "notes/owner.txt" in bucket.files()  # never ours, never deleted
+    assert "articles/three.html" not in bucket.files()
+    assert summary(report, "mem-a")["deleted"] == 2
+
+
+@pytest.mark.parametrize("cap", [0, 1])
+def test_more_deletes_than_the_cap_are_held_back_and_reported(tmp_path: Path, cap: int) -> None:
+    site = make_site(tmp_path, "a")
+    site.publish()
+    site.remove("three.md")
+    site.remove("two.md")
+    site.write("one.md", article("One", "2026-11-01T10:00:00+00:00", "Alone now."))
+    report = site.publish(max_deletes=cap)
+    bucket = memstore.bucket("a")
+    assert "articles/two.html" in bucket.files() and "articles/three.html" in bucket.files()
+    assert report.exit_code == 3
+    problem = report.mirrors[0].outcome.problem or ""
+    assert "not deleted: more than the cap" in problem and "--max-deletes" in problem
+    files, _ = decode_index(bucket.index or b"")  # type: ignore[misc]
+    assert "articles/two.html" in files  # still ours: the next publish may delete it
+    assert site.publish(max_deletes=-1).exit_code == 0  # -1: no cap
+    assert "articles/two.html" not in bucket.files()
+
+
+def test_dry_run_sends_nothing(tmp_path: Path) -> None:
+    site = make_site(tmp_path, "a")
+    report = site.publish(dry_run=True)
+    assert report.dry_run and report.exit_code == 0
+    assert memstore.bucket("a").log == [] and memstore.bucket("a").files() == {}
+    assert report.mirrors[0].plan.startswith(f"{len(site.built())} to upload")
+
+
+# --- the barrier ----------------------------------------------------------------------
+
+def test_one_failing_mirror_is_named_failed_by_the_others(tmp_path: Path) -> None:
+    site = make_site(tmp_path, "a", "b")
+    memstore.bucket("b").fail_puts.add("articles/two.html")
+    report = site.publish()
+    assert report.exit_code == 3
+    good, bad = report.mirrors
+    assert good.ok and not bad.ok and "articles/two.html" in (bad.error or "")
+    manifest = json.loads(memstore.bucket("a").files()["mirrors.json"])
+    status = {m["name"]: m["status"] for m in manifest["mirrors"]}
+    assert status == {"mem-a": "active", "mem-b": "failed"}
+    assert reader_problems(memstore.bucket("a")) == []
+    # b never got as far as its index page: readers there see no site, not a broken one
+    assert "index.html" not in memstore.bucket("b").files()
+    memstore.bucket("b").fail_puts.clear()
+    again = site.publish()
+    assert again.exit_code == 0
+    manifest = json.loads(memstore.bucket("b").files()["mirrors.json"])
+    assert {m["name"]: m["status"] for m in manifest["mirrors"]} == {"mem-a": "active",
+                                                                     "mem-b": "active"}
+
+
+def test_every_page_lists_the_other_copies_at_the_same_path(tmp_path: Path) -> None:
+    site = make_site(tmp_path, "a", "b")
+    site.publish()
+    page = memstore.bucket("a").files()["articles/one.html"].decode()
+    assert "https://mem.example/b/articles/one.html" in page
+
+
+# --- cut off anywhere -----------------------------------------------------------------
+
+def edit_everything(site: Site) -> None:
+    site.remove("three.md")
+    site.write("four.md", article("Four", "2026-11-04T10:00:00+00:00", "New, see [one](one.md)."))
+    site.write("one.md", article("One", "2026-11-01T10:00:00+00:00", "Edited; [two](two.md).",
+                                 tags=["news", "new-tag"]))
+
+
+def copy_of(template: Site, root: Path, saved: memstore.MemoryBucket) -> memstore.MemoryBucket:
+    """The site folder and its bucket as the first publish left them."""
+    shutil.copytree(template.root, root, symlinks=True)
+    memstore.BUCKETS.clear()
+    bucket = memstore.bucket("a")
+    bucket.objects, bucket.index = dict(saved.objects), saved.index
+    return bucket
+
+
+def killed_publish(site: Site) -> None:
+    """A publish that dies at the bucket's crash point: it writes no state either."""
+    state = site.root / ".mirrorpub" / "state.json"
+    before = state.read_bytes()
+    site.publish()
+    state.write_bytes(before)
+
+
+def test_a_publish_cut_off_at_any_write_leaves_a_whole_site_and_the_next_one_finishes(
+        tmp_path: Path) -> None:
+    template = make_site(tmp_path / "template", "a")
+    template.publish()
+    edit_everything(template)
+    saved = memstore.BUCKETS["a"]
+    counting = Site(tmp_path / "count", template.mirrors)
+    bucket = copy_of(template, counting.root, saved)
+    counting.publish()
+    total = bucket.writes  # every put, delete and index write of the changing publish
+    assert total > 10
+    for crash_at in range(1, total + 1):
+        site = Site(tmp_path / f"cut-{crash_at}", template.mirrors)
+        bucket = copy_of(template, site.root, saved)
+        bucket.crash_at = crash_at
+        killed_publish(site)
+        assert bucket.writes >= crash_at  # it did die there
+        assert reader_problems(bucket) == [], f"cut off at write {crash_at}"
+        bucket.crash_at = None
+        assert site.publish().exit_code == 0
+        assert bucket.files() == site.built(), f"not finished after a cut at {crash_at}"
+
+
+def test_paths_an_interrupted_publish_left_pending_are_sent_again(tmp_path: Path) -> None:
+    site = make_site(tmp_path, "a")
+    site.publish()
+    bucket = memstore.bucket("a")
+    site.write("two.md", article("Two", "2026-11-02T10:00:00+00:00", "Edited."))
+    # Dies after the index marked the planned paths pending and the page went up.
+    bucket.crash_at = bucket.writes + 3
+    killed_publish(site)
+    assert bucket.log[-2:] == [("index", ""), ("put", "articles/two.html")]
+    _, pending = decode_index(bucket.index or b"")  # type: ignore[misc]
+    assert "articles/two.html" in pending
+    bucket.crash_at = None
+    start = len(bucket.log)
+    site.publish()
+    assert ("put", "articles/two.html") in bucket.log[start:]  # its bytes are not vouched for
+    assert bucket.files() == site.built()
+
+
+def test_a_damaged_index_falls_back_to_a_listing_and_deletes_nothing_foreign(
+        tmp_path: Path) -> None:
+    site = make_site(tmp_path, "a")
+    site.publish()
+    bucket = memstore.bucket("a")
+    bucket.index = b"\x1f\x8b garbage"
+    bucket.put_foreign("articles/not-ours.html", b"<p>someone else's</p>")
+    site.remove("three.md")
+    report = site.publish()
+    assert report.exit_code == 0
+    assert "articles/not-ours.html" in bucket.files()
+    assert "articles/three.html" not in bucket.files()  # carries our mark: ours
+    assert any("index is damaged" in line for line in report.mirrors[0].plan_lines)
