@@ -52,7 +52,9 @@ def relative_url(from_page: str, to_path: str) -> str:
 # A file goes up only after the files it links to, so a publish cut off at any point
 # never leaves a page reachable from index.html that points at a missing file. Within
 # each kind, new files go before changed ones: a changed page may link a new one (the
-# old page 2 gaining a link to a new page 3), never the other way round.
+# old page 2 gaining a link to a new page 3), never the other way round. New tag pages
+# go before changed articles: an edited article may gain a new tag, and a new tag page
+# links only articles that are up already (new ones went first, changed ones exist).
 KIND_ASSET = 0
 KIND_ARTICLE = 1
 KIND_TAG = 2
@@ -61,7 +63,18 @@ KIND_MIRRORS_PAGE = 4   # mirrors.html, bc2.json: from here on, after the manife
 KIND_INDEX = 5          # index.html: the entry point goes up last of the pages
 KIND_MANIFEST = 6       # mirrors.json
 KIND_SIGNATURE = 7      # mirrors.json.sig
-FIRST_FINAL_RANK = 2 * KIND_MIRRORS_PAGE
+
+_ORDER = (  # (kind, is_new), first to last
+    (KIND_ASSET, True), (KIND_ASSET, False),
+    (KIND_ARTICLE, True), (KIND_TAG, True), (KIND_ARTICLE, False), (KIND_TAG, False),
+    (KIND_LISTING, True), (KIND_LISTING, False),
+    (KIND_MIRRORS_PAGE, True), (KIND_MIRRORS_PAGE, False),
+    (KIND_INDEX, True), (KIND_INDEX, False),
+    (KIND_MANIFEST, True), (KIND_MANIFEST, False),
+    (KIND_SIGNATURE, True), (KIND_SIGNATURE, False),
+)
+_RANK = {key: rank for rank, key in enumerate(_ORDER)}
+FIRST_FINAL_RANK = _RANK[(KIND_MIRRORS_PAGE, True)]  # what waits for the final manifest
 
 
 def _kind(path: str) -> int:
@@ -84,4 +97,4 @@ def _kind(path: str) -> int:
 
 def upload_rank(path: str, *, is_new: bool) -> int:
     """Uploads go in increasing rank; equal ranks go up together."""
-    return 2 * _kind(path) + (0 if is_new else 1)
+    return _RANK[(_kind(path), is_new)]

@@ -195,3 +195,11 @@ def test_a_damaged_remote_index_is_rejected(damage) -> None:  # type: ignore[no-
     data = encode_index({"index.html": RemoteEntry(size=5, sha256="a" * 64)}, set())
     assert decode_index(data) is not None
     assert decode_index(damage(data)) is None
+
+
+def test_a_new_tag_page_goes_up_before_the_changed_article_that_links_it() -> None:
+    """An edit adds a tag: the article's new link must not point at a page not yet there."""
+    remote = remote_of(SITE, articles__a_html="old a")
+    local = {**SITE, "tags/new.html": entry("new tag")}
+    order = [u.path for u in plan(local, remote).uploads]
+    assert order == ["tags/new.html", "articles/a.html"]
