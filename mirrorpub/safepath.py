@@ -46,6 +46,15 @@ def is_site_path(path: object) -> bool:
     return all(segment not in ("", ".", "..") for segment in path.split("/"))
 
 
+def names_a_file(path: Path) -> bool:
+    """Whether `path` is a file; False, not an error, for text no path can be (too long
+    a name, say: a key pasted where its path belongs)."""
+    try:
+        return path.is_file()
+    except (OSError, ValueError):
+        return False
+
+
 def shown_path(path: object) -> str:
     """A path from elsewhere as a message may quote it: escaped, quoted, short."""
     text = ascii(path)

@@ -10,6 +10,7 @@ from typing import Any
 
 from mirrorpub.config.options import as_path, at_least, each, matches, non_empty, option
 from mirrorpub.redact import looks_like_private_key, shown
+from mirrorpub.safepath import names_a_file
 
 SIGNING_KEY_ENV = "MIRRORPUB_SIGNING_KEY"
 
@@ -83,7 +84,7 @@ def key_exposed(where: str, folder_key: str) -> str:
 
 def _key_file_problems(values: dict[str, Any], written: str, where: str) -> list[str]:
     path = values["signing_key"]
-    if not path.is_file():
+    if not names_a_file(path):
         return [f"{where}: no key file at {shown(written)} (create one with "
                 "`mirrorpub keygen`)"]
     folder_key = exposing(path, values["content_dir"], values["templates_dir"],

@@ -29,6 +29,7 @@ from mirrorpub import fsatomic, redact
 from mirrorpub.config import SIGNING_KEY_ENV, Config
 from mirrorpub.config.site import key_exposed
 from mirrorpub.errors import SigningError
+from mirrorpub.safepath import names_a_file
 
 PUBLIC_PREFIX = "ed25519:"
 log = logging.getLogger(__name__)
@@ -110,7 +111,7 @@ def _from_environment(value: str, config: Config) -> Signer:
         redact.remember(value)
         return Signer(_parse_pem(value.encode(), source))
     path = Path(os.path.expanduser(value))
-    if redact.may_be_secret(value) and not path.is_file():
+    if redact.may_be_secret(value) and not names_a_file(path):
         redact.remember(value)
         raise SigningError(f"{source} holds {redact.hidden(value)}: neither a key file's "
                            "text nor its path. Give the whole text of the key file, its "
@@ -160,7 +161,7 @@ def _parse_pem(data: bytes, source: str) -> Ed25519PrivateKey:
 def parse_public_key(text: str) -> Ed25519PublicKey:
     """`ed25519:BASE64` as keygen prints it, or the path of a file holding that line."""
     value = text.strip()
-    if not value.startswith(PUBLIC_PREFIX) and Path(value).is_file():
+    if not value.startswith(PUBLIC_PREFIX) and names_a_file(Path(value)):
         value = Path(value).read_text(encoding="utf-8").strip()
     if not value.startswith(PUBLIC_PREFIX):
         raise SigningError("a public key looks like 'ed25519:…' (as `mirrorpub keygen` prints "
