@@ -1,7 +1,8 @@
 """How messages and progress look: rich on a terminal, plain lines in a log or a pipe.
 
 Progress and messages go to stderr; stdout carries only what a command produces (the
-public key for keygen, the JSON document for --json, result lines). rich is loaded only
+public key for keygen, the JSON document for --json, result lines). Everything passes
+`redact.scrub` on its way out: no secret reaches the terminal, a log or a pipe. rich is loaded only
 when a terminal will see its output: a command in a pipe, a log or CI never pays for
 importing it (a sixth of a no-op publish).
 """
@@ -17,6 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from mirrorpub import redact
 from mirrorpub.formats import human_bytes
 from mirrorpub.mirrors.protocol import Progress, SilentProgress
 
@@ -56,9 +58,10 @@ class Console:
 
     def say(self, text: str) -> None:
         """A line of a command's result on stdout, as is: no markup, no :emoji: codes."""
-        print(text, flush=True)
+        print(redact.scrub(text), flush=True)
 
     def print_json(self, document: Any) -> None:
+        document = redact.scrub_data(document)
         if stdout_is_terminal():
             _out().print_json(data=document, ensure_ascii=False)
         else:
@@ -74,11 +77,12 @@ class Console:
         if self.quiet:
             return
         if self.fancy:
-            _err().print(message, markup=False, highlight=False)
+            _err().print(redact.scrub(message), markup=False, highlight=False)
         else:
             _plain(message)
 
     def _labelled(self, label: str, style: str, message: str) -> None:
+        message = redact.scrub(message)
         if self.fancy:
             from rich.markup import escape
 
@@ -153,8 +157,8 @@ class RichProgress:
         self.bars.advance(self.task, nbytes)
 
     def stage(self, text: str) -> None:
-        self.bars.update(self.task, state=text)
+        self.bars.update(self.task, state=redact.scrub(text))
 
 
 def _plain(line: str) -> None:
-    print(line, file=sys.stderr, flush=True)
+    print(redact.scrub(line), file=sys.stderr, flush=True)

@@ -1,6 +1,7 @@
 """Log lines with timestamps, for journald and CI; optionally one JSON object per line.
 
 The library only logs through `logging.getLogger(__name__)`; this sets where it goes.
+Every line passes `redact.scrub` on its way out.
 """
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ import json
 import logging
 import sys
 import time
+
+from mirrorpub import redact
 
 
 class JsonLines(logging.Formatter):
@@ -20,22 +23,29 @@ class JsonLines(logging.Formatter):
                 data[key] = getattr(record, key)
         if record.exc_info and record.levelno >= logging.DEBUG:
             data["error"] = self.formatException(record.exc_info)
-        return json.dumps(data, ensure_ascii=False)
+        return json.dumps(redact.scrub_data(data), ensure_ascii=False)
 
     def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
         stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
         return f"{stamp}.{int(record.msecs):03d}Z"
 
 
+class PlainLines(logging.Formatter):
+    """`time LEVEL message`, in UTC; tracebacks (-vv) included, secrets never."""
+
+    converter = time.gmtime
+
+    def __init__(self) -> None:
+        super().__init__("%(asctime)s.%(msecs)03dZ %(levelname)s %(message)s",
+                         "%Y-%m-%dT%H:%M:%S")
+
+    def format(self, record: logging.LogRecord) -> str:
+        return redact.scrub(super().format(record))
+
+
 def configure(level: int, *, json_lines: bool = False) -> None:
     handler = logging.StreamHandler(sys.stderr)
-    if json_lines:
-        handler.setFormatter(JsonLines())
-    else:
-        formatter = logging.Formatter("%(asctime)s.%(msecs)03dZ %(levelname)s %(message)s",
-                                      "%Y-%m-%dT%H:%M:%S")
-        formatter.converter = time.gmtime
-        handler.setFormatter(formatter)
+    handler.setFormatter(JsonLines() if json_lines else PlainLines())
     root = logging.getLogger("mirrorpub")
     root.handlers[:] = [handler]
     root.setLevel(level)

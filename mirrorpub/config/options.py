@@ -19,6 +19,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+from mirrorpub.redact import hidden, looks_like_token, shown
 
 Check = Callable[[Any], str | None]  # returns what was expected, or None when fine
 Convert = Callable[[Any, Path], Any]  # (checked value, the config file's folder) -> stored
@@ -53,9 +56,9 @@ def options_of(cls: type) -> dict[str, Option]:
     return {f.name: f.metadata[_KEY] for f in dataclasses.fields(cls) if _KEY in f.metadata}
 
 
-def describe(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
+def describe(value: Any, *, secret: bool = False) -> str:
+    """A value as an error message quotes it: never one that may be a secret (redact)."""
+    return hidden(value) if secret else shown(value)
 
 
 def read_options(cls: type, table: Mapping[str, Any], where: str, base: Path,
@@ -76,7 +79,7 @@ def read_options(cls: type, table: Mapping[str, Any], where: str, base: Path,
         else:
             problem = _check_value(value, spec)
             if problem:
-                got = "a value not shown here" if spec.secret else describe(value)
+                got = describe(value, secret=spec.secret)
                 problems.append(f"{prefix}{key}: expected {problem}, got {got}")
                 value = spec.default
         if value is not None and spec.convert is not None:
@@ -172,7 +175,25 @@ def non_empty(value: Any) -> str | None:
     return None if str(value).strip() else "a non-empty string"
 
 
-ENV_NAME = matches(r"[A-Za-z_][A-Za-z0-9_]*", "an environment variable name")
+def env_name(value: Any) -> str | None:
+    """The name of an environment variable, not a credential pasted in its place."""
+    if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", str(value)) and not looks_like_token(str(value)):
+        return None
+    return ("the name of an environment variable (like B2_SECRET) that holds the "
+            "credential, not the credential itself")
+
+
+def credentials_in_urls(values: Mapping[str, Any], keys: tuple[str, ...], where: str,
+                        hint: str) -> list[str]:
+    """Problems for URL options that carry a user name or password (never echoed)."""
+    problems = []
+    for key in keys:
+        urls = values[key] if isinstance(values[key], list | tuple) else [values[key]]
+        if any(urlsplit(url or "").username or urlsplit(url or "").password for url in urls):
+            problems.append(f"{where}.{key}: must not contain credentials (user:password@); "
+                            f"{hint}")
+    return problems
+
 MIRROR_NAME = matches(r"[a-z0-9][a-z0-9-]{0,62}", "lowercase letters, digits and '-'")
 
 

@@ -8,13 +8,26 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mirrorpub.config.options import as_path, at_least, matches, non_empty, option
+from mirrorpub.config.options import as_path, at_least, each, matches, non_empty, option
+from mirrorpub.redact import looks_like_private_key, shown
+from mirrorpub.safepath import names_a_file
 
 SIGNING_KEY_ENV = "MIRRORPUB_SIGNING_KEY"
 
 _LANGUAGE = matches(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*",
                     "a BCP 47 language tag like 'ru' or 'fa-IR'")
 _DOMAIN = matches(r"[A-Za-z0-9.-]+\.[A-Za-z]{2,}", "a domain name like 'kloop.kg'")
+
+
+def _key_path(value: Any) -> str | None:
+    if looks_like_private_key(value):
+        return ("the path of a key file, not the key itself (keep the key in a file, or "
+                f"give its text in {SIGNING_KEY_ENV})")
+    return non_empty(value)
+
+
+def _globs(value: Any, base: Any) -> tuple[str, ...]:
+    return tuple(str(v) for v in value)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -27,13 +40,16 @@ class SiteConfig:
     output_dir: Path = option(str, default="public", check=non_empty, convert=as_path)
     per_page: int = option(int, default=20, check=at_least(1))
     # Ignored when MIRRORPUB_SIGNING_KEY is set, which wins.
-    signing_key: Path | None = option(str, default=None, check=non_empty, convert=as_path)
+    signing_key: Path | None = option(str, default=None, check=_key_path, convert=as_path)
     manifest_ttl_days: int = option(int, default=30, check=at_least(1))
     # Beyond SPEC §4, each optional (see README):
     main_domain: str | None = option(str, default=None, check=_DOMAIN)
     blocked_help: str = option(str, default="")
     allow_external: bool = option(bool, default=False)
     bundle: bool = option(bool, default=False)
+    # Files and folders under content/ never published, beyond editor and OS debris.
+    ignore: tuple[str, ...] = option(list, default=[], items=str, check=each(non_empty),
+                                     convert=_globs)
 
     @classmethod
     def finish(cls, values: dict[str, Any], raw: Mapping[str, Any], where: str,
@@ -43,6 +59,34 @@ class SiteConfig:
             problems.append(f"{where}.content_dir: folder {shown!r} not found")
         if os.environ.get(SIGNING_KEY_ENV):
             values["signing_key"] = None
-        elif values["signing_key"] is not None and not values["signing_key"].is_file():
-            problems.append(f"{where}.signing_key: no key file at {raw['signing_key']!r} "
-                            "(create one with `mirrorpub keygen`)")
+        elif values["signing_key"] is not None:
+            problems += _key_file_problems(values, raw["signing_key"], f"{where}.signing_key")
+
+    def exposing(self, path: Path) -> str | None:
+        """The option naming a folder that holds `path` and whose files can reach a
+        reader (content/, the theme, the output), if any."""
+        return exposing(path, self.content_dir, self.templates_dir, self.output_dir)
+
+
+def exposing(path: Path, content_dir: Path, templates_dir: Path, output_dir: Path) -> str | None:
+    target = path.resolve()
+    for key, folder in (("site.content_dir", content_dir), ("site.templates_dir", templates_dir),
+                        ("site.output_dir", output_dir)):
+        if target.is_relative_to(folder.resolve()):
+            return key
+    return None
+
+
+def key_exposed(where: str, folder_key: str) -> str:
+    return (f"{where}: the key file lies inside {folder_key}, where it can be published; "
+            "move it out (say, to ~/.config/mirrorpub/site.key) and give its new path")
+
+
+def _key_file_problems(values: dict[str, Any], written: str, where: str) -> list[str]:
+    path = values["signing_key"]
+    if not names_a_file(path):
+        return [f"{where}: no key file at {shown(written)} (create one with "
+                "`mirrorpub keygen`)"]
+    folder_key = exposing(path, values["content_dir"], values["templates_dir"],
+                          values["output_dir"])
+    return [key_exposed(where, folder_key)] if folder_key else []

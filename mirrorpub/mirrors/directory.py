@@ -1,15 +1,15 @@
 """A folder as a mirror: a USB stick, a shared drive, a folder a web server serves.
 
 Same plan and order as S3 (objectstore), with files replaced atomically (write beside,
-rename over). The folder is created when its parent exists; a missing parent usually
-means the drive is not mounted, and is said so.
+rename over), every operation confined beneath the folder (`safepath.Folder`: a link
+planted inside never carries a write or a delete elsewhere). The folder is created when
+its parent exists; a missing parent usually means the drive is not mounted, and is said
+so.
 """
 
 from __future__ import annotations
 
 import contextlib
-import os
-import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,13 +19,13 @@ from mirrorpub import fsatomic
 from mirrorpub.config.mirror import MirrorConfig
 from mirrorpub.config.options import as_path, non_empty, option
 from mirrorpub.errors import MirrorError
-from mirrorpub.hashing import file_sha256
 from mirrorpub.layout import MANIFEST_FILES
 from mirrorpub.mirrors.objectstore import ObjectStoreMirror, Put, put_concurrently
 from mirrorpub.mirrors.plan import RemoteEntry
 from mirrorpub.mirrors.protocol import Backend
-from mirrorpub.mirrors.remoteindex import INDEX_NAME
+from mirrorpub.mirrors.remoteindex import INDEX_NAME, MAX_INDEX_BYTES
 from mirrorpub.model import Location
+from mirrorpub.safepath import Folder, LinkInside, NotRegular
 
 CONCURRENCY = 4  # a local disk (or a USB stick) gains little from more
 
@@ -60,9 +60,13 @@ BACKEND = Backend(type="directory", config=DirectoryConfig, locate=locate, open=
 
 
 class DirectoryStore:
+    """Every read, write and delete goes through `safepath.Folder`: confined beneath the
+    mirror's folder, never through a link inside it."""
+
     def __init__(self, config: DirectoryConfig) -> None:
         self.name = config.name
         self.root = config.path
+        self.folder = Folder(config.path)
         self._operations = 0
         self._sweep_due = False
 
@@ -76,6 +80,9 @@ class DirectoryStore:
         self._sweep_due = True  # done at the first write: a publish with none never walks
 
     def _fail(self, action: str, exc: OSError) -> MirrorError:
+        if isinstance(exc, LinkInside):
+            return MirrorError(self.name, f"cannot {action} in {self.root}: {exc.strerror}; "
+                               "remove the link (or publish to another folder)")
         hint = "is the drive mounted and writable?"
         return MirrorError(self.name, f"cannot {action} in {self.root}: {exc.strerror}; {hint}")
 
@@ -99,28 +106,31 @@ class DirectoryStore:
             return None
         self._operations += 1
         try:
-            return (self.root / INDEX_NAME).read_bytes()
+            data = self.folder.read_bytes(INDEX_NAME, limit=MAX_INDEX_BYTES)
         except FileNotFoundError:
             return None
+        except (LinkInside, NotRegular):
+            return None  # not an index we wrote: the folder is listed instead
         except OSError as exc:
             raise self._fail("read the index", exc) from None
+        return data if len(data) <= MAX_INDEX_BYTES else None
 
     def recorded_sha256(self, path: str) -> str | None:
         self._operations += 1
         try:
-            return file_sha256(self.root / path)
+            return self.folder.sha256(path)
         except OSError:
             return None
 
     def listing(self) -> Iterator[tuple[str, RemoteEntry]]:
         if not self.root.is_dir():
             return
-        for file in sorted(self.root.rglob("*")):
-            rel = file.relative_to(self.root).as_posix()
-            if rel == INDEX_NAME or file.name.endswith(".tmp") or not file.is_file():
+        for rel, size in self.folder.files():
+            if rel == INDEX_NAME or rel.endswith(".tmp"):
                 continue
             self._operations += 1
-            yield rel, RemoteEntry(size=file.stat().st_size, sha256=file_sha256(file))
+            with contextlib.suppress(OSError):  # gone or swapped since: not listed
+                yield rel, RemoteEntry(size=size, sha256=self.folder.sha256(rel))
 
     def is_ours(self, path: str) -> bool:
         return False  # without our index we cannot tell; never delete what may be foreign
@@ -132,54 +142,35 @@ class DirectoryStore:
         path, source, data = item.path, item.source, item.data
         self._ready(create=True)
         self._operations += 1
-        target = self.root / path
         durable = path in MANIFEST_FILES
         try:
             if data is not None:
-                fsatomic.write_bytes(target, data, durable=durable)
+                self.folder.write_bytes(path, data, durable=durable)
             else:
                 assert source is not None
-                fsatomic.copy_file(source, target, durable=durable)
+                self.folder.copy_in(path, source, durable=durable)
         except OSError as exc:
             raise self._fail(f"write {path}", exc) from None
 
     def delete(self, paths: list[str]) -> None:
         for path in paths:
             self._operations += 1
-            target = self.root / path
             try:
-                target.unlink()
+                self.folder.unlink(path)
             except FileNotFoundError:
                 pass  # already gone (say, a killed publish deleted it): that is the goal
             except OSError as exc:
                 raise self._fail(f"delete {path}", exc) from None
-            folder = target.parent
-            with contextlib.suppress(OSError):
-                while folder != self.root and not any(folder.iterdir()):
-                    folder.rmdir()
-                    folder = folder.parent
+            self.folder.prune(path)
 
     def write_index(self, data: bytes) -> None:
         self._ready(create=True)
         self._operations += 1
         if self._sweep_due:  # every publish writes the index before anything else
             self._sweep_due = False
-            _sweep_temporaries(self.root)
+            # Half-written files a killed publish left behind (never seen by readers).
+            self.folder.remove_matching(fsatomic.TEMPORARY)
         try:
-            fsatomic.write_bytes(self.root / INDEX_NAME, data, durable=True)
+            self.folder.write_bytes(INDEX_NAME, data, durable=True)
         except OSError as exc:
             raise self._fail("write the index", exc) from None
-
-
-# fsatomic's temporary names: "." + up to 40 characters of the name + "." + 8 random + ".tmp"
-_TEMPORARY = re.compile(r"\..{1,40}\.[a-z0-9_]{8}\.tmp")
-
-
-def _sweep_temporaries(root: Path) -> None:
-    """Remove half-written files a killed publish left behind (never seen by readers)."""
-    for folder, _, names in os.walk(root):
-        for name in names:
-            if _TEMPORARY.fullmatch(name):
-                with contextlib.suppress(OSError):
-                    os.unlink(os.path.join(folder, name))
-

@@ -28,6 +28,7 @@ from mirrorpub.mirrors.plan import Plan, RemoteEntry, RemoteState, Upload, plan,
 from mirrorpub.mirrors.protocol import FinalFiles, LocalSite, MirrorBase, Outcome, Progress
 from mirrorpub.mirrors.remoteindex import INDEX_NAME, decode_index, encode_index
 from mirrorpub.model import FileEntry
+from mirrorpub.safepath import is_site_path, shown_path
 from mirrorpub.site.mediatypes import entry_for_bytes
 
 
@@ -87,7 +88,9 @@ def read_remote_state(store: Store, local_paths: set[str]) -> RemoteState:
     decoded = decode_index(data)
     if decoded is None:
         return _from_listing(store, local_paths, "the mirror's index is damaged")
-    files, pending = decoded
+    files, unsafe = _site_paths_only(decoded[0])
+    pending = {p for p in decoded[1] if is_site_path(p)}
+    unsafe += tuple(sorted(p for p in decoded[1] if not is_site_path(p)))
     # One HEAD tells whether someone else changed the copy since our last publish.
     if (MANIFEST in files and MANIFEST not in pending
             and store.recorded_sha256(MANIFEST) != files[MANIFEST].sha256):
@@ -96,18 +99,32 @@ def read_remote_state(store: Store, local_paths: set[str]) -> RemoteState:
     entries = {p: e for p, e in files.items() if p not in pending}
     pending_entries = {p: RemoteEntry(size=-1) for p in pending}
     return RemoteState(entries={**pending_entries, **entries}, owned=frozenset(files) | pending,
-                       pending=frozenset(pending), source="index")
+                       pending=frozenset(pending), source="index", unsafe=unsafe)
+
+
+def _site_paths_only(entries: Mapping[str, RemoteEntry]
+                     ) -> tuple[dict[str, RemoteEntry], tuple[str, ...]]:
+    """The entries whose paths a site could hold, and (sorted) the paths of the others:
+    an index or a listing may be forged, and such a path is never written or deleted."""
+    good = {p: e for p, e in entries.items() if is_site_path(p)}
+    return good, tuple(sorted(p for p in entries if p not in good))
 
 
 def _from_listing(store: Store, local_paths: set[str], note: str) -> RemoteState:
-    entries = dict(store.listing())
+    entries, unsafe = _site_paths_only(dict(store.listing()))
     stale = [p for p in entries if p not in local_paths]
     # A folder holding an index of its own is another mirrorpub site (say, prefix "ru/"
     # in the same bucket): its objects carry our mark too, but none of them is ours.
     others = tuple(p[: -len(INDEX_NAME)] for p in entries if p.endswith("/" + INDEX_NAME))
     owned = frozenset(p for p in stale if not p.startswith(others) and store.is_ours(p))
     return RemoteState(entries=entries, owned=owned, source="listing" if entries else "empty",
-                       note=note)
+                       note=note, unsafe=unsafe)
+
+
+def unsafe_note(paths: tuple[str, ...]) -> str:
+    return (f"the mirror's index or listing names {len(paths)} paths no site can hold (such "
+            f"as {shown_path(paths[0])}: absolute, with '..', or odd characters); they were "
+            "left alone, neither written nor deleted. Has someone tampered with the copy?")
 
 
 # --- the mirror -------------------------------------------------------------------------
@@ -131,12 +148,16 @@ class StorePlan:
             parts.append(f"{len(p.held_deletes)} deletes held back (cap {p.max_deletes})")
         if p.foreign:
             parts.append(f"{len(p.foreign)} objects not ours, left alone")
+        if self.remote.unsafe:
+            parts.append(f"{len(self.remote.unsafe)} unsafe paths ignored")
         return ", ".join(parts)
 
     def lines(self) -> list[str]:
         out = []
         if self.plan.remote_note:
             out.append(f"note: {self.plan.remote_note}; compared against a listing")
+        if self.remote.unsafe:
+            out.append(f"note: {unsafe_note(self.remote.unsafe)}")
         for upload in self.plan.uploads:
             e = upload.entry
             out.append(f"upload {upload.path} ({human_bytes(e.size)}, {e.content_type}): "
@@ -172,6 +193,8 @@ class ObjectStoreMirror(MirrorBase):
               memory: Mapping[str, Any]) -> Outcome:
         the_plan, remote, site = store_plan.plan, store_plan.remote, store_plan.site
         outcome = Outcome()
+        if remote.unsafe:
+            outcome.warnings.append(unsafe_note(remote.unsafe))
         progress.planned(len(the_plan.uploads), the_plan.upload_bytes)
         self.store.begin_writes()
         touched = {u.path for u in the_plan.uploads} | set(the_plan.deletes)
@@ -199,7 +222,7 @@ class ObjectStoreMirror(MirrorBase):
             progress.stage(f"deleting {len(the_plan.deletes)}")
             self.store.delete(list(the_plan.deletes))
             outcome.deleted = len(the_plan.deletes)
-        if touched or extra:
+        if touched or extra or remote.unsafe:  # an index naming unsafe paths is rewritten
             self._write_final_index(site, manifest, remote, the_plan)
         if the_plan.held_deletes:
             outcome.problem = (f"{len(the_plan.held_deletes)} files left the site but were not "

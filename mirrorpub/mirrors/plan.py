@@ -40,6 +40,9 @@ class RemoteState:
     pending: frozenset[str] = frozenset()
     source: str = "index"  # "index", "listing" or "empty"
     note: str = ""  # why the index was not used, when it was not
+    # Paths the index or listing named that no site can hold (`safepath.is_site_path`):
+    # left out of `entries`, so they are never written or deleted; noted for the editor.
+    unsafe: tuple[str, ...] = ()
 
     @classmethod
     def empty(cls) -> RemoteState:

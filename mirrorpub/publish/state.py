@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mirrorpub import fsatomic
+from mirrorpub import fsatomic, redact
 from mirrorpub.errors import MirrorpubError
 from mirrorpub.model import MirrorStatus, Stamp
 
@@ -72,5 +72,7 @@ def save_state(state_dir: Path, state: SiteState) -> None:
         "stamps": {k: vars(v) for k, v in sorted(state.stamps.items())},
         "mirrors": {k: vars(v) for k, v in sorted(state.mirrors.items())},
     }
-    text = json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+    # Errors recorded in last_result come from anywhere; no secret is kept in them.
+    text = json.dumps(redact.scrub_data(data), indent=2, ensure_ascii=False,
+                      sort_keys=True) + "\n"
     fsatomic.write_bytes(state_dir / STATE_FILE, text.encode("utf-8"), durable=True)

@@ -1,7 +1,9 @@
 """Ed25519 keys for signing `mirrors.json` (SPEC §3 keygen, §7 signature).
 
 Private key: a PKCS#8 PEM file, mode 0600, or the same PEM text in the environment
-variable MIRRORPUB_SIGNING_KEY (which may also hold a path). Public key, as people paste
+variable MIRRORPUB_SIGNING_KEY (which may also hold a path). A key file inside content/,
+the theme or the output is refused (it could be published); one other users can read is
+warned about. Public key, as people paste
 it: `ed25519:` + base64 of the 32 raw bytes. Fingerprint, as pages show it: the first
 16 hex digits of the public key's SHA-256, in groups of four.
 
@@ -13,7 +15,9 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import logging
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,11 +25,14 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from mirrorpub import fsatomic
+from mirrorpub import fsatomic, redact
 from mirrorpub.config import SIGNING_KEY_ENV, Config
+from mirrorpub.config.site import key_exposed
 from mirrorpub.errors import SigningError
+from mirrorpub.safepath import names_a_file
 
 PUBLIC_PREFIX = "ed25519:"
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -65,6 +72,8 @@ def fingerprint(key: Ed25519PublicKey) -> str:
 
 
 def keygen(path: Path, *, force: bool = False) -> Signer:
+    """A new key in `path`: 0600 from its first byte, written whole or not at all, never
+    over an existing file (or a link) unless `force`, no temporary copy left behind."""
     if path.exists() and not force:
         raise SigningError(f"{path} already exists; keep it (it signs your site) or pass "
                            "--force to replace it")
@@ -72,8 +81,15 @@ def keygen(path: Path, *, force: bool = False) -> Signer:
     pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                             serialization.NoEncryption())
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fsatomic.write_bytes(path, pem, durable=True, mode=0o600)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fsatomic.remove_temporaries(path.parent, of=path.name)  # of a keygen killed midway
+        if force:
+            fsatomic.write_bytes(path, pem, durable=True, mode=0o600)
+        else:
+            fsatomic.write_new(path, pem, mode=0o600)
+    except FileExistsError:
+        raise SigningError(f"{path} already exists; keep it (it signs your site) or pass "
+                           "--force to replace it") from None
     except OSError as exc:
         raise SigningError(f"cannot write {path}: {exc.strerror}") from None
     return Signer(key)
@@ -83,21 +99,52 @@ def load_signer(config: Config) -> Signer | None:
     """The site's signing key: MIRRORPUB_SIGNING_KEY wins over `site.signing_key`."""
     value = os.environ.get(SIGNING_KEY_ENV, "").strip()
     if value:
-        if value.startswith("-----BEGIN"):
-            return Signer(_parse_pem(value.encode(), f"${SIGNING_KEY_ENV}"))
-        return _load_file(Path(os.path.expanduser(value)), f"${SIGNING_KEY_ENV}")
+        return _from_environment(value, config)
     if config.site.signing_key is None:
         return None
     return _load_file(config.site.signing_key, "site.signing_key")
 
 
+def _from_environment(value: str, config: Config) -> Signer:
+    source = f"${SIGNING_KEY_ENV}"
+    if value.startswith("-----BEGIN"):
+        redact.remember(value)
+        return Signer(_parse_pem(value.encode(), source))
+    path = Path(os.path.expanduser(value))
+    if redact.may_be_secret(value) and not names_a_file(path):
+        redact.remember(value)
+        raise SigningError(f"{source} holds {redact.hidden(value)}: neither a key file's "
+                           "text nor its path. Give the whole text of the key file, its "
+                           "-----BEGIN PRIVATE KEY----- line included, or the file's path")
+    folder_key = config.site.exposing(path)
+    if folder_key:
+        raise SigningError(key_exposed(source, folder_key))
+    return _load_file(path, source)
+
+
 def _load_file(path: Path, source: str) -> Signer:
     try:
         data = path.read_bytes()
+        mode = stat.S_IMODE(path.stat().st_mode)
     except OSError as exc:
-        raise SigningError(f"{source}: cannot read the key file {path}: {exc.strerror}") \
-            from None
-    return Signer(_parse_pem(data, f"{source} ({path})"))
+        raise SigningError(f"{source}: cannot read the key file {redact.shown(str(path))}: "
+                           f"{exc.strerror}") from None
+    redact.remember(data.decode("utf-8", "replace"))
+    if mode & 0o077:
+        _warn_readable(path, source, mode)
+    return Signer(_parse_pem(data, f"{source} ({redact.shown(str(path))})"))
+
+
+_warned: set[Path] = set()
+
+
+def _warn_readable(path: Path, source: str, mode: int) -> None:
+    """Once per key file and process (watch loads the key at every publish)."""
+    if path in _warned:
+        return
+    _warned.add(path)
+    log.warning("%s: the key file can be read by other users of this machine (mode %03o); "
+                "make it private: chmod 600 %s", source, mode, redact.shown(str(path)))
 
 
 def _parse_pem(data: bytes, source: str) -> Ed25519PrivateKey:
@@ -114,7 +161,7 @@ def _parse_pem(data: bytes, source: str) -> Ed25519PrivateKey:
 def parse_public_key(text: str) -> Ed25519PublicKey:
     """`ed25519:BASE64` as keygen prints it, or the path of a file holding that line."""
     value = text.strip()
-    if not value.startswith(PUBLIC_PREFIX) and Path(value).is_file():
+    if not value.startswith(PUBLIC_PREFIX) and names_a_file(Path(value)):
         value = Path(value).read_text(encoding="utf-8").strip()
     if not value.startswith(PUBLIC_PREFIX):
         raise SigningError("a public key looks like 'ed25519:…' (as `mirrorpub keygen` prints "

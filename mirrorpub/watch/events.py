@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mirrorpub.config import Config
+from mirrorpub.content.scan import is_debris
 from mirrorpub.watch.debounce import Debouncer
 
 log = logging.getLogger(__name__)
@@ -38,8 +39,11 @@ class Relevance:
             if path == tree:
                 return True  # e.g. templates/ appearing, or content/ replaced
             if path.is_relative_to(tree):
-                # content.py skips hidden files; so do we (editor swap files, .git).
-                return not any(part.startswith(".") for part in path.relative_to(tree).parts)
+                # The scan skips hidden files and editor debris; so do we (swap files,
+                # backups, .git): saving in an editor must not publish twice.
+                parts = path.relative_to(tree).parts
+                return not any(part.startswith(".") for part in parts) and \
+                    not is_debris(path.name)
         return False
 
 

@@ -19,7 +19,8 @@ import pytest
 
 from mirrorpub.config import load_config
 from mirrorpub.layout import upload_rank
-from mirrorpub.mirrors.remoteindex import decode_index
+from mirrorpub.mirrors.plan import RemoteEntry
+from mirrorpub.mirrors.remoteindex import decode_index, encode_index
 from mirrorpub.publish.report import PublishReport
 from mirrorpub.publish.run import publish
 from mirrorpub.site.mediatypes import content_type
@@ -298,3 +299,92 @@ def test_a_damaged_index_falls_back_to_a_listing_and_deletes_nothing_foreign(
     assert "articles/not-ours.html" in bucket.files()
     assert "articles/three.html" not in bucket.files()  # carries our mark: ours
     assert any("index is damaged" in line for line in report.mirrors[0].plan_lines)
+
+
+# --- a forged index -------------------------------------------------------------------
+
+UNSAFE = ["../other-site/index.html", "/etc/passwd", "articles/../../x.html", "a//b.html",
+          "files\\..\\..\\x", "tags/./t.html", "line\nbreak.html"]
+
+
+@pytest.mark.parametrize("source", ["index", "listing"])
+def test_paths_no_site_can_hold_are_never_written_or_deleted(tmp_path: Path,
+                                                             source: str) -> None:
+    """A forged index (or a listing) naming `../…`, absolute or odd paths: S3 servers and
+    proxies that normalise paths would delete outside the prefix. Not one request for
+    them is made; the editor is told once, and the index forgets them."""
+    site = make_site(tmp_path, "a")
+    site.publish()
+    bucket = memstore.bucket("a")
+    files, pending = decode_index(bucket.index or b"")  # type: ignore[misc]
+    for path in UNSAFE:
+        if source == "index":
+            files[path] = RemoteEntry(size=1, sha256="0" * 64)
+        else:  # marked as ours, as a listing would show them
+            bucket.objects[path] = memstore.Stored(b"x", "0" * 64)
+    bucket.index = encode_index(files, pending) if source == "index" else None
+    site.remove("three.md")  # a real delete, so the delete stage runs
+    start = len(bucket.log)
+
+    report = site.publish()
+    assert report.exit_code == 0
+    touched = [path for _, path in bucket.log[start:]]
+    assert not set(touched) & set(UNSAFE), touched
+    assert ("delete", "articles/three.html") in bucket.log[start:]
+    warnings = report.mirrors[0].outcome.warnings
+    assert len(warnings) == 1 and f"names {len(UNSAFE)} paths no site can hold" in warnings[0]
+    assert "\n" not in warnings[0]
+    final, _ = decode_index(bucket.index or b"")  # type: ignore[misc]
+    assert not set(final) & set(UNSAFE)
+    assert not site.publish().mirrors[0].outcome.warnings
+
+
+# --- editor and OS debris -------------------------------------------------------------
+
+DEBRIS = {"story.md~": b"---\ntitle: x\n---\nthe source's name\n", "#draft.md#": b"autosave",
+          ".#story.md": b"lock", "x.md.bak": b"old", "img/old-map.png~": b"old map",
+          "story.md.swp": b"vim", "story.md.swo": b"vim", "upload.tmp": b"half",
+          "img/Thumbs.db": b"windows", ".DS_Store": b"mac", "notes.BAK": b"old"}
+
+
+def _copies(tmp_path: Path, **site: Any) -> tuple[Site, Path]:
+    """A site published to a memory bucket and a folder; content holds debris too."""
+    usb = tmp_path / "usb"
+    mirrors = [{"name": "mem-a", "type": "memory", "bucket": "a"},
+               {"name": "usb", "type": "directory", "path": str(usb)}]
+    files = {**FILES, **DEBRIS, "raw/cover.psd": b"8BPS", "notes/a.txt": b"note",
+             "notes/keep.pdf": b"%PDF",
+             "drafts/later.md": article("Later", body="Not yet ready.").encode()}
+    root = tmp_path / "site"
+    write_site(root, {**ARTICLES, "story.md": article("Story", body="Published text.")},
+               files=files, mirrors=mirrors, **site)
+    return Site(root, mirrors), usb
+
+
+def _published_paths(site: Site, usb: Path) -> dict[str, set[str]]:
+    folder = {p.relative_to(usb).as_posix() for p in usb.rglob("*") if p.is_file()}
+    return {"public/": set(site.built()), "memory bucket": set(memstore.bucket("a").files()),
+            "folder copy": folder}
+
+
+def test_editor_and_os_debris_reach_no_copy(tmp_path: Path) -> None:
+    site, usb = _copies(tmp_path)
+    report = site.publish()
+    assert report.exit_code == 0, [m.error for m in report.mirrors]
+    for where, paths in _published_paths(site, usb).items():
+        assert "articles/story.html" in paths, where
+        leaked = sorted(p for p in paths if p.startswith("files/") and p not in
+                        {"files/img/map.png", "files/raw/cover.psd", "files/notes/a.txt",
+                         "files/notes/keep.pdf"})
+        assert not leaked, f"debris published on the {where}: {leaked}"
+        assert "files/story.md" not in paths and "files/x.md" not in paths
+
+
+def test_the_site_ignore_globs_leave_files_and_folders_out(tmp_path: Path) -> None:
+    site, usb = _copies(tmp_path, ignore=["*.psd", "drafts", "notes/*.txt"])
+    report = site.publish()
+    assert report.exit_code == 0, [m.error for m in report.mirrors]
+    for where, paths in _published_paths(site, usb).items():
+        assert "files/raw/cover.psd" not in paths and "files/notes/a.txt" not in paths, where
+        assert not any(p.startswith("articles/later") for p in paths), where
+        assert "files/notes/keep.pdf" in paths and "files/img/map.png" in paths, where

@@ -24,15 +24,22 @@ _lock = threading.Lock()
 _count = 0
 
 
-def _inside(path: Any, folder: str) -> bool:
-    return os.path.abspath(os.fspath(path)).startswith(folder + os.sep)
+def _inside(path: Any, folder_fd: int | None, folder: str) -> bool:
+    """Whether `path` (relative to the open folder `folder_fd`, when given, as mirrorpub's
+    confined writes name it) lies in `folder`."""
+    path = os.fspath(path)
+    if folder_fd is not None and not os.path.isabs(path):
+        path = os.path.join(os.readlink(f"/proc/self/fd/{folder_fd}"), path)
+    return os.path.abspath(path).startswith(folder + os.sep) or \
+        os.path.abspath(path).startswith(os.path.realpath(folder) + os.sep)
 
 
 def _counting(operation: Callable[..., Any], folder: str, crash_at: int,
-              target_arg: int) -> Callable[..., Any]:
+              target_arg: int, dir_fd_arg: str) -> Callable[..., Any]:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         global _count
-        if len(args) > target_arg and _inside(args[target_arg], folder):
+        if len(args) > target_arg and _inside(args[target_arg], kwargs.get(dir_fd_arg),
+                                              folder):
             with _lock:
                 _count += 1
                 now = _count
@@ -46,10 +53,10 @@ def _counting(operation: Callable[..., Any], folder: str, crash_at: int,
 def install() -> None:
     folder = os.path.abspath(os.environ["CRASH_DIR"])
     crash_at = int(os.environ.get("CRASH_AT", "0"))
-    os.replace = _counting(os.replace, folder, crash_at, 1)
-    os.rename = _counting(os.rename, folder, crash_at, 1)
-    os.unlink = _counting(os.unlink, folder, crash_at, 0)
-    os.remove = _counting(os.remove, folder, crash_at, 0)
+    os.replace = _counting(os.replace, folder, crash_at, 1, "dst_dir_fd")
+    os.rename = _counting(os.rename, folder, crash_at, 1, "dst_dir_fd")
+    os.unlink = _counting(os.unlink, folder, crash_at, 0, "dir_fd")
+    os.remove = _counting(os.remove, folder, crash_at, 0, "dir_fd")
     count_file = os.environ.get("CRASH_COUNT_FILE")
     if count_file:
         atexit.register(lambda: open(count_file, "w").write(str(_count)))  # noqa: SIM115

@@ -6,6 +6,7 @@ really is running (lock taken, talking to the mirror) when the second one starts
 
 from __future__ import annotations
 
+import os
 import signal
 import threading
 import time
@@ -123,3 +124,30 @@ def test_a_waiting_publish_proceeds_once_the_holder_dies(
     assert results[0].exit_code == 0
     assert_same_files(bucket_objects(seaweed, bucket), folder_files(tmp_path / "public"),
                       "S3 after waiting for the lock")
+
+
+@pytest.mark.parametrize("planted", ["link to a file", "dangling link", "fifo"])
+def test_a_lock_file_planted_as_a_link_or_fifo_is_refused(planted: str, tmp_path: Path,
+                                                         tally: Counter[str]) -> None:
+    """The lock is truncated and rewritten by every publish: through a link planted at
+    .mirrorpub/lock it would wipe whatever file the link points at."""
+    victim = tmp_path / "victim.txt"
+    victim.write_bytes(b"the editor's notes")
+    root = tmp_path / "site"
+    write_site(root, {"a.md": article("A")},
+               mirrors=[{"name": "usb", "type": "directory", "path": str(tmp_path / "usb")}])
+    lock = root / ".mirrorpub" / "lock"
+    lock.parent.mkdir()
+    if planted == "fifo":
+        os.mkfifo(lock)
+    else:
+        os.symlink(victim if planted == "link to a file" else tmp_path / "nowhere", lock)
+    tally["hostile inputs tried"] += 1
+    result = mirrorpub("publish", cwd=root, timeout=60)
+    assert_no_traceback(result)
+    assert result.returncode == 1, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and str(lock) in lines[0], result.stderr
+    assert "symbolic link" in lines[0] or "not a regular file" in lines[0]
+    assert victim.read_bytes() == b"the editor's notes"
+    assert not (tmp_path / "nowhere").exists() and not (tmp_path / "usb").exists()

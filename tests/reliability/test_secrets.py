@@ -21,9 +21,11 @@ from typing import Any
 
 import pytest
 
+from mirrorpub.trust.signing import keygen
 from tests.reliability.conftest import s3_mirror
 from tests.services.seaweed import free_port
 from tests.sitekit import article, assert_no_traceback, mirrorpub, write_config, write_site
+from tests.watch.conftest import WatchProcess
 
 pytestmark = [pytest.mark.s3]
 
@@ -131,3 +133,123 @@ def test_bundle_holds_no_state_or_keys(tmp_path: Path) -> None:
     mirrorpub("bundle", "-o", str(tmp_path / "b.zip"), cwd=root, check=True)
     names = zipfile.ZipFile(io.BytesIO((tmp_path / "b.zip").read_bytes())).namelist()
     assert not [n for n in names if ".mirrorpub" in n or n.endswith((".key", ".toml"))], names
+
+
+# --- secrets pasted where they do not belong: canaries searched for everywhere ---------
+
+def _everything(root: Path, env: dict[str, str], tmp_path: Path) -> list[tuple[str, bytes]]:
+    """What every command prints (-vv, --json), what `watch --json` logs, and every file
+    mirrorpub wrote: the site's output, its state (state.json), the folder copy."""
+    seen = []
+    for args in (["build", "-vv"], ["publish", "-vv"], ["publish", "--json", "-vv"],
+                 ["publish", "--dry-run", "-vv"], ["status", "-vv"], ["status", "--json"],
+                 ["bundle", "-o", str(tmp_path / "site.zip")]):
+        result = mirrorpub(*args, cwd=root, env=env)
+        assert_no_traceback(result)
+        seen.append((f"the output of {' '.join(args)}", (result.stdout + result.stderr).encode()))
+    watch = WatchProcess(root / "mirrorpub.toml", env, tmp_path / "watch.log", "-vv")
+    try:
+        watch.wait_for(lambda: [e for e in watch.events() if e["level"] == "error"],
+                       "the problem logged by watch")
+    finally:
+        watch.terminate()
+    seen.append(("watch --json", watch.log_path.read_bytes() + watch.stdout_path.read_bytes()))
+    for folder in (root / "public", root / ".mirrorpub", tmp_path / "usb"):
+        seen += [(str(p), p.read_bytes()) for p in folder.rglob("*") if p.is_file()]
+    if (tmp_path / "site.zip").exists():
+        seen.append(("the bundle", (tmp_path / "site.zip").read_bytes()))
+    return seen
+
+
+def _assert_nowhere(canaries: list[str], seen: list[tuple[str, bytes]]) -> None:
+    for what, data in seen:
+        for canary in canaries:
+            assert canary.encode() not in data, f"a canary ({canary[:6]}…) appears in {what}"
+
+
+def _one_line_naming(root: Path, env: dict[str, str], key: str, *commands: str) -> None:
+    for command in commands:
+        result = mirrorpub(command, cwd=root, env=env)
+        assert result.returncode == 1, (command, result.stderr)
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and key in lines[0], (command, result.stderr)
+
+
+def _key_canaries(pem: str) -> list[str]:
+    body = "".join(line for line in pem.splitlines() if not line.startswith("-----"))
+    return [body, body[:24], body[-24:]]
+
+
+def _site(root: Path, tmp_path: Path, mirrors: list[dict[str, Any]] | None = None,
+          **site: Any) -> None:
+    write_site(root, {"a.md": article("A")}, **site, mirrors=mirrors or [
+        {"name": "usb", "type": "directory", "path": str(tmp_path / "usb")}])
+
+
+def test_a_private_key_pasted_into_signing_key_is_refused_and_never_echoed(
+        tmp_path: Path, tally: Counter[str]) -> None:
+    keygen(tmp_path / "keys" / "site.key")
+    pem = (tmp_path / "keys" / "site.key").read_text()
+    (tmp_path / "keys" / "site.key").unlink()
+    root = tmp_path / "site"
+    _site(root, tmp_path, signing_key=pem)
+    tally["hostile inputs tried"] += 1
+    _one_line_naming(root, {}, "site.signing_key", "build", "publish")
+    result = mirrorpub("publish", cwd=root)
+    assert "not the key itself" in result.stderr and "a private key (" in result.stderr
+    _assert_nowhere(_key_canaries(pem), _everything(root, {}, tmp_path))
+
+
+@pytest.mark.parametrize("shape", ["one line", "lines without the PEM lines"])
+def test_a_key_in_the_environment_without_its_pem_lines_is_never_echoed(
+        shape: str, tmp_path: Path, tally: Counter[str]) -> None:
+    keygen(tmp_path / "site.key")
+    pem = (tmp_path / "site.key").read_text()
+    (tmp_path / "site.key").unlink()
+    lines = [line for line in pem.splitlines() if not line.startswith("-----")]
+    value = "".join(lines) if shape == "one line" else "\n".join(lines) + "\n"
+    env = {"MIRRORPUB_SIGNING_KEY": value}
+    root = tmp_path / "site"
+    _site(root, tmp_path)
+    tally["hostile inputs tried"] += 1
+    _one_line_naming(root, env, "MIRRORPUB_SIGNING_KEY", "publish")
+    result = mirrorpub("publish", cwd=root, env=env)
+    assert "-----BEGIN PRIVATE KEY-----" in result.stderr, result.stderr  # says what to fix
+    _assert_nowhere(_key_canaries(pem), _everything(root, env, tmp_path))
+
+
+@pytest.mark.parametrize("field", ["access_key_id_env", "secret_access_key_env"])
+def test_a_credential_that_looks_like_a_variable_name_is_refused_and_never_echoed(
+        field: str, tmp_path: Path, tally: Counter[str]) -> None:
+    """An AWS access key id (or a secret without '/' and '+') is a valid variable name;
+    today's message would say "environment variable AKIA… is not set"."""
+    pasted = ("AKIA" + secrets.token_hex(8).upper() if field == "access_key_id_env"
+              else "wJalrXUtnFEMIK7MDENG" + secrets.token_hex(10))
+    mirror = {"name": "m", "type": "s3", "bucket": "some-bucket",
+              "endpoint_url": f"http://127.0.0.1:{free_port()}", "timeout": 1,
+              "access_key_id_env": "KEY_VAR", "secret_access_key_env": "SECRET_VAR",
+              field: pasted}
+    root = tmp_path / "site"
+    _site(root, tmp_path, mirrors=[mirror])
+    tally["hostile inputs tried"] += 1
+    _one_line_naming(root, {}, f"mirrors[0].{field}", "build", "publish")
+    _assert_nowhere([pasted, pasted[:12], pasted[-12:]], _everything(root, {}, tmp_path))
+
+
+@pytest.mark.parametrize(("key", "value"), [
+    ("api", "http://editor:{pw}@127.0.0.1:{port}"),
+    ("api", "htp://editor:{pw}@127.0.0.1:{port}"),  # not even a URL: still not echoed
+    ("gateways", ["https://ipfs.io", "https://editor:{pw}@gateway.example"]),
+])
+def test_an_ipfs_url_with_a_password_is_refused_and_never_echoed(
+        key: str, value: Any, tmp_path: Path, tally: Counter[str]) -> None:
+    password = "pw-" + secrets.token_urlsafe(12)
+    port = free_port()
+    filled = [v.format(pw=password, port=port) for v in value] if isinstance(value, list) \
+        else value.format(pw=password, port=port)
+    mirror = {"name": "ipfs", "type": "ipfs", "timeout": 1, key: filled}
+    root = tmp_path / "site"
+    _site(root, tmp_path, mirrors=[mirror])
+    tally["hostile inputs tried"] += 1
+    _one_line_naming(root, {}, f"mirrors[0].{key}", "build", "publish")
+    _assert_nowhere([password, f"editor:{password[:6]}"], _everything(root, {}, tmp_path))

@@ -197,7 +197,7 @@ def test_a_big_file_goes_up_in_parts_with_its_sha256(tmp_path: Path, seaweed: Se
     ({"secret_access_key_env": "WRONG_SECRET"}, "refused the credentials"),
     ({"bucket": "no-such-bucket-here"}, "bucket 'no-such-bucket-here' does not exist"),
     ({"access_key_id_env": "UNSET_VAR_X", "secret_access_key_env": "UNSET_VAR_Y"},
-     "environment variable UNSET_VAR_X is not set"),
+     "the environment variable named by access_key_id_env (11 characters) is not set"),
 ])
 def test_errors_name_the_mirror_and_say_what_to_do(tmp_path: Path, seaweed: SeaweedFS,
                                                    change: dict[str, str], expected: str) -> None:

@@ -13,7 +13,8 @@ PACKAGE = Path(__file__).resolve().parents[2] / "mirrorpub"
 # Lowest first. A module may import modules of its own rank or below, never above.
 LAYERS: list[tuple[str, ...]] = [
     ("mirrorpub", "mirrorpub.errors", "mirrorpub.model", "mirrorpub.formats",
-     "mirrorpub.hashing", "mirrorpub.fsatomic", "mirrorpub.layout"),
+     "mirrorpub.hashing", "mirrorpub.fsatomic", "mirrorpub.layout", "mirrorpub.safepath",
+     "mirrorpub.redact"),
     ("mirrorpub.config.options", "mirrorpub.config.mirror"),
     ("mirrorpub.mirrors.protocol", "mirrorpub.mirrors.registry"),  # the seam
     ("mirrorpub.config",),
@@ -159,4 +160,5 @@ def test_the_layers_are_the_top_level_tree() -> None:
         p.is_dir() and (p / "__init__.py").exists()))
     assert top == ["__init__.py", "__main__.py", "cli", "commands", "config", "content",
                    "errors.py", "formats.py", "fsatomic.py", "hashing.py", "layout.py",
-                   "mirrors", "model.py", "publish", "read", "site", "trust", "watch"]
+                   "mirrors", "model.py", "publish", "read", "redact.py", "safepath.py",
+                   "site", "trust", "watch"]

@@ -162,3 +162,10 @@ def test_credentials_in_a_url_are_refused_and_not_echoed(tmp_path: Path) -> None
                                'bucket = "abc"\nendpoint_url = "https://AKIAEXAMPLE:s3cr3t@r2.example"\n')
     assert any("mirrors[0].endpoint_url: must not contain credentials" in p for p in found)
     assert not any("s3cr3t" in p or "AKIAEXAMPLE" in p for p in found)
+
+
+@pytest.mark.parametrize("prefix", ["../other", "ru/../en", "ru//x", "./ru", "a\\\\b"])
+def test_a_key_prefix_that_escapes_is_refused(tmp_path: Path, prefix: str) -> None:
+    found = problems(tmp_path, '[site]\ntitle = "t"\n[[mirrors]]\nname = "s"\ntype = "s3"\n'
+                               f'bucket = "abc"\nprefix = "{prefix}"\n')
+    assert any(p.startswith("mirrors[0].prefix: expected a key prefix") for p in found), found

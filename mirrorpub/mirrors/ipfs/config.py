@@ -7,7 +7,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from mirrorpub.config.mirror import MirrorConfig
-from mirrorpub.config.options import at_least, each, http_url, matches, option
+from mirrorpub.config.options import (
+    at_least,
+    credentials_in_urls,
+    each,
+    http_url,
+    matches,
+    option,
+)
 
 
 def _url(value: Any, base: Any) -> str:
@@ -35,3 +42,8 @@ class IpfsConfig(MirrorConfig):
                problems: list[str]) -> None:
         if not values["gateways"]:
             problems.append(f"{where}.gateways: expected at least one gateway URL")
+        # The Kubo RPC API is reached without credentials (loopback, or an SSH tunnel);
+        # gateway URLs are published on every copy.
+        problems += credentials_in_urls(values, ("api", "gateways"), where,
+                                        "mirrorpub never sends or publishes credentials in "
+                                        "a URL")

@@ -5,10 +5,24 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
 from mirrorpub.config.mirror import MirrorConfig
-from mirrorpub.config.options import ENV_NAME, at_least, http_url, matches, option
+from mirrorpub.config.options import (
+    at_least,
+    credentials_in_urls,
+    env_name,
+    http_url,
+    matches,
+    option,
+)
+from mirrorpub.safepath import is_site_path
+
+
+def _key_prefix(value: Any) -> str | None:
+    folder = str(value).strip("/")
+    if not folder or is_site_path(folder):
+        return None
+    return "a key prefix like 'ru' or 'sites/ru' (no '..', '.', '//' or backslash)"
 
 
 def _prefix(value: Any, base: Any) -> str:
@@ -20,15 +34,14 @@ def _prefix(value: Any, base: Any) -> str:
 class S3Config(MirrorConfig):
     bucket: str = option(str, required=True, check=matches(
         r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", "a bucket name (3-63 of a-z, 0-9, '.', '-')"))
-    prefix: str = option(str, default="", check=matches(r"[^\\]*", "a key prefix"),
-                         convert=_prefix)
+    prefix: str = option(str, default="", check=_key_prefix, convert=_prefix)
     region: str = option(str, default="us-east-1", check=matches(r"[a-z0-9-]+",
                                                                  "a region name"))
     endpoint_url: str | None = option(str, default=None, check=http_url)
     profile: str | None = option(str, default=None)
     # Names of variables; someone may paste the key itself here by mistake.
-    access_key_id_env: str | None = option(str, default=None, check=ENV_NAME, secret=True)
-    secret_access_key_env: str | None = option(str, default=None, check=ENV_NAME, secret=True)
+    access_key_id_env: str | None = option(str, default=None, check=env_name, secret=True)
+    secret_access_key_env: str | None = option(str, default=None, check=env_name, secret=True)
     public_url: str = option(str, default=None, check=http_url)  # default: path-style URL
     timeout: int = option(int, default=60, check=at_least(1))
 
@@ -38,11 +51,8 @@ class S3Config(MirrorConfig):
         if (values["access_key_id_env"] is None) != (values["secret_access_key_env"] is None):
             problems.append(f"{where}: set both access_key_id_env and secret_access_key_env, "
                             "or neither")
-        for key in ("endpoint_url", "public_url"):
-            parts = urlsplit(values[key] or "")
-            if parts.username or parts.password:
-                problems.append(f"{where}.{key}: must not contain credentials (user:password@); "
-                                "use access_key_id_env and secret_access_key_env")
+        problems += credentials_in_urls(values, ("endpoint_url", "public_url"), where,
+                                        "use access_key_id_env and secret_access_key_env")
         public = values["public_url"] or default_public_url(
             values["endpoint_url"], values["region"], values["bucket"], values["prefix"])
         values["public_url"] = public.rstrip("/") + "/"

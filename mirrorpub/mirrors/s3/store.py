@@ -17,6 +17,7 @@ import itertools
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from mirrorpub import redact
 from mirrorpub.errors import MirrorError
 from mirrorpub.mirrors.objectstore import Put, put_concurrently
 from mirrorpub.mirrors.plan import RemoteEntry
@@ -176,7 +177,8 @@ def _make_client(config: S3Config, on_request: Any) -> Any:
     try:
         session = boto3.session.Session(profile_name=config.profile, **named_credentials(config))
     except bx.ProfileNotFound:
-        raise MirrorError(config.name, f"AWS profile {config.profile!r} not found") from None
+        raise MirrorError(config.name, f"AWS profile {redact.shown(config.profile)} not "
+                          "found") from None
     client = session.client(
         "s3",
         region_name=config.region,

@@ -87,7 +87,7 @@ def _build(config: Config, mirror_links: tuple[MirrorLink, ...], fingerprint: st
     site = config.site
     label = content_label(config)
     started_ns = time.time_ns()
-    scan = scan_content(site.content_dir, label)
+    scan = scan_content(site.content_dir, label, site.ignore)
     renderer = site_renderer(config, mirror_links, fingerprint)
     theme, context = renderer.theme, renderer.site
     cache = RenderCache.load(config.state_dir, site.output_dir)
