@@ -68,6 +68,11 @@ def keygen(path: Path, *, force: bool = False) -> Signer:
     if path.exists() and not force:
         raise SigningError(f"{path} already exists; keep it (it signs your site) or pass "
                            "--force to replace it")
+    return Signer(new_key_file(path))
+
+
+def new_key_file(path: Path) -> Ed25519PrivateKey:
+    """A new Ed25519 key, written to `path` as PKCS#8 PEM, mode 0600."""
     key = Ed25519PrivateKey.generate()
     pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                             serialization.NoEncryption())
@@ -76,7 +81,17 @@ def keygen(path: Path, *, force: bool = False) -> Signer:
         fsatomic.write_bytes(path, pem, durable=True, mode=0o600)
     except OSError as exc:
         raise SigningError(f"cannot write {path}: {exc.strerror}") from None
-    return Signer(key)
+    return key
+
+
+def read_key_file(path: Path, source: str) -> Ed25519PrivateKey:
+    """The Ed25519 key in a PEM file; `source` names where it was configured."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise SigningError(f"{source}: cannot read the key file {path}: {exc.strerror}") \
+            from None
+    return _parse_pem(data, f"{source} ({path})")
 
 
 def load_signer(config: Config) -> Signer | None:
@@ -92,12 +107,7 @@ def load_signer(config: Config) -> Signer | None:
 
 
 def _load_file(path: Path, source: str) -> Signer:
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise SigningError(f"{source}: cannot read the key file {path}: {exc.strerror}") \
-            from None
-    return Signer(_parse_pem(data, f"{source} ({path})"))
+    return Signer(read_key_file(path, source))
 
 
 def _parse_pem(data: bytes, source: str) -> Ed25519PrivateKey:
