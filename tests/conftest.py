@@ -21,6 +21,7 @@ from tests.services.kubo import (  # noqa: E402, F401 (fixtures are found by nam
     kubo_daemon,
     kubo_factory,
 )
+from tests.services.azurite import azurite  # noqa: E402, F401
 from tests.services.seaweed import seaweed, seaweed_factory  # noqa: E402, F401
 
 
