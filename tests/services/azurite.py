@@ -12,7 +12,6 @@ import base64
 import contextlib
 import os
 import secrets
-import signal
 import subprocess
 import time
 from collections.abc import Iterator
@@ -21,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from tests.services.seaweed import free_port
+from tests.services.seaweed import free_port, stop_group
 
 REPO = Path(__file__).resolve().parents[2]
 VERSION = "3.37.0"
@@ -81,16 +80,8 @@ class Azurite:
         return ""
 
     def stop(self) -> None:
-        if self.process is None:
-            return
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.process.pid, signal.SIGTERM)
-        try:
-            self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=5)
+        if self.process is not None:
+            stop_group(self.process)
         self.process = None
 
     def service(self) -> Any:
