@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: setup test lint demo demo-stop bench kubo chromium clean
+.PHONY: setup test lint demo demo-stop bench kubo chromium tor git azurite clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "mirrorpub needs Python 3.11 or newer")'
@@ -25,12 +25,37 @@ chromium:
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
+# Debian's tor, for the onion tests (run offline: DisableNetwork 1). The package also
+# installs a system tor service; stop it (`systemctl disable --now tor`) if you do not
+# want one: the tests start their own.
+tor:
+	@command -v tor >/dev/null || test -x /usr/sbin/tor || { \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq \
+	    --no-install-recommends tor >/dev/null; }
+
+# Debian's git with git-http-backend, for the git mirror's tests (a smart-HTTP remote).
+git:
+	@test -x "$$(git --exec-path 2>/dev/null)/git-http-backend" || { \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq \
+	    git >/dev/null; }
+
+# Azurite (Microsoft's Azure Storage emulator, from npm) for the azure tests, in .cache/.
+AZURITE_VERSION := 3.37.0
+AZURITE := .cache/azurite-$(AZURITE_VERSION)
+azurite:
+	@test -x $(AZURITE)/node_modules/.bin/azurite-blob || { \
+	  command -v npm >/dev/null || { echo "azurite needs node and npm" >&2; exit 1; }; \
+	  npm install --prefix $(AZURITE) --no-audit --no-fund --loglevel=error \
+	    azurite@$(AZURITE_VERSION) >/dev/null; }
+
 lint: $(STAMP)
 	$(VENV)/bin/ruff check mirrorpub tests benchmarks
 
 # Bytecode once: the tests start mirrorpub hundreds of times, and with PYTHONDONTWRITEBYTECODE
 # set (as on some CI machines) each start would compile the package again.
-test: $(STAMP) kubo chromium lint
+test: $(STAMP) kubo chromium tor git azurite lint
 	$(PY) -m compileall -q mirrorpub
 	$(PY) -m pytest -q
 

@@ -37,6 +37,8 @@ class Location:
     page_base: str | None  # the same pages live at page_base + path; None if not stable
     extra: Mapping[str, Any] = field(default_factory=dict)  # e.g. cid, ipns, gateway_urls
     bc2_type: str = "mirror"  # its kind in the Bypass Censorship list ("mirror", "ipfs")
+    # Its protocol there, when not the URL's scheme (an onion: "tor" for an http:// URL).
+    bc2_proto: str | None = None
 
 
 class MirrorStatus(StrEnum):

@@ -15,6 +15,7 @@ sys.path.insert(0, str(PLUGINS))
 os.environ["PYTHONPATH"] = os.pathsep.join(
     p for p in (str(PLUGINS), os.environ.get("PYTHONPATH")) if p)
 
+from tests.services.azurite import azurite  # noqa: E402, F401
 from tests.services.kubo import (  # noqa: E402, F401 (fixtures are found by name)
     build_kubo_before_tests,
     kubo_client,

@@ -52,5 +52,5 @@ def configure(level: int, *, json_lines: bool = False) -> None:
     root.propagate = False
     # Client libraries are chatty at INFO; their own errors reach us as exceptions.
     for noisy in ("botocore", "boto3", "urllib3", "httpx", "httpcore", "s3transfer",
-                  "watchdog"):
+                  "watchdog", "azure"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -199,15 +199,17 @@ def bundle(out: Console, config_path: str, output: str | None) -> int:
 @main.command()
 @click.option("--port", type=int, default=8000, show_default=True)
 @click.option("--bind", default="127.0.0.1", show_default=True)
+@click.option("--root", default=None, metavar="DIR",
+              help="Serve this folder as it is (a folder copy), without building.")
 @command
-def serve(out: Console, config_path: str, port: int, bind: str) -> int:
-    """Build and preview the site locally."""
-    from mirrorpub.commands.serve import build_for_preview
+def serve(out: Console, config_path: str, port: int, bind: str, root: str | None) -> int:
+    """Build and preview the site locally, or serve a folder copy (--root)."""
+    from mirrorpub.commands.serve import build_for_preview, folder_to_serve
     from mirrorpub.commands.serve import serve as run_serve
 
-    root = build_for_preview(config_path)
-    out.info(f"serving {root} at http://{bind}:{port}/index.html (Ctrl-C to stop)")
-    run_serve(root, bind, port)
+    folder = folder_to_serve(root) if root else build_for_preview(config_path)
+    out.info(f"serving {folder} at http://{bind}:{port}/index.html (Ctrl-C to stop)")
+    run_serve(folder, bind, port)
     return 0
 
 

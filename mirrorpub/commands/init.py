@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from mirrorpub.errors import MirrorpubError
+from mirrorpub.mirrors import registry
 
-CONFIG = '''\
+CONFIG_TEMPLATE = '''\
 # mirrorpub site settings. Relative paths are relative to this file's folder.
 [site]
 title = "My newsroom — mirror"
@@ -23,27 +24,8 @@ description = "Independent news, on many copies at once."
 
 # Every mirror receives the same site. Uncomment and fill in the ones you use.
 
-# [[mirrors]]
-# name = "aws-frankfurt"
-# type = "s3"
-# bucket = "news-mirror-7f3a"
-# region = "eu-central-1"
-# prefix = ""                       # optional key prefix inside the bucket
-# endpoint_url = "https://…"        # optional: R2, B2, Spaces, SeaweedFS…
-# profile = "default"               # optional AWS profile
-# access_key_id_env = "B2_KEY_ID"   # optional: read credentials from these variables
-# secret_access_key_env = "B2_SECRET"
-# public_url = "https://s3.eu-central-1.amazonaws.com/news-mirror-7f3a/"  # optional
-
-# [[mirrors]]
-# name = "ipfs"
-# type = "ipfs"
-# api = "http://127.0.0.1:5001"     # the Kubo RPC API
-# gateways = ["https://ipfs.io", "https://dweb.link"]
-# ipns_key = "news"                 # optional: also publish under this IPNS key
-# pin = true
-# keep_pins = 3
-
+{examples}
+# Your first copy: a folder next to this file (see the directory example above).
 [[mirrors]]
 name = "usb"
 type = "directory"
@@ -63,8 +45,16 @@ This is your first article. Write in markdown; link other articles by file name,
 '''
 
 
+def config_text() -> str:
+    """The commented config: each installed mirror type's own example, in name order."""
+    examples = [backend.example for kind in registry.known_types()
+                if (backend := registry.find(kind)) is not None and backend.example]
+    return CONFIG_TEMPLATE.replace("{examples}", "\n".join(examples))
+
+
 def scaffold(directory: Path, *, config_name: str = "mirrorpub.toml") -> list[Path]:
-    files = {directory / config_name: CONFIG, directory / "content" / "hello.md": ARTICLE}
+    files = {directory / config_name: config_text(),
+             directory / "content" / "hello.md": ARTICLE}
     existing = [p for p in files if p.exists()]
     if existing:
         raise MirrorpubError(f"{existing[0]} already exists; not overwriting anything")

@@ -13,6 +13,7 @@ deals with them.
 
 from __future__ import annotations
 
+import dataclasses
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -110,7 +111,7 @@ def _read_mirrors(tables: Any, base: Path, problems: list[str]) -> tuple[MirrorC
             seen[name] = index
         config = build(backend.config, table, where, base, problems)
         if config is not None:
-            mirrors.append(config)
+            mirrors.append(dataclasses.replace(config, state_dir=base / STATE_DIR_NAME))
     return tuple(mirrors)
 
 

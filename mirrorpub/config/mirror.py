@@ -4,7 +4,7 @@ options (see mirrorpub.mirrors.protocol.Backend)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +16,9 @@ class MirrorConfig:
     name: str = option(str, required=True, check=MIRROR_NAME)
     type: str = option(str, required=True)
     retired: bool = option(bool, default=False)
+    # Not an option: the site's local state folder (.mirrorpub/), set by the loader, for a
+    # backend that keeps working data on this machine (a git mirror's clone).
+    state_dir: Path | None = field(default=None)
 
     @classmethod
     def finish(cls, values: dict[str, Any], raw: Mapping[str, Any], where: str,

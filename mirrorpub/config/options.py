@@ -171,6 +171,14 @@ def http_url(value: Any) -> str | None:
     return None if re.fullmatch(r"https?://[^\s/?#]+[^\s]*", str(value)) else "an http(s) URL"
 
 
+def public_http_url(value: Any) -> str | None:
+    """What readers open: an http(s) URL, with no user:password@ to publish by mistake."""
+    parts = urlsplit(str(value))
+    if http_url(value) or parts.username or parts.password:
+        return "an http(s) URL without user:password@"
+    return None
+
+
 def non_empty(value: Any) -> str | None:
     return None if str(value).strip() else "a non-empty string"
 
@@ -207,3 +215,8 @@ def resolve_path(base: Path, value: str) -> Path:
 
 def as_path(value: Any, base: Path) -> Path:
     return resolve_path(base, str(value))
+
+
+def folder_url(value: Any, base: Path) -> str:
+    """A URL that pages are appended to: ends in exactly one '/'."""
+    return str(value).rstrip("/") + "/"

@@ -17,7 +17,7 @@ from typing import Any
 
 from mirrorpub import fsatomic
 from mirrorpub.config.mirror import MirrorConfig
-from mirrorpub.config.options import as_path, non_empty, option
+from mirrorpub.config.options import as_path, folder_url, non_empty, option, public_http_url
 from mirrorpub.errors import MirrorError
 from mirrorpub.layout import MANIFEST_FILES
 from mirrorpub.mirrors.objectstore import ObjectStoreMirror, Put, put_concurrently
@@ -33,6 +33,10 @@ CONCURRENCY = 4  # a local disk (or a USB stick) gains little from more
 @dataclass(frozen=True, kw_only=True)
 class DirectoryConfig(MirrorConfig):
     path: Path = option(str, required=True, check=non_empty, convert=as_path)
+    # Where readers open the folder, when a web server serves it; without it the copy is
+    # listed by name and type only: a local path (a user name) is never published.
+    public_url: str | None = option(str, default=None, check=public_http_url,
+                                   convert=folder_url)
 
     def cross_check(self, protected: Mapping[str, Path], where: str) -> list[str]:
         """A mirror folder must not overlap content/, the output or the state folder."""
@@ -48,15 +52,31 @@ class DirectoryConfig(MirrorConfig):
 
 
 def locate(config: DirectoryConfig, facts: Mapping[str, Any]) -> Location:
-    # A local path means nothing to a reader elsewhere, so pages do not list it.
-    return Location(url=config.path.resolve().as_uri() + "/index.html", page_base=None)
+    if config.public_url is None:
+        return Location(url=None, page_base=None)
+    return Location(url=config.public_url + "index.html", page_base=config.public_url)
+
+
+def check_addresses(config: DirectoryConfig, facts: Mapping[str, Any]) -> list[str]:
+    """The folder itself, and where a web server serves it, if it does."""
+    return [str(config.path), *([config.public_url] if config.public_url else [])]
 
 
 def open_mirror(config: DirectoryConfig) -> ObjectStoreMirror:
     return ObjectStoreMirror(config.name, DirectoryStore(config))
 
 
-BACKEND = Backend(type="directory", config=DirectoryConfig, locate=locate, open=open_mirror)
+EXAMPLE = """\
+# [[mirrors]]
+# name = "usb"
+# type = "directory"
+# path = "/media/usb/news"          # a folder: a USB stick, a shared drive, a web root
+# public_url = "https://news.example.org/"  # optional: where a web server serves it;
+#                                   # without it the copy is listed by name only
+"""
+
+BACKEND = Backend(type="directory", config=DirectoryConfig, locate=locate, open=open_mirror,
+                  example=EXAMPLE, check_addresses=check_addresses)
 
 
 class DirectoryStore:

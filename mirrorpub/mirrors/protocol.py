@@ -134,3 +134,11 @@ class Backend:
     # such a refusal may also mean.
     refused_hint: str | None = None
     refused_note: str | None = None
+    # A commented `[[mirrors]]` entry for `mirrorpub init` to write (every line a comment).
+    example: str | None = None
+    # (config, facts) -> where `status` reads the copy, instead of its location's URLs: a
+    # folder copy is read in its folder here, not only where a web server may serve it.
+    check_addresses: Callable[[Any, Mapping[str, Any]], list[str]] | None = None
+    # (config, facts) -> problems only this machine can see, for `status` (an onion copy:
+    # its key against the files tor reads).
+    local_problems: Callable[[Any, Mapping[str, Any]], list[str]] | None = None

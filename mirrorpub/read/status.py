@@ -44,7 +44,7 @@ from mirrorpub.errors import (
 from mirrorpub.formats import iso, parse_iso
 from mirrorpub.mirrors.protocol import Backend
 from mirrorpub.mirrors.registry import backend_of
-from mirrorpub.model import CopyState
+from mirrorpub.model import CopyState, Location
 from mirrorpub.publish.state import SNAPSHOT_STAMP, SiteState, load_state
 from mirrorpub.read.fetch import Copy, open_copy
 from mirrorpub.read.verify import (
@@ -144,6 +144,7 @@ def check_all(config: Config, *, now: datetime | None = None,
     targets = [t for m in config.mirrors if not m.retired for t in _targets(m, state)]
     with ThreadPoolExecutor(max_workers=max(1, min(PARALLEL_COPIES, len(targets)))) as pool:
         copies = list(pool.map(lambda t: _check_target(*t, context), targets))
+    _add_local_problems(config, state, copies)
     final = state.stamps.get("final")
     if not config.mirrors:
         notes.append(f"{config.path.name} lists no mirrors")
@@ -157,11 +158,9 @@ def _targets(mirror: MirrorConfig, state: SiteState) -> list[tuple[MirrorConfig,
     """Every address readers are given for this mirror, with the version it should serve."""
     remembered = state.mirrors.get(mirror.name)
     backend = backend_of(mirror)
-    location = backend.locate(mirror, remembered.facts if remembered else {})
-    urls = list(location.extra.get("gateway_urls") or ([location.url] if location.url else []))
-    ipns_url = location.extra.get("ipns_url")
-    if ipns_url and ipns_url not in urls:
-        urls.append(ipns_url)
+    facts = remembered.facts if remembered else {}
+    urls = backend.check_addresses(mirror, facts) if backend.check_addresses else \
+        _public_addresses(backend.locate(mirror, facts))
     # A content-addressed copy carries the manifest made for it, whose version may trail
     # the others'.
     stamp = (state.stamps.get(SNAPSHOT_STAMP) if backend.content_addressed else None) or \
@@ -171,6 +170,14 @@ def _targets(mirror: MirrorConfig, state: SiteState) -> list[tuple[MirrorConfig,
     if not urls:
         return [(mirror, None, expected)]
     return [(mirror, url, expected) for url in urls]
+
+
+def _public_addresses(location: Location) -> list[str]:
+    urls = list(location.extra.get("gateway_urls") or ([location.url] if location.url else []))
+    ipns_url = location.extra.get("ipns_url")
+    if ipns_url and ipns_url not in urls:
+        urls.append(ipns_url)
+    return urls
 
 
 def _public_key(config: Config, notes: list[str]) -> Any:
@@ -224,6 +231,19 @@ def _check_target(mirror: MirrorConfig, url: str | None, expected: int | None,
             status.fail(CopyState.UNREACHABLE,
                         f"{copy.root}: unexpected error: {type(exc).__name__}")
     return status
+
+
+def _add_local_problems(config: Config, state: SiteState, copies: list[CopyStatus]) -> None:
+    """What only this machine can check (an onion's key against tor's files), once per
+    mirror, on its first address."""
+    for mirror in config.mirrors:
+        backend = backend_of(mirror)
+        first = next((c for c in copies if c.mirror == mirror.name), None)
+        if first is None or backend.local_problems is None:
+            continue
+        remembered = state.mirrors.get(mirror.name)
+        for problem in backend.local_problems(mirror, remembered.facts if remembered else {}):
+            first.fail(CopyState.BROKEN, problem)
 
 
 def _check_copy(copy: Copy, status: CopyStatus, context: _Context, backend: Backend) -> None:

@@ -109,7 +109,7 @@ def bc2_document(site: SiteInfo, stamp: Stamp, mirrors: list[ManifestMirror]) ->
                 urlsplit(url).scheme not in ("http", "https"):
             continue
         alternatives.append({
-            "proto": urlsplit(url).scheme,
+            "proto": mirror.location.bc2_proto or urlsplit(url).scheme,
             "type": mirror.location.bc2_type,
             "created_at": mirror.created_at or stamp.published_at,
             "updated_at": stamp.published_at,

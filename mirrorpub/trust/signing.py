@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 import logging
 import os
@@ -77,6 +78,11 @@ def keygen(path: Path, *, force: bool = False) -> Signer:
     if path.exists() and not force:
         raise SigningError(f"{path} already exists; keep it (it signs your site) or pass "
                            "--force to replace it")
+    return Signer(new_key_file(path, force=force))
+
+
+def new_key_file(path: Path, *, force: bool = False) -> Ed25519PrivateKey:
+    """A new Ed25519 key, written to `path` as PKCS#8 PEM, mode 0600 from its first byte."""
     key = Ed25519PrivateKey.generate()
     pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                             serialization.NoEncryption())
@@ -92,7 +98,7 @@ def keygen(path: Path, *, force: bool = False) -> Signer:
                            "--force to replace it") from None
     except OSError as exc:
         raise SigningError(f"cannot write {path}: {exc.strerror}") from None
-    return Signer(key)
+    return key
 
 
 def load_signer(config: Config) -> Signer | None:
@@ -123,6 +129,12 @@ def _from_environment(value: str, config: Config) -> Signer:
 
 
 def _load_file(path: Path, source: str) -> Signer:
+    return Signer(read_key_file(path, source))
+
+
+def read_key_file(path: Path, source: str) -> Ed25519PrivateKey:
+    """The Ed25519 key in a PEM file; `source` names where it was configured. A file
+    others can read is warned about."""
     try:
         data = path.read_bytes()
         mode = stat.S_IMODE(path.stat().st_mode)
@@ -132,17 +144,11 @@ def _load_file(path: Path, source: str) -> Signer:
     redact.remember(data.decode("utf-8", "replace"))
     if mode & 0o077:
         _warn_readable(path, source, mode)
-    return Signer(_parse_pem(data, f"{source} ({redact.shown(str(path))})"))
+    return _parse_pem(data, f"{source} ({redact.shown(str(path))})")
 
 
-_warned: set[Path] = set()
-
-
+@functools.cache  # once per key file and process: watch loads the key at every publish
 def _warn_readable(path: Path, source: str, mode: int) -> None:
-    """Once per key file and process (watch loads the key at every publish)."""
-    if path in _warned:
-        return
-    _warned.add(path)
     log.warning("%s: the key file can be read by other users of this machine (mode %03o); "
                 "make it private: chmod 600 %s", source, mode, redact.shown(str(path)))
 

@@ -455,3 +455,26 @@ def test_an_output_folder_that_cannot_be_written_is_one_line(tmp_path: Path) -> 
     assert result.stderr.strip().splitlines() == [
         f"error: {tmp_path / 'blocker' / 'public' / 'articles'}: cannot be written "
         "(Not a directory)"]
+
+
+def test_init_writes_an_example_of_every_type_and_each_one_loads(tmp_path: Path) -> None:
+    """Every installed type's example, uncommented, is a config mirrorpub accepts."""
+    import re
+
+    from mirrorpub.config import load_config
+
+    assert mirrorpub("init", "news", cwd=tmp_path).returncode == 0
+    text = (tmp_path / "news" / "mirrorpub.toml").read_text()
+    for kind in ("s3", "ipfs", "directory", "git", "onion", "azure"):
+        assert f'# type = "{kind}"' in text, kind
+    blocks = re.findall(r"^# \[\[mirrors\]\]\n((?:# .*\n)+)", text, flags=re.M)
+    assert len(blocks) == 6
+    for index, block in enumerate(blocks):
+        lines = [line[2:] for line in block.splitlines()
+                 if not line.startswith("#   ")]
+        entry = "\n".join(line for line in lines if "=" in line.split("#")[0])
+        entry = re.sub(r'name = "[^"]+"', f'name = "example-{index}"', entry)
+        entry = entry.replace("https://…", "https://example.org/")
+        (tmp_path / "news" / "mirrorpub.toml").write_text(
+            text + f"\n[[mirrors]]\n{entry}\n", encoding="utf-8")
+        load_config(tmp_path / "news" / "mirrorpub.toml")  # raises on any problem

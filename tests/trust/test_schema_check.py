@@ -85,12 +85,21 @@ def test_the_good_manifest_passes_both():
     assert schema_errors(GOOD, schema()) == []
 
 
+def test_a_copy_without_an_address_is_listed_by_name_and_type_only():
+    """A folder copy without public_url has no URL to give (SPEC §10); an old manifest,
+    whose every copy has one, still passes."""
+    doc = copy.deepcopy(GOOD)
+    doc["mirrors"][2].pop("url")
+    assert reference_valid(doc)
+    assert schema_errors(doc, schema()) == []
+
+
 @pytest.mark.parametrize(("change", "expected"), [
     (lambda d: d.update(version="7"), "mirrors.json.version: expected integer"),
     (lambda d: d.pop("files"), "mirrors.json: missing 'files'"),
     (lambda d: d["files"].update({"mirrors.json": {"sha256": "a" * 64, "size": 1}}),
      "key 'mirrors.json'"),
-    (lambda d: d["mirrors"][0].pop("url"), "mirrors.json.mirrors[0]: missing 'url'"),
+    (lambda d: d["mirrors"][0].update(url="javascript:alert(1)"), "mirrors.json.mirrors[0].url"),
     (lambda d: d["mirrors"][1].pop("gateway_urls"), "mirrors[1]: missing 'gateway_urls'"),
     (lambda d: d.update(extra=1), "unexpected key 'extra'"),
     (lambda d: d["mirrors"][2].update(status="gone"), "mirrors[2].status: expected one of"),

@@ -28,7 +28,8 @@ LAYERS: list[tuple[str, ...]] = [
     ("mirrorpub.cli",),
     ("mirrorpub.__main__",),
 ]
-BACKENDS = ("mirrorpub.mirrors.s3", "mirrorpub.mirrors.ipfs", "mirrorpub.mirrors.directory")
+BACKENDS = ("mirrorpub.mirrors.s3", "mirrorpub.mirrors.ipfs", "mirrorpub.mirrors.directory",
+            "mirrorpub.mirrors.onion", "mirrorpub.mirrors.git", "mirrorpub.mirrors.azure")
 
 
 def module_name(path: Path) -> str:
@@ -133,7 +134,7 @@ def test_no_import_cycles() -> None:
 
 def test_the_core_asks_capabilities_never_a_mirror_type() -> None:
     """No `type == "ipfs"` (or any built-in type name) outside the backends."""
-    names = {"s3", "ipfs", "directory"}
+    names = {"s3", "ipfs", "directory", "onion", "git", "azure"}
     found = []
     for module, path in MODULES.items():
         if module.startswith(BACKENDS):

@@ -35,5 +35,16 @@ def open_mirror(config: IpfsConfig) -> Mirror:
     return IpfsMirror(config)
 
 
+EXAMPLE = """\
+# [[mirrors]]
+# name = "ipfs"
+# type = "ipfs"
+# api = "http://127.0.0.1:5001"     # the Kubo RPC API
+# gateways = ["https://ipfs.io", "https://dweb.link"]
+# ipns_key = "news"                 # optional: also publish under this IPNS key
+# pin = true
+# keep_pins = 3
+"""
+
 BACKEND = Backend(type="ipfs", config=IpfsConfig, locate=locate, open=open_mirror,
-                  content_addressed=True)
+                  content_addressed=True, example=EXAMPLE)

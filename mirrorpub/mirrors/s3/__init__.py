@@ -34,5 +34,19 @@ def open_mirror(config: S3Config) -> ObjectStoreMirror:
     return ObjectStoreMirror(config.name, S3Store(config))
 
 
+EXAMPLE = """\
+# [[mirrors]]
+# name = "aws-frankfurt"
+# type = "s3"                       # AWS, R2, B2, Spaces, SeaweedFS, Google Cloud Storage…
+# bucket = "news-mirror-7f3a"
+# region = "eu-central-1"
+# prefix = ""                       # optional key prefix inside the bucket
+# endpoint_url = "https://…"        # optional: e.g. https://storage.googleapis.com (HMAC keys)
+# profile = "default"               # optional AWS profile
+# access_key_id_env = "B2_KEY_ID"   # optional: read credentials from these variables
+# secret_access_key_env = "B2_SECRET"
+# public_url = "https://s3.eu-central-1.amazonaws.com/news-mirror-7f3a/"  # optional
+"""
+
 BACKEND = Backend(type="s3", config=S3Config, locate=locate, open=open_mirror,
-                  refused_hint=REFUSED, refused_note=REFUSED_NOTE)
+                  refused_hint=REFUSED, refused_note=REFUSED_NOTE, example=EXAMPLE)

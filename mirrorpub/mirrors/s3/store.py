@@ -30,6 +30,7 @@ from mirrorpub.site.mediatypes import cache_control
 
 SHA_KEY = "mirrorpub-sha256"
 SHA_HEADER = f"x-amz-meta-{SHA_KEY}"
+GOOG_SHA_HEADER = f"x-goog-meta-{SHA_KEY}"
 MULTIPART_THRESHOLD = 16 * 1024 * 1024
 # Requests in flight per mirror. One process is enough: a request costs ~0.35 ms of CPU
 # here, so the server's latency, not this process, is what bounds the rate.
@@ -85,7 +86,10 @@ class S3Store:
 
     def recorded_sha256(self, path: str) -> str | None:
         reply = self._send(f"check {path}", self._wire().head, self.key(path))
-        return reply.headers.get(SHA_HEADER) if reply is not None else None
+        if reply is None:
+            return None
+        # Google Cloud Storage may answer with its own name for the same metadata.
+        return reply.headers.get(SHA_HEADER) or reply.headers.get(GOOG_SHA_HEADER)
 
     def is_ours(self, path: str) -> bool:
         return self.recorded_sha256(path) is not None
@@ -134,9 +138,17 @@ class S3Store:
     def delete(self, paths: list[str]) -> None:
         for start in range(0, len(paths), 1000):
             batch = [{"Key": self.key(p)} for p in paths[start:start + 1000]]
-            response = self._call("delete old files", self.client().delete_objects,
-                                  Bucket=self.config.bucket,
-                                  Delete={"Objects": batch, "Quiet": True})
+            try:
+                response = self.client().delete_objects(
+                    Bucket=self.config.bucket, Delete={"Objects": batch, "Quiet": True})
+            except Exception as exc:
+                if not _not_implemented(exc):
+                    raise self._error("delete old files", exc) from None
+                # Google Cloud Storage's S3 interop long lacked batch deletes: one by one.
+                for item in batch:
+                    self._call(f"delete {item['Key']}", self.client().delete_object,
+                               Bucket=self.config.bucket, Key=item["Key"])
+                continue
             errors = response.get("Errors") or []
             if errors:
                 first = errors[0]
@@ -197,6 +209,14 @@ def _make_client(config: S3Config, on_request: Any) -> Any:
     )
     client.meta.events.register("before-send.s3", on_request)
     return client
+
+
+def _not_implemented(exc: Exception) -> bool:
+    """The service has no batch delete (S3 interop answers 501 NotImplemented)."""
+    response = getattr(exc, "response", None) or {}
+    code = response.get("Error", {}).get("Code")
+    return code == "NotImplemented" or \
+        response.get("ResponseMetadata", {}).get("HTTPStatusCode") == 501
 
 
 def _transfer_config() -> Any:

@@ -1,0 +1,44 @@
+"""Google Cloud Storage as an `s3` mirror (README): its S3 interop long answered a batch
+delete (POST ?delete) with 501 NotImplemented. Such a service gets one DELETE per object.
+The real SeaweedFS is behind a fault proxy that answers batch deletes as GCS did."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.services.faultproxy import FORWARD, FaultProxy, Request, respond
+from tests.services.seaweed import SeaweedFS
+from tests.sitekit import article, crawl, http_fetcher, mirrorpub, write_site
+
+pytestmark = pytest.mark.s3
+
+
+def no_batch_delete(request: Request) -> object:
+    if request.method == "POST" and "delete" in request.query:
+        return respond(501, "NotImplemented")
+    return FORWARD
+
+
+def test_files_that_left_the_site_are_deleted_one_by_one(tmp_path: Path,
+                                                         seaweed: SeaweedFS) -> None:
+    bucket = seaweed.make_bucket()
+    with FaultProxy.to(seaweed.endpoint, no_batch_delete) as proxy:
+        write_site(tmp_path, {"a.md": article("A"), "b.md": article("B"), "c.md": article("C")},
+                   mirrors=[{"name": "gcs", "type": "s3", "bucket": bucket,
+                             "endpoint_url": proxy.url, "access_key_id_env": "TEST_S3_KEY",
+                             "secret_access_key_env": "TEST_S3_SECRET",
+                             "public_url": seaweed.public_url(bucket)}])
+        mirrorpub("publish", cwd=tmp_path, env=seaweed.env(), check=True)
+        (tmp_path / "content" / "b.md").unlink()
+        (tmp_path / "content" / "c.md").unlink()
+        proxy.requests.clear()
+        result = mirrorpub("publish", "--json", cwd=tmp_path, env=seaweed.env(), check=True)
+        deletes = [r.path for r in proxy.requests if r.method == "DELETE"]
+    assert json.loads(result.stdout)["mirrors"][0]["deleted"] == 2
+    assert sorted(d.rsplit("/", 1)[1] for d in deletes) == ["b.html", "c.html"]
+    keys = seaweed.keys(bucket)
+    assert "articles/b.html" not in keys and "articles/a.html" in keys
+    assert crawl(http_fetcher(seaweed.public_url(bucket))).problems == []
