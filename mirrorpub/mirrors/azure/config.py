@@ -8,8 +8,8 @@ from typing import Any
 
 from mirrorpub.config.mirror import MirrorConfig
 from mirrorpub.config.options import (
-    ENV_NAME,
     at_least,
+    env_name,
     folder_url,
     matches,
     option,
@@ -31,8 +31,8 @@ class AzureConfig(MirrorConfig):
     prefix: str = option(str, default="", check=matches(r"[^\\]*", "a blob name prefix"),
                          convert=_prefix)
     # Names of variables; someone may paste the secret itself here by mistake.
-    connection_string_env: str | None = option(str, default=None, check=ENV_NAME, secret=True)
-    account_key_env: str | None = option(str, default=None, check=ENV_NAME, secret=True)
+    connection_string_env: str | None = option(str, default=None, check=env_name, secret=True)
+    account_key_env: str | None = option(str, default=None, check=env_name, secret=True)
     endpoint_url: str | None = option(str, default=None, check=public_http_url,
                                       convert=folder_url)
     public_url: str = option(str, default=None, check=public_http_url, convert=folder_url)

@@ -11,8 +11,8 @@ from urllib.parse import urlsplit
 
 from mirrorpub.config.mirror import MirrorConfig
 from mirrorpub.config.options import (
-    ENV_NAME,
     at_least,
+    env_name,
     folder_url,
     matches,
     option,
@@ -40,7 +40,7 @@ class GitConfig(MirrorConfig):
     remote: str = option(str, required=True, check=_remote, secret=True)
     branch: str = option(str, default="gh-pages", check=_BRANCH)
     # The name of a variable; someone may paste the token itself here by mistake.
-    token_env: str | None = option(str, default=None, check=ENV_NAME, secret=True)
+    token_env: str | None = option(str, default=None, check=env_name, secret=True)
     public_url: str = option(str, required=True, check=public_http_url, convert=folder_url)
     history: int = option(int, default=1, check=at_least(1))
     timeout: int = option(int, default=120, check=at_least(1))

@@ -14,11 +14,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from mirrorpub.mirrors.onion.config import OnionConfig
+from mirrorpub.mirrors.onion.config import ADDRESS, OnionConfig
 from mirrorpub.mirrors.protocol import Backend, Mirror
 from mirrorpub.model import Location
-
-ADDRESS = "onion"  # the fact prepare() finds: the address, without ".onion"
 
 
 def locate(config: OnionConfig, facts: Mapping[str, Any]) -> Location:

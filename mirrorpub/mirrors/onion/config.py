@@ -10,6 +10,8 @@ from mirrorpub.config.mirror import MirrorConfig
 from mirrorpub.config.options import as_path, non_empty, option
 from mirrorpub.mirrors.directory import DirectoryConfig
 
+ADDRESS = "onion"  # the fact prepare() finds: the address, without ".onion"
+
 
 @dataclass(frozen=True, kw_only=True)
 class OnionConfig(MirrorConfig):

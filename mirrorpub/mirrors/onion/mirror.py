@@ -12,8 +12,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from mirrorpub.errors import MirrorError, SigningError
 from mirrorpub.mirrors.directory import DirectoryStore
 from mirrorpub.mirrors.objectstore import ObjectStoreMirror
-from mirrorpub.mirrors.onion import ADDRESS, hsdir
-from mirrorpub.mirrors.onion.config import OnionConfig
+from mirrorpub.mirrors.onion import hsdir
+from mirrorpub.mirrors.onion.config import ADDRESS, OnionConfig
 from mirrorpub.trust.signing import new_key_file, read_key_file
 
 
