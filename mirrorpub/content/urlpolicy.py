@@ -101,8 +101,10 @@ def problem(url: str, use: Use, *, allow_external: bool) -> str | None:
         return None
     if not scheme and not plain.startswith("//"):
         return None
-    if allow_external and (scheme in _EXTERNAL_SCHEMES or not scheme):
-        return None
+    if allow_external:
+        if scheme in _EXTERNAL_SCHEMES or not scheme:
+            return None
+        return f"{url!r}: only http: and https: URLs may be loaded from elsewhere"
     return (f"{url!r} would be loaded from another site; copies must load nothing from "
             "elsewhere (copy the file next to the article, or, if the whole site accepts "
             "that, set allow_external = true under [site] in mirrorpub.toml)")

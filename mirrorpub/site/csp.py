@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 from collections.abc import Iterable
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
@@ -33,6 +34,8 @@ from urllib.parse import urlsplit
 MARKER = "mirrorpub-content-security-policy"
 _LOCAL = ("'self'", "file:")
 _EXTERNAL = ("https:", "http:")
+_SCRIPT_TAG = re.compile(r"<script", re.IGNORECASE)
+_IP_ADDRESS = re.compile(r"[0-9.]+|[0-9a-f:]+", re.IGNORECASE)
 
 
 class _InlineScripts(HTMLParser):
@@ -58,6 +61,8 @@ class _InlineScripts(HTMLParser):
 def inline_script_hashes(page: str) -> list[str]:
     """The CSP hash source of every inline <script> of `page`, as a browser hashes it
     (after the HTML parser has turned CR LF and CR into LF)."""
+    if not _SCRIPT_TAG.search(page):
+        return []  # most pages: no need to parse them
     parser = _InlineScripts()
     parser.feed(page.replace("\r\n", "\n").replace("\r", "\n"))
     parser.close()
@@ -67,12 +72,18 @@ def inline_script_hashes(page: str) -> list[str]:
 
 
 def origins(urls: Iterable[str]) -> list[str]:
-    """The http(s) origins of `urls` ("https://host[:port]"), sorted, each once."""
+    """The http(s) origins of `urls` ("https://host[:port]"), sorted, each once; for a
+    host name also its subdomains, since a gateway may redirect /ipfs/CID/ to
+    CID.ipfs.host (a policy's paths and hosts are checked again after a redirect)."""
     found = set()
     for url in urls:
         parts = urlsplit(url)
-        if parts.scheme in ("http", "https") and parts.netloc and "@" not in parts.netloc:
-            found.add(f"{parts.scheme}://{parts.netloc.lower()}")
+        if parts.scheme not in ("http", "https") or not parts.hostname or "@" in parts.netloc:
+            continue
+        netloc = parts.netloc.lower()
+        found.add(f"{parts.scheme}://{netloc}")
+        if "." in parts.hostname and not _IP_ADDRESS.fullmatch(parts.hostname):
+            found.add(f"{parts.scheme}://*.{netloc}")
     return sorted(found)
 
 

@@ -119,8 +119,7 @@ class PageRenderer:
             updated_text=entry.updated[:10] if entry.updated else None,
             tags=[(name, context["rel"](path)) for name, path in tag_links],
         )
-        return self._html("article.html", context).replace(_BODY, body_html, 1) \
-            .encode("utf-8")
+        return self._html("article.html", context).replace(_BODY, body_html).encode("utf-8")
 
     def listing(self, template: str, page: str, entries: list[Entry], *, heading: str,
                 page_no: int, pages: list[str]) -> bytes:
