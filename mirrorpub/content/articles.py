@@ -73,10 +73,14 @@ def check_unique_slugs(articles: list[Article]) -> None:
 
 
 def line_of(article: Article, needle: str) -> int | None:
-    """Best guess at the line an URL came from: its first appearance in the body, as
-    written or as a browser decodes it (`&#104;ttps:`, CSS escapes)."""
-    for reading in (str, decoded):
+    """Best guess at the line an URL or attribute came from: its first appearance in the
+    body, as written, as a browser decodes it (`&#104;ttps:`, CSS escapes), or in any case
+    (`OnLoad=`)."""
+    if not needle:
+        return None
+    for reading, wanted in ((str, needle), (decoded, needle),
+                            (lambda text: decoded(text).lower(), needle.lower())):
         for offset, line in enumerate(article.body.splitlines()):
-            if needle and needle in reading(line):
+            if wanted in reading(line):
                 return article.body_line + offset
     return None

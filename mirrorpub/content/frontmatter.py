@@ -87,17 +87,30 @@ def _fenced(file: str, text: str) -> tuple[list[str], int]:
 
 
 def _parse_yaml(file: str, text: str) -> FrontMatter:
-    import yaml  # here, not at import: a build with nothing new to read never needs it
-
     try:
         node, data = _compose(text, _fast_loader(text))
     except Exception:  # the pure-Python reading below names the problem
         node, data = _compose_or_explain(file, text)
     if not isinstance(data, dict) or node is None:
         raise ContentError(file, "front matter must be 'key: value' lines", 2)
-    lines = {str(k.value): k.start_mark.line + 2 for k, _ in node.value
-             if isinstance(k, yaml.ScalarNode)}
-    return _check(file, data, lines)
+    return _check(file, data, _key_lines(node))
+
+
+def _key_lines(node: Any) -> dict[str, int]:
+    """Each top-level key's line in the file (+1 for 1-based, +1 for the opening ---)."""
+    import yaml  # here, not at import: a build with nothing new to read never needs it
+
+    return {str(k.value): k.start_mark.line + 2 for k, _ in node.value
+            if isinstance(k, yaml.ScalarNode)}
+
+
+def key_line(file: str, text: str, key: str) -> int:
+    """The line of `key` in a source whose front matter was checked before."""
+    import yaml
+
+    lines, closing = _fenced(file, text)
+    node, _ = _compose("".join(lines[1:closing]), yaml.SafeLoader)
+    return _key_lines(node).get(key, 2)
 
 
 def _fast_loader(text: str) -> Any:

@@ -4,7 +4,10 @@ Links to other articles by file (`other.md`) become relative links to the built 
 links to files beside the article become relative links to the copied file, and
 anything that would break a mirror is refused with the article's file and line:
 root-absolute paths, folders, missing files, paths leaving content/, and (unless the
-editor sets `allow_external`) resources loaded from other sites (SPEC §6.2).
+site sets `allow_external`) resources loaded from other sites (SPEC §6.2). What can run a
+script is refused whatever the settings: <script>, event handlers (`onload=`), javascript:
+URLs, data: URLs other than pictures, inline SVG, plugins, <base>. What the URLs may be is
+urlpolicy.py's rule; sanitize.py applies it again to the tree a browser builds.
 """
 
 from __future__ import annotations
@@ -17,21 +20,38 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 from urllib.parse import quote, unquote, urlsplit
 
-# (tag, attribute) pairs that only link; every other URL attribute loads a resource.
-_NAVIGATION = {("a", "href"), ("area", "href"), ("form", "action")}
-_NAVIGATION_ATTRS = {"cite", "longdesc"}  # name a page, never fetched by a browser
-_URL_ATTRS = {
-    "href", "src", "srcset", "poster", "data", "action", "background", "cite", "formaction",
-    "longdesc", "xlink:href",
+from mirrorpub.content.urlpolicy import (
+    SRCSET_ATTRS,
+    Use,
+    as_browser_reads,
+    leaves_the_copy,
+    problem,
+    scheme_of,
+    use_of,
+)
+
+_FORBIDDEN_TAGS = {
+    "base": "a <base> tag changes every relative link and breaks mirrors",
+    "script": "scripts are not allowed in articles (pages must work without JavaScript, "
+              "and a script can load from elsewhere)",
+    "svg": "inline <svg> is not allowed in articles (SVG markup can run scripts); save it "
+           "as a .svg file next to the article and show it as a picture: ![what](chart.svg)",
+    "math": "inline <math> (MathML) is not allowed in articles; write the formula as text "
+            "or show it as a picture",
+    "object": "an <object> runs a plugin or a page with the article's rights; link to the "
+              "file instead",
+    "embed": "an <embed> runs a plugin with the article's rights; link to the file instead",
+    "applet": "an <applet> runs a plugin; link to the file instead",
+    "frame": "frames are not allowed in articles; link to the page instead",
+    "frameset": "frames are not allowed in articles; link to the page instead",
+    "link": "a <link> in an article acts on the whole page (stylesheets, preloads); put "
+            "styles in a style attribute instead",
+    "noscript": "<noscript> has no use in an article: pages never run scripts, so every "
+                "reader sees everything; write its content without it",
 }
-_FORBIDDEN_TAGS = {"base": "a <base> tag changes every relative link and breaks mirrors",
-                   "script": "scripts are not allowed in articles (pages must work without "
-                             "JavaScript, and a script can load from elsewhere)"}
 _CSS_URL = re.compile(r"url\(\s*['\"]?([^'\")\s]+)|@import\s+['\"]([^'\"]+)", re.IGNORECASE)
 _CSS_ESCAPE = re.compile(r"\\([0-9a-fA-F]{1,6})[ \t\n\r\f]?|\\(.)", re.DOTALL)
 _CSS_STRING_URL = re.compile(r"""["']\s*((?:https?|ftp):[^"']*|//[^"']*)""", re.IGNORECASE)
-_SAFE_SCHEMES = {"http", "https", "mailto", "tel", "xmpp", "sms", "geo", "magnet", "ipfs",
-                 "ipns", "irc", "ircs", "matrix", "signal"}
 
 
 class LinkProblem(Exception):
@@ -73,8 +93,10 @@ _SIMPLE_TAG = re.compile(
 _SIMPLE_ATTR = re.compile(r'\s+([a-zA-Z_:][-a-zA-Z0-9_:.]*)(?:="([^"<>]*)")?')
 _RAW_TEXT = re.compile(r"<(?:script|style|textarea|title|xmp|iframe|noembed|noframes|noscript"
                        r"|plaintext)(?![a-zA-Z0-9])", re.IGNORECASE)
-# The start tags the checks look at: those with attributes, and <base> even without.
-_CHECKED = re.compile(r"<[a-zA-Z][a-zA-Z0-9]*\s|<base(?![a-zA-Z0-9])", re.IGNORECASE)
+# The start tags the checks look at: those with attributes, and refused ones even without.
+_REFUSED_NAMES = "|".join(sorted(_FORBIDDEN_TAGS))
+_CHECKED = re.compile(rf"<[a-zA-Z][a-zA-Z0-9]*\s|<(?:{_REFUSED_NAMES})(?![a-zA-Z0-9])",
+                      re.IGNORECASE)
 
 
 def simple_tags(body_html: str) -> list[re.Match[str]] | None:
@@ -127,26 +149,25 @@ class _Rewriter(HTMLParser):
 
     def _start(self, tag: str, attrs: list[tuple[str, str | None]],
                where: tuple[int, str] | None = None) -> None:
-        if tag in _FORBIDDEN_TAGS and not self.context.allow_external:
+        if tag in _FORBIDDEN_TAGS:
             raise LinkProblem(f"<{tag}", _FORBIDDEN_TAGS[tag])
         if tag == "meta" and any(k == "http-equiv" for k, _ in attrs):
             raise LinkProblem("<meta http-equiv", "a <meta http-equiv> tag can redirect "
                               "readers away from the copy; remove it")
-        if not self.context.allow_external:
-            _check_embedded(tag, attrs)
+        _check_scripting(tag, attrs)
         if tag == "style":
             self._in_style = True
         changed = False
         new_attrs: list[tuple[str, str | None]] = []
         for name, value in attrs:
             new_value = value
+            use = use_of(tag, name)
             if value is not None and name == "style":
                 self._check_css(value)
-            elif value is not None and name == "srcset":
+            elif value is not None and name in SRCSET_ATTRS:
                 new_value = self._srcset(value)
-            elif value is not None and name in _URL_ATTRS:
-                new_value = self._url(value, navigation=(tag, name) in _NAVIGATION
-                                     or name in _NAVIGATION_ATTRS)
+            elif value is not None and use is not None:
+                new_value = self._url(value, use)
             changed = changed or new_value != value
             new_attrs.append((name, new_value))
         if changed:
@@ -181,26 +202,25 @@ class _Rewriter(HTMLParser):
             parts = candidate.strip().split(None, 1)
             if not parts:
                 continue
-            url = self._url(parts[0], navigation=False)
+            url = self._url(parts[0], Use.IMAGE)
             items.append(" ".join([url, *parts[1:]]))
         return ", ".join(items)
 
     def _check_css(self, css: str) -> None:
-        # Read it as a browser would: `\\68 ttps:` is "https:", and inside <svg> even a
-        # <style> resolves "&#104;". Quoted URLs load too: image-set("https://…").
-        plain = decoded(css)
-        urls = [m.group(1) or m.group(2) for m in _CSS_URL.finditer(plain)]
-        urls += [m.group(1) for m in _CSS_STRING_URL.finditer(plain)]
-        for url in urls:
-            if _is_external(url) and not self.context.allow_external:
-                raise LinkProblem(url, f"style loads {url!r} from another site; copies must "
-                                  "load nothing from elsewhere")
+        if self.context.allow_external:
+            return
+        url = external_css_url(css)
+        if url is not None:
+            raise LinkProblem(url, css_message(url))
 
-    def _url(self, url: str, *, navigation: bool) -> str:
+    def _url(self, url: str, use: Use) -> str:
         stripped = url.strip()
+        if scheme_of(stripped) or as_browser_reads(stripped).startswith("//"):
+            refused = problem(stripped, use, allow_external=self.context.allow_external)
+            if refused:
+                raise LinkProblem(url, refused)
+            return stripped
         parts = urlsplit(stripped)
-        if parts.scheme or stripped.startswith("//"):
-            return self._external(stripped, parts.scheme.lower(), navigation)
         if not parts.path:
             return url  # "#section" or "?q": stays on this page
         if parts.path.startswith("/"):
@@ -211,24 +231,6 @@ class _Rewriter(HTMLParser):
         suffix = (f"?{parts.query}" if parts.query else "") + \
                  (f"#{parts.fragment}" if parts.fragment else "")
         return quote(relative, safe="/-._~") + suffix
-
-    def _external(self, url: str, scheme: str, navigation: bool) -> str:
-        if scheme == "data" and not navigation:
-            return url  # inline data loads nothing from elsewhere
-        if scheme in ("javascript", "vbscript", "file", "data"):
-            raise LinkProblem(url, f"{scheme}: URLs are not allowed in articles")
-        if navigation:
-            if not scheme:  # "//host/x" opens file://host/x from a copy on a USB stick
-                raise LinkProblem(url, f"link {url!r} leaves out the scheme; write it in "
-                                  f"full, e.g. https:{url}")
-            if scheme not in _SAFE_SCHEMES:
-                raise LinkProblem(url, f"unknown link scheme {scheme!r}")
-            return url
-        if self.context.allow_external:
-            return url
-        raise LinkProblem(url, f"{url!r} would be loaded from another site; copies must load "
-                          "nothing from elsewhere (copy the file next to the article, or set "
-                          "'allow_external: true' in the front matter if you must)")
 
     def _target(self, url: str, path: str) -> str:
         joined = posixpath.normpath(posixpath.join(self.context.source_dir, path))
@@ -253,8 +255,13 @@ def _relative(target: str, folder: str) -> str:
     return "/".join([".."] * (len(start) - common) + to[common:]) or "."
 
 
-def _check_embedded(tag: str, attrs: list[tuple[str, str | None]]) -> None:
-    """Loads a URL attribute cannot show: a page inside srcdoc, an SVG animation of href."""
+def _check_scripting(tag: str, attrs: list[tuple[str, str | None]]) -> None:
+    """What runs a script or a page of its own, whatever the site allows: an event
+    handler, a page inside srcdoc, an SVG animation of a link."""
+    for name, _ in attrs:
+        if name.startswith("on"):
+            raise LinkProblem(name, f"{name}= is an event handler: it runs JavaScript, and "
+                              "articles cannot run scripts; remove it")
     if any(name == "srcdoc" for name, _ in attrs):
         raise LinkProblem("srcdoc", "an iframe's srcdoc is a page of its own that can load "
                           "from elsewhere; put that page next to the article instead")
@@ -262,6 +269,20 @@ def _check_embedded(tag: str, attrs: list[tuple[str, str | None]]) -> None:
     if tag in ("set", "animate") and animated & {"href", "xlink:href", "src"}:
         raise LinkProblem(f"<{tag}", f"an SVG <{tag}> that changes a link can load from "
                           "elsewhere; remove it")
+
+
+def external_css_url(css: str) -> str | None:
+    """The first URL in `css` that loads from another site, if any. Read as a browser
+    would: `\\68 ttps:` is "https:", and inside <svg> even a <style> resolves "&#104;".
+    Quoted URLs load too: image-set("https://…")."""
+    plain = decoded(css)
+    urls = [m.group(1) or m.group(2) for m in _CSS_URL.finditer(plain)]
+    urls += [m.group(1) for m in _CSS_STRING_URL.finditer(plain)]
+    return next((url for url in urls if leaves_the_copy(url)), None)
+
+
+def css_message(url: str) -> str:
+    return f"style loads {url!r} from another site; copies must load nothing from elsewhere"
 
 
 def decoded(text: str) -> str:
@@ -275,7 +296,3 @@ def _css_char(match: re.Match[str]) -> str:
     code = int(match.group(1), 16)
     return chr(code) if 0 < code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF else "\ufffd"
 
-
-def _is_external(url: str) -> bool:
-    parts = urlsplit(url.strip())
-    return bool(parts.scheme and parts.scheme.lower() != "data") or url.strip().startswith("//")

@@ -13,8 +13,9 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from typing import Any
 
-# Bump when the markdown setup changes: cached bodies depend on it.
-RENDERER_VERSION = "md-2"
+# Bump when the markdown setup or what follows it (links, sanitize) changes: cached bodies
+# depend on it.
+RENDERER_VERSION = "md-3"
 _EXTENSIONS = ["extra", "sane_lists"]
 _SUMMARY_CHARS = 280
 

@@ -15,8 +15,14 @@ from urllib.parse import quote
 
 from mirrorpub import layout
 from mirrorpub.content.slugs import slugify
+from mirrorpub.errors import BuildError
 from mirrorpub.hashing import stable_digest
+from mirrorpub.site import csp
 from mirrorpub.site.theme import Theme, text_direction
+
+# Where the article body goes while the page's own scripts are hashed (csp.py): no source
+# text can hold it, since a NUL stops the build.
+_BODY = "\x00mirrorpub-article-body\x00"
 
 
 @dataclass(frozen=True)
@@ -37,6 +43,7 @@ class SiteContext:
     mirror_links: tuple[MirrorLink, ...]
     fingerprint: str | None
     feed_id: str
+    allow_external: bool = False  # [site] allow_external: pages may load from elsewhere
 
     @property
     def direction(self) -> str:
@@ -107,12 +114,12 @@ class PageRenderer:
             article=entry,
             page_lang=entry.lang,
             direction=text_direction(entry.lang),
-            body=body_html,
+            body=_BODY,
             date_text=entry.date[:10],
             updated_text=entry.updated[:10] if entry.updated else None,
             tags=[(name, context["rel"](path)) for name, path in tag_links],
         )
-        return self._template("article.html")(**context).encode("utf-8")
+        return self._html("article.html", context).replace(_BODY, body_html).encode("utf-8")
 
     def listing(self, template: str, page: str, entries: list[Entry], *, heading: str,
                 page_no: int, pages: list[str]) -> bytes:
@@ -127,7 +134,7 @@ class PageRenderer:
             newer_url=rel(pages[page_no - 2]) if page_no > 1 else None,
             older_url=rel(pages[page_no]) if page_no < len(pages) else None,
         )
-        return self._template(template)(**context).encode("utf-8")
+        return self._html(template, context).encode("utf-8")
 
     def feed(self, entries: list[Entry]) -> bytes:
         newest = max((e.updated or e.date for e in entries), default="1970-01-01T00:00:00+00:00")
@@ -140,10 +147,25 @@ class PageRenderer:
         }
         return self._template("feed.xml")(**context).encode("utf-8")
 
-    def page(self, template: str, page: str, **extra: Any) -> bytes:
+    def page(self, template: str, page: str, *, connect: tuple[str, ...] = (),
+             **extra: Any) -> bytes:
+        """A page of the theme; `connect`: the origins its scripts may fetch from."""
         context = self.common(page)
         context.update(extra)
-        return self._template(template)(**context).encode("utf-8")
+        return self._html(template, context, connect).encode("utf-8")
+
+    def _html(self, template: str, context: dict[str, Any],
+              connect: tuple[str, ...] = ()) -> str:
+        """The rendered page with its Content-Security-Policy filled in (csp.py)."""
+        text = self._template(template)(**context, csp=csp.MARKER)
+        if csp.MARKER not in text:
+            raise BuildError(f"template {template!r} (or the one it extends) must carry "
+                             '<meta http-equiv="Content-Security-Policy" content="{{ csp }}"> '
+                             "in its <head>, as the default theme's base.html does: it stops "
+                             "scripts nobody wrote into the theme")
+        policy = csp.policy(scripts=csp.inline_script_hashes(text), connect=connect,
+                            allow_external=self.site.allow_external)
+        return text.replace(csp.MARKER, policy)
 
 
 def _atom_time(iso: str) -> str:

@@ -20,6 +20,7 @@ from mirrorpub import layout
 from mirrorpub.formats import iso, parse_iso
 from mirrorpub.hashing import stable_digest
 from mirrorpub.model import FileEntry, Location, MirrorStatus, Stamp
+from mirrorpub.site import csp
 from mirrorpub.site.mediatypes import entry_for_bytes
 from mirrorpub.site.pages import PageRenderer
 from mirrorpub.trust.signing import Signer
@@ -162,10 +163,12 @@ def render_files(*, site: SiteInfo, renderer: PageRenderer, stamp: Stamp,
 def _render_files(site: SiteInfo, renderer: PageRenderer, stamp: Stamp,
                   mirrors: list[ManifestMirror], files: Mapping[str, FileEntry],
                   signer: Signer | None, bundle: str | None) -> dict[str, bytes]:
-    page = renderer.page("mirrors.html", layout.MIRRORS_PAGE, copies=[
-        _page_row(m) for m in mirrors if m.status != MirrorStatus.RETIRED],
-        public_key=site.public_key, blocked_help=site.blocked_help, stamp=stamp,
-        bundle=bundle)
+    copies = [_page_row(m) for m in mirrors if m.status != MirrorStatus.RETIRED]
+    # Its "newer list" button asks the listed copies for their mirrors.json: those only.
+    addresses = [u for c in copies for u in (c["url"], *c["gateway_urls"], c["ipns_url"]) if u]
+    page = renderer.page("mirrors.html", layout.MIRRORS_PAGE, copies=copies,
+                         public_key=site.public_key, blocked_help=site.blocked_help,
+                         stamp=stamp, bundle=bundle, connect=tuple(csp.origins(addresses)))
     bc2 = encode(bc2_document(site, stamp, mirrors))
     listed = {**files, layout.MIRRORS_PAGE: entry_for_bytes(layout.MIRRORS_PAGE, page),
               layout.BC2: entry_for_bytes(layout.BC2, bc2)}

@@ -4,13 +4,14 @@ Property tests (hypothesis) feed generated front matter, markdown bodies, raw by
 file names to the real command line (`mirrorpub build`, in-process for speed, plus a few
 real processes): the answer is exit 0, or exit 1 with one line naming the file; never a
 traceback, an "internal error" or another exit code. A build that succeeds is crawled
-like a reader would: no broken link, nothing loaded from elsewhere (unless the article
-says `allow_external: true`), nothing written outside the output folder.
+like a reader would: no broken link, nothing loaded from elsewhere (an article cannot
+allow that itself: only the site can), nothing written outside the output folder.
 
 Explicit cases cover escapes (../, absolute paths, symlinks to files and folders out of
 content/, template includes and template links out of the site), NUL and invalid UTF-8
 (file and line named), and raw HTML that loads from elsewhere (refused, file and line
-named; accepted with allow_external).
+named; accepted only when the site sets allow_external, and never for what can run a
+script). tests/reliability/test_hostile_html.py goes on with generated hostile HTML.
 """
 
 from __future__ import annotations
@@ -96,7 +97,6 @@ HOSTILE_BODY = [
     "<div style=\"background:url('//evil.example/a')\">x</div>", "```\ncode <script>\n```\n",
     "    indented code\n", "&amp; &lt; &#0; &#x110000; &bogus;", "\u202e rtl override",
     "\x00", "\ufeff", "\r\n", "\r", "<img src=x onerror=alert(1)>",
-    '<svg><image href="https://evil.example/i.png"/></svg>',
     '<object data="//evil.example/x"></object>', "<!-- comment -->", "<![CDATA[ x ]]>",
     "<", ">", "<<<<", "[x]: https://evil.example/ref.png\n\n![ref][x]\n", "*" * 300,
     "[" * 200, "<div>" * 100, "\t", "{{ 7*7 }}", "{% include 'base.html' %}",
@@ -233,9 +233,8 @@ def test_any_article_builds_or_fails_with_one_line_naming_it(data: bytes,
         code, err = build_in_process(config)
         event(f"exit {code}")  # --hypothesis-show-statistics: how many built, how many not
         assert_clean_outcome(code, err, ["post.md"])
-        if code == 0:
-            allow = b"allow_external: true" in data
-            assert_built_site_is_sound(root, allow_external=allow)
+        if code == 0:  # the site does not allow external loads: no article can
+            assert_built_site_is_sound(root, allow_external=False)
             for page in (root / "public").rglob("*"):
                 assert not page.is_file() or SECRET not in page.read_bytes()
 
@@ -471,10 +470,7 @@ EXTERNAL_LOADS = [
     '<img src="ht&#x09;tps://evil.example/pixel.gif">',
     '<img src="&#104;ttps://evil.example/pixel.gif">',
     '<img srcset="https://evil.example/a.png 2x">',
-    '<script src="https://evil.example/x.js"></script>',
     '<iframe src="//evil.example/frame"></iframe>',
-    '<link rel="stylesheet" href="https://evil.example/a.css">',
-    '<link rel=preload href=//evil.example/font.woff2 as=font>',
     '<style>body { background: url(http://evil.example/bg.png) }</style>',
     '<style>@import "https://evil.example/a.css";</style>',
     '<style>@import url(//evil.example/a.css);</style>',
@@ -486,29 +482,32 @@ EXTERNAL_LOADS = [
     '<video src="https://evil.example/v.mp4"></video>',
     '<video poster="https://evil.example/p.png"></video>',
     '<audio><source src="https://evil.example/a.ogg"></audio>',
-    '<object data="https://evil.example/x.swf"></object>',
-    '<embed src="https://evil.example/x.swf">',
-    '<svg><image href="https://evil.example/i.png"/></svg>',
-    '<svg><image xlink:href="https://evil.example/i.png"/></svg>',
     '<input type="image" src="https://evil.example/i.png">',
     '<table background="https://evil.example/t.png"><tr><td>x</td></tr></table>',
     "![pixel](https://evil.example/pixel.gif)",
     "[ref]: https://evil.example/r.png\n\n![r][ref]",
-    '<iframe srcdoc="<img src=https://evil.example/i.png>"></iframe>',
-    '<svg><style>@import url(&#104;ttps://evil.example/a.css);</style></svg>',
-    '<svg><image><set attributeName="href" to="https://evil.example/i.png"/>'
-    "</image></svg>",
     '<image src="https://evil.example/i.png">',
     '<style>div { background: u\\72l(https://evil.example/bg.png) }</style>',
 ]
 
 
-@pytest.mark.parametrize("html", EXTERNAL_LOADS)
-def test_raw_html_loading_from_elsewhere_is_refused_unless_allowed(
-        html: str, tmp_path: Path, tally: Counter[str]) -> None:
-    tally["hostile inputs tried"] += 1
-    body = f"First paragraph.\n\nSecond.\n\n{html}\n"
-    write_site(tmp_path, {"post.md": article("T", body=body)})
+# Refused whatever the site allows: each can run a script, or a page of its own.
+SCRIPTING = [
+    '<script src="https://evil.example/x.js"></script>',
+    '<link rel="stylesheet" href="https://evil.example/a.css">',
+    '<link rel=preload href=//evil.example/font.woff2 as=font>',
+    '<object data="https://evil.example/x.swf"></object>',
+    '<embed src="https://evil.example/x.swf">',
+    '<svg><image href="https://evil.example/i.png"/></svg>',
+    '<svg><image xlink:href="https://evil.example/i.png"/></svg>',
+    '<iframe srcdoc="<img src=https://evil.example/i.png>"></iframe>',
+    '<svg><style>@import url(&#104;ttps://evil.example/a.css);</style></svg>',
+    '<svg><image><set attributeName="href" to="https://evil.example/i.png"/>'
+    "</image></svg>",
+]
+
+
+def _refused_naming_the_line(tmp_path: Path, body: str, html: str) -> None:
     refused = _build(tmp_path)
     assert refused.returncode == 1, f"not refused: {html}"
     first_line = html.splitlines()[0]
@@ -517,9 +516,28 @@ def test_raw_html_loading_from_elsewhere_is_refused_unless_allowed(
     assert re.search(rf"content/post\.md:{line}: ", shown), shown
     assert len(shown.splitlines()) == 1, shown
 
-    (tmp_path / "content" / "post.md").write_text(article("T", body=body, allow_external=True))
+
+@pytest.mark.parametrize("html", EXTERNAL_LOADS)
+def test_raw_html_loading_from_elsewhere_is_refused_unless_the_site_allows_it(
+        html: str, tmp_path: Path, tally: Counter[str]) -> None:
+    tally["hostile inputs tried"] += 1
+    body = f"First paragraph.\n\nSecond.\n\n{html}\n"
+    write_site(tmp_path, {"post.md": article("T", body=body)})
+    _refused_naming_the_line(tmp_path, body, html)
+
+    write_site(tmp_path, {"post.md": article("T", body=body)}, allow_external=True)
     allowed = _build(tmp_path)
     assert allowed.returncode == 0, allowed.stderr
+
+
+@pytest.mark.parametrize("html", SCRIPTING)
+def test_what_can_run_scripts_is_refused_even_when_the_site_allows_external_loads(
+        html: str, tmp_path: Path, tally: Counter[str]) -> None:
+    tally["hostile inputs tried"] += 1
+    body = f"First paragraph.\n\nSecond.\n\n{html}\n"
+    for allow in (False, True):
+        write_site(tmp_path, {"post.md": article("T", body=body)}, allow_external=allow)
+        _refused_naming_the_line(tmp_path, body, html)
 
 
 @pytest.mark.parametrize("html", ['<a href="javascript:alert(1)">x</a>',
@@ -528,7 +546,7 @@ def test_raw_html_loading_from_elsewhere_is_refused_unless_allowed(
 def test_dangerous_schemes_are_refused_even_when_external_loads_are_allowed(
         html: str, tmp_path: Path, tally: Counter[str]) -> None:
     tally["hostile inputs tried"] += 1
-    write_site(tmp_path, {"post.md": article("T", body=html, allow_external=True)})
+    write_site(tmp_path, {"post.md": article("T", body=html)}, allow_external=True)
     result = _build(tmp_path)
     assert result.returncode == 1 and "content/post.md:" in result.stderr, result.stderr
 

@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from mirrorpub import fsatomic
-from mirrorpub.content import links, markdown
+from mirrorpub.content import links, markdown, sanitize
 from mirrorpub.content.articles import Article, line_of, parse_article, read_source
-from mirrorpub.content.frontmatter import FrontMatter, body_of, decode
+from mirrorpub.content.frontmatter import FrontMatter, body_of, decode, key_line
 from mirrorpub.content.scan import ARTICLE_SUFFIX, ContentFile, Scan
 from mirrorpub.errors import ContentError
 from mirrorpub.model import FileEntry
@@ -98,6 +98,23 @@ def newest_first(articles: list[Article]) -> list[Article]:
     return articles
 
 
+def check_allow_external(articles: list[Article], site_allows: bool, content_dir: Path,
+                         label: str) -> None:
+    """Loading from elsewhere is the site owner's decision ([site] allow_external), not a
+    contributor's: an article cannot grant it to itself in its front matter."""
+    if site_allows:
+        return
+    for article in sorted(articles, key=lambda a: a.rel):
+        if article.front.allow_external:
+            file = ContentFile(rel=article.rel, path=os.path.join(content_dir, article.rel))
+            text = decode(article.shown, read_source(file, label)[0])
+            raise ContentError(article.shown, "front matter 'allow_external': this site does "
+                               "not let articles load from elsewhere; remove the line, or set "
+                               "allow_external = true under [site] in mirrorpub.toml if the "
+                               "whole site accepts that",
+                               key_line(article.shown, text, "allow_external"))
+
+
 def source_stat(path: str, shown: str) -> list[int]:
     try:
         return stat_key(os.stat(path))
@@ -158,7 +175,7 @@ class RenderJob:
     def key(self, article: Article, targets: dict[str, str | None]) -> str:
         """Everything an article page shows besides its source; linked paths included."""
         text = json.dumps([self.key_base, article.sha256, article.slug, article.lang,
-                           article.front.allow_external, sorted(targets.items())],
+                           sorted(targets.items())],
                           ensure_ascii=False)
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -210,10 +227,11 @@ class RenderJob:
             source_dir=article.source_dir, page_path=article.output,
             resolve=lambda r: targets.setdefault(r, self.resolve(r)),
             is_folder=lambda r: r in self.scan.folders,
-            allow_external=self.allow_external or article.front.allow_external,
+            allow_external=self.allow_external,
         )
         try:
             body_html, _ = links.rewrite(body_html, context)
+            body_html = sanitize.clean(body_html, allow_external=self.allow_external)
         except links.LinkProblem as exc:
             raise ContentError(article.shown, str(exc), line_of(article, exc.url)) \
                 from None

@@ -34,7 +34,13 @@ from mirrorpub.content.scan import Scan, scan_content
 from mirrorpub.content.slugs import slugify
 from mirrorpub.errors import BuildError
 from mirrorpub.model import FileEntry
-from mirrorpub.site.build.articles import RenderJob, newest_first, read_articles, source_stat
+from mirrorpub.site.build.articles import (
+    RenderJob,
+    check_allow_external,
+    newest_first,
+    read_articles,
+    source_stat,
+)
 from mirrorpub.site.build.assets import copy_assets
 from mirrorpub.site.build.cache import CODE_VERSION, RenderCache, output_size
 from mirrorpub.site.build.listings import render_listings
@@ -69,6 +75,7 @@ def site_renderer(config: Config, mirror_links: tuple[MirrorLink, ...],
         labels=theme.labels(site.language), mirror_links=mirror_links,
         fingerprint=fingerprint,
         feed_id=f"urn:mirrorpub:{site.main_domain or slugify(site.title)}",
+        allow_external=site.allow_external,
     )
     return PageRenderer(theme, context)
 
@@ -108,6 +115,7 @@ def _build(config: Config, mirror_links: tuple[MirrorLink, ...], fingerprint: st
 
     articles = read_articles(scan.articles, stats, label, site.language, cache, workers,
                               started_ns)
+    check_allow_external(articles, site.allow_external, site.content_dir, label)
     published = newest_first([a for a in articles if not a.front.draft])
     check_unique_slugs(published)
     drafts = {a.rel for a in articles if a.front.draft}
