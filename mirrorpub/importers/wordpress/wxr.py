@@ -150,6 +150,22 @@ def _channel_field(channel: Channel, element: Any, tag: str, name: _Names) -> No
             channel.authors[login] = values.get("wp:author_display_name") or login
 
 
+class _Parser(SafeET.DefusedXMLParser):
+    """defusedxml's parser, refusing also a DOCTYPE that names an external DTD (expat
+    would not fetch it, but no WordPress export has one: the file was made to attack)."""
+
+    def __init__(self) -> None:
+        super().__init__(target=ET.TreeBuilder(), forbid_dtd=False, forbid_entities=True,
+                         forbid_external=True)
+        self.parser.StartDoctypeDeclHandler = self._refuse_external_dtd
+
+    @staticmethod
+    def _refuse_external_dtd(name: str, sysid: str | None, pubid: str | None,
+                             internal: bool) -> None:
+        if sysid or pubid:
+            raise defusedxml.DTDForbidden(name, sysid, pubid)
+
+
 class WxrReader:
     """One pass over the export: `items()` yields each <item>; `channel` fills in as the
     elements before the items are read. Every XML problem is a ContentError naming the
@@ -177,6 +193,9 @@ class WxrReader:
         except (defusedxml.ExternalReferenceForbidden, defusedxml.DTDForbidden):
             raise ContentError(self.shown, "refers to an external DTD or entity, which a "
                                "WordPress export never does; refusing it") from None
+        except (LookupError, UnicodeError) as exc:  # an encoding Python does not know
+            raise ContentError(self.shown, f"cannot be decoded ({exc}); save the export "
+                               "as UTF-8, as WordPress writes it") from None
         except OSError as exc:
             raise ContentError(self.shown, f"cannot be read: {exc.strerror}") from None
         if not self.channel.wxr_version:
@@ -185,8 +204,7 @@ class WxrReader:
 
     def _items(self) -> Iterator[Item]:
         name = _Names()
-        parser = SafeET.DefusedXMLParser(target=ET.TreeBuilder(), forbid_dtd=False,
-                                         forbid_entities=True, forbid_external=True)
+        parser = _Parser()
         depth = 0
         channel_element = None
         for event, element in SafeET.iterparse(str(self.path), events=("start", "end"),
