@@ -15,6 +15,9 @@ from mirrorpub.content.slugs import slugify
 _NOT_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 # Line breaks YAML reads inside a quoted string, which JSON leaves as they are.
 _YAML_BREAKS = {"\u2028": "\\u2028", "\u2029": "\\u2029", "\x85": "\\x85"}
+# Plain words YAML would read as something else than text (true, null, a number, a date).
+_YAML_WORDS = {"y", "n", "yes", "no", "on", "off", "true", "false", "null"}
+_PLAIN_SLUG = re.compile(r"[a-z][a-z0-9-]*")
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,12 @@ def quoted(text: str) -> str:
     return out
 
 
+def _slug(slug: str) -> str:
+    """A slug as YAML reads it back: as text (`1234` and `2019-05-03` quoted)."""
+    plain = _PLAIN_SLUG.fullmatch(slug) and slug not in _YAML_WORDS
+    return slug if plain else quoted(slug)
+
+
 def unique_tags(tags: list[str]) -> tuple[str, ...]:
     """Tags in order, without blanks or two that would share one tag page."""
     seen: dict[str, str] = {}
@@ -63,7 +72,7 @@ def article_text(front: Front, body: str) -> str:
     if front.origin:
         lines.append(f"# {one_line(front.origin)}")
     lines += [f"title: {quoted(one_line(front.title))}", f"date: {front.date.isoformat()}",
-              f"slug: {front.slug}"]
+              f"slug: {_slug(front.slug)}"]
     if front.author:
         lines.append(f"author: {quoted(one_line(front.author))}")
     if front.tags:

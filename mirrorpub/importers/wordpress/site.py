@@ -194,7 +194,8 @@ def _attachment(item: Item) -> Attachment:
 
 
 def _entry(item: Item, shown: str) -> Entry:
-    name = unquote(item.post_name.strip())
+    # WordPress renames a trashed post `name__trashed`, to free its name.
+    name = unquote(item.post_name.strip()).removesuffix("__trashed")
     if "/" in name or "\\" in name or "\x00" in name or name in (".", "..") or \
             name.startswith(".."):
         raise ContentError(shown, f"post {item.post_id} has the slug {name!r}, which would "
