@@ -60,8 +60,8 @@ class SlugBook:
 
     def claim(self, wanted: str, tail: str, path_of: Callable[[str], str]) -> tuple[str, str]:
         """(slug, path): `wanted` if free, else `wanted-tail`, `wanted-tail-2`, …"""
-        candidates = [fitted(wanted)] + [fitted(wanted, tail if n == 1 else f"{tail}-{n}")
-                                         for n in range(1, 1000)]
+        candidates = (fitted(wanted) if n == 0 else fitted(wanted, tail if n == 1 else
+                                                             f"{tail}-{n}") for n in range(1000))
         for slug in candidates:
             path = path_of(slug)
             if slug in self.slugs or path in self.paths or self.existing.get(slug, set()) - {path}:
