@@ -245,28 +245,25 @@ def import_wordpress(out: Console, config_path: str, export: str, uploads: str |
     return _show(out, report, as_json, views.print_import)
 
 
-@import_group.command("hugo")
-@click.argument("source", type=click.Path(exists=True, file_okay=False))
-@_import_options
-@command
-def import_hugo(out: Console, config_path: str, source: str, output: str, force: bool,
-                as_json: bool) -> int:
-    """Import a Hugo site's content folder: articles, page bundles, their files."""
-    from mirrorpub.commands.importing import import_hugo as run
+def _static_importer(kind: str, summary: str) -> None:
+    """`mirrorpub import hugo|jekyll SOURCE`: the same options, another reader."""
 
-    return _show(out, run(source, output, force=force), as_json, views.print_import)
+    @import_group.command(kind, help=summary)
+    @click.argument("source", type=click.Path(exists=True, file_okay=False))
+    @_import_options
+    @command
+    def importer(out: Console, config_path: str, source: str, output: str, force: bool,
+                 as_json: bool) -> int:
+        from mirrorpub.commands import importing
+
+        report = getattr(importing, f"import_{kind}")(source, output, force=force)
+        return _show(out, report, as_json, views.print_import)
 
 
-@import_group.command("jekyll")
-@click.argument("source", type=click.Path(exists=True, file_okay=False))
-@_import_options
-@command
-def import_jekyll(out: Console, config_path: str, source: str, output: str, force: bool,
-                  as_json: bool) -> int:
-    """Import a Jekyll site (the folder holding _posts/): posts, drafts, pages, files."""
-    from mirrorpub.commands.importing import import_jekyll as run
-
-    return _show(out, run(source, output, force=force), as_json, views.print_import)
+_static_importer("hugo", "Import a Hugo site's content folder: articles, page bundles, "
+                 "their files.")
+_static_importer("jekyll", "Import a Jekyll site (the folder holding _posts/): posts, "
+                 "drafts, pages, files.")
 
 
 def run() -> None:

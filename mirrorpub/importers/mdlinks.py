@@ -85,12 +85,16 @@ def _element(match: re.Match[str], resolver: Resolver) -> str:
     tag = match.group(1).lower()
     attributes = _attributes(match.group(2))
     if tag == "script":
-        resolver.note(attributes.get("src", "<script>"), "a script: removed (copies run no "
-                      "scripts)")
-        return ""
+        return _script(attributes, resolver)
     source = _attributes(match.group(3)).get("src") if "<source" in match.group(3) else None
     src = attributes.get("src") or attributes.get("data") or source or ""
     return _media_link(tag, src, resolver)
+
+
+def _script(attributes: dict[str, str], resolver: Resolver) -> str:
+    resolver.note(attributes.get("src", "<script>"), "a script: removed (copies run no "
+                  "scripts)")
+    return ""
 
 
 def _media_link(tag: str, src: str, resolver: Resolver) -> str:
@@ -111,9 +115,7 @@ def _tag(match: re.Match[str], resolver: Resolver) -> str:
     tag = match.group(4).lower()
     attributes = _attributes(match.group(5))
     if tag == "script":
-        resolver.note(attributes.get("src", "<script>"), "a script: removed (copies run no "
-                      "scripts)")
-        return ""
+        return _script(attributes, resolver)
     if tag == "link":
         resolver.note(attributes.get("href", "<link>"), "a stylesheet or other resource of "
                       "the page: removed")

@@ -36,6 +36,12 @@ class ImportReport:
 
     exit_code = EXIT_OK
 
+    def record(self, outcome: Any) -> None:
+        """What the writer's commit did (importers/writer.py's Outcome)."""
+        self.written, self.unchanged, self.replaced = \
+            outcome.written, outcome.unchanged, outcome.replaced
+        self.kept = [f"{self.output}/{rel}" for rel in outcome.kept]
+
     def as_json(self) -> dict[str, Any]:
         return {
             "source": self.source, "output": self.output, "articles": self.articles,

@@ -433,9 +433,7 @@ def import_source(source: Source, output: Path, *, force: bool,
     except BaseException:
         writer.abort()
         raise
-    report.written, report.unchanged, report.replaced = \
-        outcome.written, outcome.unchanged, outcome.replaced
-    report.kept = [f"{shown_output}/{rel}" for rel in outcome.kept]
+    report.record(outcome)
     return report
 
 

@@ -39,9 +39,7 @@ def import_wordpress(export: Path, output: Path, *, uploads: Path | None = None,
     except BaseException:
         writer.abort()
         raise
-    report.written, report.unchanged, report.replaced = \
-        outcome.written, outcome.unchanged, outcome.replaced
-    report.kept = [f"{shown_output}/{rel}" for rel in outcome.kept]
+    report.record(outcome)
     if site.comments:
         report.notes.append(Note(shown_export, f"{site.comments} comments",
                                  "not imported: mirrorpub sites have no comments"))

@@ -129,20 +129,15 @@ def _item(element: Any, name: _Names) -> Item:
     return item
 
 
+_CHANNEL_FIELDS = {"title": "title", "link": "link", "language": "language",
+                   "wp:base_site_url": "base_site_url", "wp:base_blog_url": "base_blog_url",
+                   "wp:wxr_version": "wxr_version"}
+
+
 def _channel_field(channel: Channel, element: Any, tag: str, name: _Names) -> None:
-    text = (element.text or "").strip()
-    if tag == "title":
-        channel.title = text
-    elif tag == "link":
-        channel.link = text
-    elif tag == "language":
-        channel.language = text
-    elif tag == "wp:base_site_url":
-        channel.base_site_url = text
-    elif tag == "wp:base_blog_url":
-        channel.base_blog_url = text
-    elif tag == "wp:wxr_version":
-        channel.wxr_version = text
+    attribute = _CHANNEL_FIELDS.get(tag)
+    if attribute is not None:
+        setattr(channel, attribute, (element.text or "").strip())
     elif tag == "wp:author":
         values = {name(c.tag): (c.text or "").strip() for c in element}
         login = values.get("wp:author_login", "")
