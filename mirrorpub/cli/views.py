@@ -21,6 +21,22 @@ def print_build(out: Console, result: Any) -> None:
              f"{result.output_dir} ({result.rendered} rendered, {result.reused} unchanged)")
 
 
+def print_import(out: Console, report: Any) -> None:
+    """What an import wrote, then one line per thing it could not carry over."""
+    out.say(f"imported {report.articles} articles ({report.drafts} drafts, {report.pages} "
+            f"pages) and {report.files} files from {report.source} into {report.output}: "
+            f"{report.written} written, {report.unchanged} unchanged, {report.replaced} "
+            f"replaced, {len(report.kept)} left alone")
+    for path in report.kept:
+        out.say(f"{path}: left alone: it differs from what the import would write "
+                "(--force replaces it)")
+    for note in report.notes:
+        out.say(printable(note.line()))
+    if report.notes:
+        out.say(f"{len(report.notes)} things could not be carried over as they were "
+                "(listed above)")
+
+
 def bundle_line(result: Any) -> str:
     return (f"wrote {result.path} ({human_bytes(result.size)}, {result.files} files; it "
             f"unzips into {result.folder}/ beside README.txt)")

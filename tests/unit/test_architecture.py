@@ -19,6 +19,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("mirrorpub.mirrors.protocol", "mirrorpub.mirrors.registry"),  # the seam
     ("mirrorpub.config",),
     ("mirrorpub.content",),
+    ("mirrorpub.importers",),  # writes content/ files; never the site, publish or CLI
     ("mirrorpub.site",),
     ("mirrorpub.trust",),
     ("mirrorpub.mirrors",),
@@ -160,6 +161,6 @@ def test_the_layers_are_the_top_level_tree() -> None:
     top = sorted(p.name for p in PACKAGE.iterdir() if p.suffix == ".py" or (
         p.is_dir() and (p / "__init__.py").exists()))
     assert top == ["__init__.py", "__main__.py", "cli", "commands", "config", "content",
-                   "errors.py", "formats.py", "fsatomic.py", "hashing.py", "layout.py",
-                   "mirrors", "model.py", "publish", "read", "redact.py", "safepath.py",
-                   "site", "trust", "watch"]
+                   "errors.py", "formats.py", "fsatomic.py", "hashing.py", "importers",
+                   "layout.py", "mirrors", "model.py", "publish", "read", "redact.py",
+                   "safepath.py", "site", "trust", "watch"]
