@@ -20,7 +20,7 @@ from mirrorpub.config.mirror import MirrorConfig
 from mirrorpub.config.options import as_path, non_empty, option
 from mirrorpub.errors import MirrorError
 from mirrorpub.hashing import file_sha256
-from mirrorpub.layout import MANIFEST_FILES
+from mirrorpub.layout import is_manifest_file
 from mirrorpub.mirrors.objectstore import ObjectStoreMirror, Put, put_concurrently
 from mirrorpub.mirrors.plan import RemoteEntry
 from mirrorpub.mirrors.protocol import Backend
@@ -133,7 +133,7 @@ class DirectoryStore:
         self._ready(create=True)
         self._operations += 1
         target = self.root / path
-        durable = path in MANIFEST_FILES
+        durable = is_manifest_file(path)
         try:
             if data is not None:
                 fsatomic.write_bytes(target, data, durable=durable)

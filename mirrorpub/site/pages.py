@@ -1,7 +1,9 @@
 """Turn articles and listings into page bytes with the theme's templates.
 
-Everything a page shows comes in through `SiteContext` and the page's own data, so a
-page's cache key can be computed from exactly those inputs.
+Everything a page shows comes in through `SiteContext`, the words of the page's language
+and the page's own data, so a page's cache key can be computed from exactly those inputs.
+Each page speaks one language: an article its own `lang`, the index, tag and copies
+pages the site's language (and a multilingual site's copies page each of its languages).
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ from urllib.parse import quote
 from mirrorpub import layout
 from mirrorpub.content.slugs import slugify
 from mirrorpub.hashing import stable_digest
-from mirrorpub.site.theme import Theme, text_direction
+from mirrorpub.site.theme import Theme
+from mirrorpub.site.words import PageWords, Words, best_match, text_direction
 
 
 @dataclass(frozen=True)
@@ -33,17 +36,18 @@ class SiteContext:
     title: str
     description: str
     language: str
-    labels: dict[str, str]
+    languages: tuple[str, ...]  # the site's language first; one copies page each
     mirror_links: tuple[MirrorLink, ...]
     fingerprint: str | None
     feed_id: str
 
-    @property
-    def direction(self) -> str:
-        return text_direction(self.language)
-
     def digest(self) -> str:
         return stable_digest(asdict(self))
+
+    def copies_language(self, lang: str) -> str:
+        """The site language whose copies page a page in `lang` links: its own where the
+        site has one, else the site's."""
+        return best_match(lang, self.languages) or self.languages[0]
 
 
 @dataclass(frozen=True)
@@ -71,9 +75,10 @@ def tag_pages(tag: str, count: int, per_page: int) -> list[str]:
 
 
 class PageRenderer:
-    def __init__(self, theme: Theme, site: SiteContext) -> None:
+    def __init__(self, theme: Theme, site: SiteContext, words: Words) -> None:
         self.site = site
         self.theme = theme
+        self.words = words
         # Compiled on first use: a build with nothing to re-render compiles nothing.
         self._templates: dict[str, Callable[..., str]] = {}
 
@@ -82,45 +87,51 @@ class PageRenderer:
             self._templates[name] = self.theme.renderer(name)
         return self._templates[name]
 
-    def common(self, page_path: str) -> dict[str, Any]:
+    def common(self, page_path: str, lang: str | None = None) -> dict[str, Any]:
+        lang = lang or self.site.language
+        words = self.words.language(lang)
         rel = functools.partial(layout.relative_url, page_path)
+        copies = layout.copies_page(self.site.copies_language(lang), self.site.languages)
+        from markupsafe import Markup  # with jinja2: loaded only when a page is rendered
+
         return {
             "site": self.site,
-            "labels": self.site.labels,
+            "words": words,
             "page_path": page_path,
-            "page_lang": self.site.language,
-            "direction": self.site.direction,
+            "page_lang": lang,
+            "direction": words.direction,
+            "chrome": Markup('lang="{}" dir="{}"').format(words.chrome_lang, words.chrome_dir),
             "rel": rel,
             "here_on": [{"name": m.name, "kind": m.kind,
                          "url": m.base_url + quote(page_path, safe="/-._~")}
                         for m in self.site.mirror_links],
             "fingerprint": self.site.fingerprint,
             "index_url": rel(layout.INDEX),
-            "mirrors_url": rel(layout.MIRRORS_PAGE),
+            "mirrors_url": rel(copies),
             "feed_url": rel(layout.FEED),
         }
 
     def article(self, entry: Entry, body_html: str, tag_links: list[tuple[str, str]]) -> bytes:
         page = entry.path
-        context = self.common(page)
+        context = self.common(page, entry.lang)
+        words: PageWords = context["words"]
         context.update(
             article=entry,
-            page_lang=entry.lang,
-            direction=text_direction(entry.lang),
             body=body_html,
-            date_text=entry.date[:10],
-            updated_text=entry.updated[:10] if entry.updated else None,
+            date_text=words.date(entry.date),
+            updated_text=words.date(entry.updated) if entry.updated else None,
             tags=[(name, context["rel"](path)) for name, path in tag_links],
         )
         return self._template("article.html")(**context).encode("utf-8")
 
-    def listing(self, template: str, page: str, entries: list[Entry], *, heading: str,
-                page_no: int, pages: list[str]) -> bytes:
+    def listing(self, template: str, page: str, entries: list[Entry], *, page_no: int,
+                pages: list[str], tag: str | None = None, count: int | None = None) -> bytes:
         context = self.common(page)
-        rel = context["rel"]
+        rel, words = context["rel"], context["words"]
         context.update(
-            heading=heading,
-            entries=[{"entry": e, "url": rel(e.path), "date_text": e.date[:10],
+            tag=tag,
+            count=count,
+            entries=[{"entry": e, "url": rel(e.path), "date_text": words.date(e.date),
                       "direction": text_direction(e.lang)} for e in entries],
             page_no=page_no,
             page_count=len(pages),
@@ -140,10 +151,22 @@ class PageRenderer:
         }
         return self._template("feed.xml")(**context).encode("utf-8")
 
-    def page(self, template: str, page: str, **extra: Any) -> bytes:
-        context = self.common(page)
+    def page(self, template: str, page: str, lang: str | None = None, **extra: Any) -> bytes:
+        context = self.common(page, lang)
         context.update(extra)
         return self._template(template)(**context).encode("utf-8")
+
+    def copies_pages(self, **extra: Any) -> dict[str, bytes]:
+        """mirrors.html in each of the site's languages, each linking the others."""
+        languages = self.site.languages
+        out = {}
+        for lang in languages:
+            path = layout.copies_page(lang, languages)
+            others = [{"lang": other, "name": self.words.language(other).name,
+                       "url": layout.relative_url(path, layout.copies_page(other, languages))}
+                      for other in languages if other != lang]
+            out[path] = self.page("mirrors.html", path, lang, other_languages=others, **extra)
+        return out
 
 
 def _atom_time(iso: str) -> str:
