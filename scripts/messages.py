@@ -41,10 +41,10 @@ HEADER = """\
 # (README.md, "Translations")."""
 
 
-def template_catalog() -> Catalog:
-    """Every msgid in the sources, with its files and translators' comments."""
+def template_catalog(root: Path = REPO) -> Catalog:
+    """Every msgid in the sources under `root`, with its files and translators' comments."""
     catalog = _empty(None)
-    found = sorted(extract_from_dir(str(REPO), METHODS, OPTIONS, comment_tags=COMMENT_TAGS,
+    found = sorted(extract_from_dir(str(root), METHODS, OPTIONS, comment_tags=COMMENT_TAGS,
                                     strip_comment_tags=True),
                    key=lambda m: (m[0], m[1]))
     for filename, lineno, message, comments, context in found:
@@ -88,16 +88,22 @@ def _empty(locale: str | None, **header: Any) -> Catalog:
                    header_comment=HEADER, fuzzy=False, **header)
 
 
+def is_stale(pot: Path, template: Catalog) -> bool:
+    """Whether `pot` lacks a msgid of the sources, or has one they no longer use."""
+    if not pot.is_file():
+        return True
+    with pot.open("rb") as handle:
+        return messages_of(read_po(handle)) != messages_of(template)
+
+
 def main(argv: list[str]) -> int:
     template = template_catalog()
-    pot = render(template)
     if "--check" in argv:
-        if not POT.is_file() or messages_of(read_po(io.BytesIO(POT.read_bytes()))) != \
-                messages_of(template):
+        if is_stale(POT, template):
             print(f"{POT.relative_to(REPO)} is stale: run `make messages`", file=sys.stderr)
             return 1
         return 0
-    POT.write_bytes(pot)
+    POT.write_bytes(render(template))
     for po in sorted(LOCALE.glob(f"*/LC_MESSAGES/{DOMAIN}.po")):
         po.write_bytes(updated(po, template))
     return 0

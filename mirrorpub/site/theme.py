@@ -19,6 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from mirrorpub.errors import BuildError
+from mirrorpub.site.words import LEGACY_LABELS, SITE_LOCALE
+
+_WORDS = frozenset({SITE_LOCALE, LEGACY_LABELS})
 
 
 def default_theme_dir() -> Path:
@@ -56,11 +59,16 @@ class Theme:
 
     @cached_property
     def digest(self) -> str:
-        """Changes whenever any template file changes: part of every page's cache key."""
+        """Changes whenever any template file changes: part of every page's cache key.
+        The words (locale/, labels.toml) are left to words.Words, whose digests key only
+        the pages in their language."""
         h = hashlib.sha256()
         for folder in self.dirs:
             for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-                h.update(str(path.relative_to(folder)).encode())
+                relative = path.relative_to(folder)
+                if relative.parts[0] in _WORDS:
+                    continue
+                h.update(str(relative).encode())
                 h.update(path.read_bytes())
         return h.hexdigest()
 
