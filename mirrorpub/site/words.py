@@ -297,22 +297,30 @@ class Words:
     # -- what a build warns about ---------------------------------------------------------
     def problems(self, tags: Iterable[str]) -> list[str]:
         """One line per thing an editor should fix: labels.toml still in use, a language
-        whose pages show English words."""
+        whose pages show English words. mirrorpub's own catalogs are complete (their tests
+        say so), so only a language they lack costs a look at any catalog."""
         lines = []
         if self.legacy_path is not None:
             lines.append(f"{self.legacy_path}: labels.toml is read for one more release only; "
                          f"move its words into {self.site_dir}/{SITE_LOCALE}/<language>/"
-                         f"LC_MESSAGES/{DOMAIN}.po (see the README, Translations)")
-        expected = expected_ids()
+                         f"LC_MESSAGES/{DOMAIN}.po (see the README, Languages)")
         for tag in sorted(set(tags)):
-            translated = self._translated_ids(tag)
-            missing = len(expected - translated)
-            if missing and language_key(tag)[0] != FALLBACK:
-                lines.append(
-                    f"language {tag!r}: mirrorpub has no translation of its theme into it, "
-                    f"so {missing} of {len(expected)} phrases on its pages are in English; "
-                    f"translate them in templates/{SITE_LOCALE}/{tag.replace('-', '_')}/"
-                    f"LC_MESSAGES/{DOMAIN}.po (start from mirrorpub's messages.pot)")
+            if language_key(tag)[0] == FALLBACK or best_match(tag, self.shipped):
+                continue
+            where = f"templates/{SITE_LOCALE}/{tag.replace('-', '_')}/LC_MESSAGES/{DOMAIN}.po"
+            own = best_match(tag, self.own)
+            if own is None and not self._legacy_words(tag):
+                lines.append(f"language {tag!r}: mirrorpub has no translation of its theme "
+                             f"into it, so its pages show the theme's words in English; "
+                             f"translate them in {where} (start from mirrorpub's "
+                             "messages.pot)")
+                continue
+            expected = expected_ids()
+            missing = len(expected - self._translated_ids(tag))
+            if missing:
+                lines.append(f"language {tag!r}: {missing} of {len(expected)} phrases of the "
+                             f"theme have no translation, so they show in English; add them "
+                             f"to {self.own[own] if own else where}")
         return lines
 
     def warn(self, tags: Iterable[str]) -> None:
@@ -340,7 +348,9 @@ def _catalogs(folder: Path) -> dict[str, Path]:
             for p in sorted(folder.glob(f"*/LC_MESSAGES/{DOMAIN}.po")) if p.is_file()}
 
 
-_READ: dict[tuple[Path, bytes], Any] = {}
+# The last catalog read from each file, with the sha256 of its bytes: `watch` builds again
+# and again in one process, and reads a catalog again only when it changed.
+_READ: dict[Path, tuple[bytes, Any]] = {}
 
 
 def _read(path: Path) -> Any:
@@ -349,9 +359,9 @@ def _read(path: Path) -> Any:
     from babel.messages.pofile import PoFileError, read_po
 
     raw = _raw(path)
-    key = (path, hashlib.sha256(raw).digest())
-    if key in _READ:
-        return _READ[key]
+    sha = hashlib.sha256(raw).digest()
+    if path in _READ and _READ[path][0] == sha:
+        return _READ[path][1]
     try:
         catalog = read_po(io.BytesIO(raw), locale=_locale_id(path), domain=DOMAIN,
                           abort_invalid=True)
@@ -362,7 +372,7 @@ def _read(path: Path) -> Any:
             for problem in placeholder_problems(message):
                 raise BuildError(f"{path}:{message.lineno}: the translation of "
                                  f"{_first(message.id)!r} {problem}")
-    _READ[key] = catalog
+    _READ[path] = (sha, catalog)
     return catalog
 
 

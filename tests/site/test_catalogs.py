@@ -135,8 +135,10 @@ def test_a_sites_own_catalog_changes_a_word_and_adds_a_language(tmp_path: Path) 
     assert ">На главную</a>" in russian and "Копии сайта" in russian  # the rest: ours
     swahili = (tmp_path / "public/articles/b.html").read_text(encoding="utf-8")
     assert ">Nyumbani</a>" in swahili and "If this site is blocked" in swahili
-    assert "language 'sw'" in result.stderr  # sw is still mostly English: said once
+    # sw is still mostly English: said once, with how much and where to add the rest.
     assert result.stderr.count("WARNING") == 1, result.stderr
+    assert "language 'sw': 49 of 50 phrases of the theme have no translation" in result.stderr
+    assert "templates/locale/sw/LC_MESSAGES/mirrorpub.po" in result.stderr
 
 
 def test_a_broken_placeholder_in_a_sites_catalog_names_the_file_and_line(
