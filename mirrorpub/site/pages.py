@@ -81,6 +81,7 @@ class PageRenderer:
         self.words = words
         # Compiled on first use: a build with nothing to re-render compiles nothing.
         self._templates: dict[str, Callable[..., str]] = {}
+        self._copies: dict[str, str] = {}  # page language -> its copies page
 
     def _template(self, name: str) -> Callable[..., str]:
         if name not in self._templates:
@@ -91,7 +92,10 @@ class PageRenderer:
         lang = lang or self.site.language
         words = self.words.language(lang)
         rel = functools.partial(layout.relative_url, page_path)
-        copies = layout.copies_page(self.site.copies_language(lang), self.site.languages)
+        if lang not in self._copies:
+            self._copies[lang] = layout.copies_page(self.site.copies_language(lang),
+                                                    self.site.languages)
+        copies = self._copies[lang]
         from markupsafe import Markup  # with jinja2: loaded only when a page is rendered
 
         return {

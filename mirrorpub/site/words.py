@@ -25,7 +25,7 @@ import json
 import logging
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cached_property
 from pathlib import Path
@@ -150,6 +150,7 @@ class PageWords:
     locale: Any  # babel.Locale: dates, numbers and the language's own name
     digits: Mapping[int, str]  # ASCII digit -> the locale's own, when it has its own
     translated: bool  # whether any catalog has this language: else its words are English
+    _dates: dict[date, str] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def chrome_lang(self) -> str:
@@ -166,10 +167,13 @@ class PageWords:
 
     def date(self, value: str | date) -> str:
         """A date as readers of this language write it (the day the writer gave)."""
-        from babel.dates import format_date
-
         day = datetime.fromisoformat(value).date() if isinstance(value, str) else value
-        return format_date(day, format="long", locale=self.locale).translate(self.digits)
+        if day not in self._dates:  # articles share days, and each is listed on several pages
+            from babel.dates import format_date
+
+            self._dates[day] = format_date(day, format="long", locale=self.locale)\
+                .translate(self.digits)
+        return self._dates[day]
 
     def number(self, value: int) -> str:
         from babel.numbers import format_decimal
