@@ -12,8 +12,9 @@ is Latn), so `uz-Cyrl` never gets Latin words. English fills whatever no catalog
 
 Compiled at first use rather than when the wheel is built: a site's own `.po` files have to
 be compiled at build time anyway, so one path serves both, and a source checkout needs no
-build step. It takes milliseconds and writes nothing (not into site-packages, not into
-.mirrorpub/), so it cannot go stale or differ between machines.
+build step. It costs ~10 ms a language (after ~0.1 s of importing Babel's catalog code,
+only in a build that renders something), and writes nothing (not into site-packages, not
+into .mirrorpub/), so it cannot go stale or differ between machines.
 """
 
 from __future__ import annotations
