@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: setup test lint demo demo-stop bench kubo chromium tor git azurite clean
+.PHONY: setup test lint demo demo-stop bench kubo chromium tor git azurite messages clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "mirrorpub needs Python 3.11 or newer")'
@@ -19,11 +19,18 @@ setup: $(STAMP)
 kubo:
 	scripts/build-kubo.sh >/dev/null
 
-# Debian's Chromium, for the browser tests (Playwright drives it; no browser download).
+# Debian's Chromium, for the browser tests (Playwright drives it; no browser download), and
+# a Chinese font, without which its screenshots of pages in Chinese show empty boxes.
 chromium:
-	@command -v chromium >/dev/null || { \
+	@{ command -v chromium >/dev/null && fc-list :lang=zh family | grep -q .; } || { \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq \
+	    chromium fonts-wqy-microhei >/dev/null; }
+
+# The theme's words: mirrorpub/locale/messages.pot from the templates and the code, and
+# every catalog brought in line with it (tests/site/test_catalogs.py fails until it is run).
+messages: $(STAMP)
+	$(PY) scripts/messages.py
 
 # Debian's tor, for the onion tests (run offline: DisableNetwork 1). The package also
 # installs a system tor service; stop it (`systemctl disable --now tor`) if you do not

@@ -7,6 +7,8 @@ POSIX, relative to the site root, ASCII only.
 from __future__ import annotations
 
 import posixpath
+import re
+from collections.abc import Sequence
 
 INDEX = "index.html"
 FEED = "feed.xml"
@@ -19,11 +21,36 @@ ARTICLES_DIR = "articles"
 TAGS_DIR = "tags"
 FILES_DIR = "files"
 
-# Files written from the manifest, which differ per copy (only some copies can name the
-# newest IPFS CID). Everything else is byte-identical on every mirror.
-MANIFEST_FILES = (BUNDLE, MIRRORS_PAGE, BC2, MANIFEST, SIGNATURE)
 # Left out of the manifest's own `files` list (SPEC §7).
 NOT_IN_MANIFEST = frozenset({MANIFEST, SIGNATURE})
+# A copies page in one of the site's further languages: mirrors.ky.html, mirrors.zh-hant.html.
+_COPIES_PAGE = re.compile(r"mirrors\.[a-z0-9-]+\.html")
+
+
+def copies_page(language: str, languages: Sequence[str]) -> str:
+    """The copies page in `language`, one of the site's `languages`: mirrors.html for the
+    first (the site's language), mirrors.<language>.html for the others."""
+    if not languages or language.lower() == languages[0].lower():
+        return MIRRORS_PAGE
+    return f"mirrors.{language.lower()}.html"
+
+
+def copies_pages(languages: Sequence[str]) -> tuple[str, ...]:
+    return tuple(copies_page(lang, languages) for lang in languages) or (MIRRORS_PAGE,)
+
+
+def manifest_files(languages: Sequence[str]) -> tuple[str, ...]:
+    """The files written from the manifest, which differ per copy (only some copies can
+    name the newest IPFS CID): one copies page per site language, bc2.json, mirrors.json,
+    its signature, the optional zip. Everything else is byte-identical on every mirror."""
+    return (BUNDLE, *copies_pages(languages), BC2, MANIFEST, SIGNATURE)
+
+
+def is_manifest_file(path: str) -> bool:
+    """Whether `path` is one of the per-copy files of some site, whatever its languages:
+    nothing else mirrorpub writes lives at the root under these names."""
+    return path in (BUNDLE, MIRRORS_PAGE, BC2, MANIFEST, SIGNATURE) or \
+        _COPIES_PAGE.fullmatch(path) is not None
 
 
 def article_path(slug: str) -> str:
@@ -59,7 +86,7 @@ KIND_ASSET = 0
 KIND_ARTICLE = 1
 KIND_TAG = 2
 KIND_LISTING = 3        # further index pages, the feed
-KIND_MIRRORS_PAGE = 4   # mirrors.html, bc2.json: from here on, after the manifest is known
+KIND_MIRRORS_PAGE = 4   # the copies pages, bc2.json: from here on, after the manifest is known
 KIND_INDEX = 5          # index.html: the entry point goes up last of the pages
 KIND_MANIFEST = 6       # mirrors.json
 KIND_SIGNATURE = 7      # mirrors.json.sig
@@ -82,7 +109,7 @@ def _kind(path: str) -> int:
         return KIND_MANIFEST
     if path == SIGNATURE:
         return KIND_SIGNATURE
-    if path in (MIRRORS_PAGE, BC2):
+    if path == BC2 or (is_manifest_file(path) and path.endswith(".html")):
         return KIND_MIRRORS_PAGE
     if path == INDEX:
         return KIND_INDEX

@@ -45,7 +45,8 @@ def make_bundle(config: Config, target: Path) -> BundleResult:
         size, files = _copy_atomically(published, target)
         return BundleResult(path=target, size=size, files=files, folder=folder)
     signer = load_signer(config)
-    paths = [*build.files, layout.MIRRORS_PAGE, layout.BC2, layout.MANIFEST]
+    paths = [*build.files, *layout.copies_pages(config.site.languages), layout.BC2,
+             layout.MANIFEST]
     if signer is not None:  # a .sig left from an earlier key would fail every check
         paths.append(layout.SIGNATURE)
     readme = site_readme(config.site, folder, signer.public_text if signer else None,

@@ -12,6 +12,7 @@ CONFIG_TEMPLATE = '''\
 [site]
 title = "My newsroom — mirror"
 language = "en"                # BCP 47; sets <html lang> and dir (rtl for ar, fa, he, ur, …)
+# languages = ["en", "ru"]     # several: a copies page in each (mirrors.html, mirrors.ru.html)
 description = "Independent news, on many copies at once."
 # content_dir = "content"
 # templates_dir = "templates"  # your overrides of the default theme, same file names

@@ -34,6 +34,11 @@ def _globs(value: Any, base: Any) -> tuple[str, ...]:
 class SiteConfig:
     title: str = option(str, required=True, check=non_empty)
     language: str = option(str, default="en", check=_LANGUAGE)
+    # Every language the site publishes in; the first is `language` (the index, tag pages
+    # and mirrors.html), each further one gets its own copies page, mirrors.<lang>.html.
+    # Unset: just `language`.
+    languages: tuple[str, ...] = option(list, default=None, items=str, check=each(_LANGUAGE),
+                                        convert=lambda value, _base: tuple(value))
     description: str = option(str, default="")
     content_dir: Path = option(str, default="content", check=non_empty, convert=as_path)
     templates_dir: Path = option(str, default="templates", check=non_empty, convert=as_path)
@@ -54,6 +59,7 @@ class SiteConfig:
     @classmethod
     def finish(cls, values: dict[str, Any], raw: Mapping[str, Any], where: str,
                problems: list[str]) -> None:
+        _check_languages(values, raw, where, problems)
         if not values["content_dir"].is_dir():
             shown = raw.get("content_dir", "content")
             problems.append(f"{where}.content_dir: folder {shown!r} not found")
@@ -90,3 +96,27 @@ def _key_file_problems(values: dict[str, Any], written: str, where: str) -> list
     folder_key = exposing(path, values["content_dir"], values["templates_dir"],
                           values["output_dir"])
     return [key_exposed(where, folder_key)] if folder_key else []
+
+
+def _check_languages(values: dict[str, Any], raw: Mapping[str, Any], where: str,
+                     problems: list[str]) -> None:
+    """`languages` names the site's language first; given alone, its first one is it."""
+    languages = values["languages"]
+    if languages is None:
+        values["languages"] = (values["language"],)
+        return
+    if not languages:
+        problems.append(f"{where}.languages: expected at least one language, like "
+                        f"[{values['language']!r}]")
+        return
+    seen: set[str] = set()
+    for language in languages:
+        if language.lower() in seen:
+            problems.append(f"{where}.languages: {language!r} is listed twice")
+        seen.add(language.lower())
+    if "language" not in raw:
+        values["language"] = languages[0]
+    elif languages[0].lower() != values["language"].lower():
+        problems.append(f"{where}.languages: the first one is the site's language: expected "
+                        f"{values['language']!r} first (as {where}.language says), "
+                        f"got {languages[0]!r}")

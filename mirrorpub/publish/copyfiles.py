@@ -1,5 +1,5 @@
 """What each copy says of the others: the copies every page names, and each copy's
-manifest files (mirrors.html, bc2.json, mirrors.json, its signature, the optional zip),
+manifest files (the copies pages, bc2.json, mirrors.json, its signature, the optional zip),
 reused from the last publish when they would say the same."""
 
 from __future__ import annotations
@@ -50,7 +50,8 @@ def manifest_files(config: Config, build: BuildResult, info: SiteInfo, stamp: St
     files = hashlib.sha256("".join(f"{p}\0{e.sha256}\0{e.size}\n"
                                    for p, e in build.files.items()).encode()).hexdigest()
     inputs = [asdict(stamp), [asdict(m) for m in mirrors], asdict(info), files,
-              renderer.theme.digest, renderer.site.digest(), config.site.bundle]
+              renderer.theme.digest, renderer.words.digest_all, renderer.site.digest(),
+              config.site.bundle]
     return kept.rendered(config.state_dir, variant, inputs, lambda: render_files(
         site=info, renderer=renderer, stamp=stamp, mirrors=mirrors, files=build.files,
         signer=signer, bundler=_bundler(config, build, signer)))
@@ -63,7 +64,7 @@ def manifest_names(config: Config, signer: Signer | None) -> frozenset[str]:
         skip.add(layout.SIGNATURE)
     if not config.site.bundle:
         skip.add(layout.BUNDLE)
-    return frozenset(layout.MANIFEST_FILES) - skip
+    return frozenset(layout.manifest_files(config.site.languages)) - skip
 
 
 def _bundler(config: Config, build: BuildResult,

@@ -317,9 +317,8 @@ def _local_diff(files: Mapping[str, Any], local: Mapping[str, Any] | None) -> li
     """Where the copy's manifest and the local build's disagree (per-copy files aside)."""
     if local is None:
         return []
-    skip = set(layout.MANIFEST_FILES)
     out = []
-    for path in sorted((set(files) | set(local)) - skip):
+    for path in sorted(p for p in set(files) | set(local) if not layout.is_manifest_file(p)):
         theirs, ours = files.get(path), local.get(path)
         if ours is None:
             out.append(FileProblem(path, "on the copy, not in the local build"))

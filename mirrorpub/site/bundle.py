@@ -28,7 +28,8 @@ from typing import IO
 from mirrorpub.config import SiteConfig
 from mirrorpub.content.slugs import slugify
 from mirrorpub.errors import BuildError
-from mirrorpub.site.theme import Theme
+from mirrorpub.site.readme import readme_text
+from mirrorpub.site.words import Words
 
 README = "README.txt"
 DEFAULT_FOLDER = "site"
@@ -69,24 +70,9 @@ def folder_name(title: str) -> str:
 def site_readme(site: SiteConfig, folder: str, key: str | None,
                 fingerprint: str | None) -> str:
     """README.txt for this site, in its language."""
-    return readme_text(Theme(site.templates_dir).labels(site.language), title=site.title,
-                       folder=folder, key=key, fingerprint=fingerprint)
-
-
-def readme_text(labels: Mapping[str, str], *, title: str, folder: str, key: str | None,
-                fingerprint: str | None) -> str:
-    """README.txt in the site's language (labels fall back to English)."""
-    verify = labels["readme_verify_signed" if key else "readme_verify_unsigned"]
-    verify = _fill(verify, folder=folder, key=key or "", fingerprint=fingerprint or "")
-    text = _fill(labels["readme"], title=title, folder=folder, verify=verify)
-    return text.rstrip("\n") + "\n"
-
-
-def _fill(template: str, **values: str) -> str:
-    # Plain replacement, not str.format: a translator's stray brace must not break a build.
-    for name, value in values.items():
-        template = template.replace("{" + name + "}", value)
-    return template
+    words = Words(site.templates_dir).language(site.language)
+    return readme_text(words, title=site.title, folder=folder, key=key,
+                       fingerprint=fingerprint)
 
 
 def write_zip(handle: IO[bytes], output_dir: Path, paths: Iterable[str], readme: str,

@@ -10,7 +10,7 @@ import hashlib
 import mimetypes
 import posixpath
 
-from mirrorpub.layout import MANIFEST_FILES
+from mirrorpub.layout import is_manifest_file
 from mirrorpub.model import FileEntry
 
 _TEXT = "; charset=utf-8"
@@ -60,7 +60,7 @@ def content_type(path: str) -> str:
 
 def cache_control(path: str) -> str:
     ctype = content_type(path)
-    short = path in MANIFEST_FILES or ctype.startswith(("text/html", "application/atom+xml"))
+    short = is_manifest_file(path) or ctype.startswith(("text/html", "application/atom+xml"))
     return SHORT_CACHE if short else ASSET_CACHE
 
 

@@ -1,7 +1,9 @@
 """Turn articles and listings into page bytes with the theme's templates.
 
-Everything a page shows comes in through `SiteContext` and the page's own data, so a
-page's cache key can be computed from exactly those inputs.
+Everything a page shows comes in through `SiteContext`, the words of the page's language
+and the page's own data, so a page's cache key can be computed from exactly those inputs.
+Each page speaks one language: an article its own `lang`, the index, tag and copies
+pages the site's language (and a multilingual site's copies page each of its languages).
 """
 
 from __future__ import annotations
@@ -18,12 +20,12 @@ from mirrorpub.content.slugs import slugify
 from mirrorpub.errors import BuildError
 from mirrorpub.hashing import stable_digest
 from mirrorpub.site import csp
-from mirrorpub.site.theme import Theme, text_direction
+from mirrorpub.site.theme import Theme
+from mirrorpub.site.words import PageWords, Words, best_match, text_direction
 
 # Where the article body goes while the page's own scripts are hashed (csp.py): no source
 # text can hold it, since a NUL stops the build.
 _BODY = "\x00mirrorpub-article-body\x00"
-
 
 @dataclass(frozen=True)
 class MirrorLink:
@@ -39,18 +41,19 @@ class SiteContext:
     title: str
     description: str
     language: str
-    labels: dict[str, str]
+    languages: tuple[str, ...]  # the site's language first; one copies page each
     mirror_links: tuple[MirrorLink, ...]
     fingerprint: str | None
     feed_id: str
     allow_external: bool = False  # [site] allow_external: pages may load from elsewhere
 
-    @property
-    def direction(self) -> str:
-        return text_direction(self.language)
-
     def digest(self) -> str:
         return stable_digest(asdict(self))
+
+    def copies_language(self, lang: str) -> str:
+        """The site language whose copies page a page in `lang` links: its own where the
+        site has one, else the site's."""
+        return best_match(lang, self.languages) or self.languages[0]
 
 
 @dataclass(frozen=True)
@@ -78,56 +81,67 @@ def tag_pages(tag: str, count: int, per_page: int) -> list[str]:
 
 
 class PageRenderer:
-    def __init__(self, theme: Theme, site: SiteContext) -> None:
+    def __init__(self, theme: Theme, site: SiteContext, words: Words) -> None:
         self.site = site
         self.theme = theme
+        self.words = words
         # Compiled on first use: a build with nothing to re-render compiles nothing.
         self._templates: dict[str, Callable[..., str]] = {}
+        self._copies: dict[str, str] = {}  # page language -> its copies page
 
     def _template(self, name: str) -> Callable[..., str]:
         if name not in self._templates:
             self._templates[name] = self.theme.renderer(name)
         return self._templates[name]
 
-    def common(self, page_path: str) -> dict[str, Any]:
+    def common(self, page_path: str, lang: str | None = None) -> dict[str, Any]:
+        lang = lang or self.site.language
+        words = self.words.language(lang)
         rel = functools.partial(layout.relative_url, page_path)
+        if lang not in self._copies:
+            self._copies[lang] = layout.copies_page(self.site.copies_language(lang),
+                                                    self.site.languages)
+        copies = self._copies[lang]
+        from markupsafe import Markup  # with jinja2: loaded only when a page is rendered
+
         return {
             "site": self.site,
-            "labels": self.site.labels,
+            "words": words,
             "page_path": page_path,
-            "page_lang": self.site.language,
-            "direction": self.site.direction,
+            "page_lang": lang,
+            "direction": words.direction,
+            "chrome": Markup('lang="{}" dir="{}"').format(words.chrome_lang, words.chrome_dir),
             "rel": rel,
             "here_on": [{"name": m.name, "kind": m.kind,
                          "url": m.base_url + quote(page_path, safe="/-._~")}
                         for m in self.site.mirror_links],
             "fingerprint": self.site.fingerprint,
             "index_url": rel(layout.INDEX),
-            "mirrors_url": rel(layout.MIRRORS_PAGE),
+            "mirrors_url": rel(copies),
             "feed_url": rel(layout.FEED),
         }
 
     def article(self, entry: Entry, body_html: str, tag_links: list[tuple[str, str]]) -> bytes:
         page = entry.path
-        context = self.common(page)
+        context = self.common(page, entry.lang)
+        words: PageWords = context["words"]
         context.update(
             article=entry,
-            page_lang=entry.lang,
-            direction=text_direction(entry.lang),
             body=_BODY,
-            date_text=entry.date[:10],
-            updated_text=entry.updated[:10] if entry.updated else None,
+            date_text=words.date(entry.date),
+            updated_text=words.date(entry.updated) if entry.updated else None,
             tags=[(name, context["rel"](path)) for name, path in tag_links],
         )
         return self._html("article.html", context).replace(_BODY, body_html).encode("utf-8")
 
-    def listing(self, template: str, page: str, entries: list[Entry], *, heading: str,
-                page_no: int, pages: list[str]) -> bytes:
+    def listing(self, template: str, page: str, entries: list[Entry], *, page_no: int,
+                pages: list[str], tag: str | None = None, count: int | None = None) -> bytes:
         context = self.common(page)
-        rel = context["rel"]
+        rel, words = context["rel"], context["words"]
         context.update(
-            heading=heading,
-            entries=[{"entry": e, "url": rel(e.path), "date_text": e.date[:10],
+            tag=tag,
+            count=count,
+            entries=[{"entry": e, "url": rel(e.path), "date_text": words.date(e.date),
                       "direction": text_direction(e.lang)} for e in entries],
             page_no=page_no,
             page_count=len(pages),
@@ -147,10 +161,10 @@ class PageRenderer:
         }
         return self._template("feed.xml")(**context).encode("utf-8")
 
-    def page(self, template: str, page: str, *, connect: tuple[str, ...] = (),
-             **extra: Any) -> bytes:
+    def page(self, template: str, page: str, lang: str | None = None, *,
+             connect: tuple[str, ...] = (), **extra: Any) -> bytes:
         """A page of the theme; `connect`: the origins its scripts may fetch from."""
-        context = self.common(page)
+        context = self.common(page, lang)
         context.update(extra)
         return self._html(template, context, connect).encode("utf-8")
 
@@ -166,6 +180,19 @@ class PageRenderer:
         policy = csp.policy(scripts=csp.inline_script_hashes(text), connect=connect,
                             allow_external=self.site.allow_external)
         return text.replace(csp.MARKER, policy)
+
+    def copies_pages(self, *, connect: tuple[str, ...] = (), **extra: Any) -> dict[str, bytes]:
+        """mirrors.html in each of the site's languages, each linking the others."""
+        languages = self.site.languages
+        out = {}
+        for lang in languages:
+            path = layout.copies_page(lang, languages)
+            others = [{"lang": other, "name": self.words.language(other).name,
+                       "url": layout.relative_url(path, layout.copies_page(other, languages))}
+                      for other in languages if other != lang]
+            out[path] = self.page("mirrors.html", path, lang, connect=connect,
+                                  other_languages=others, **extra)
+        return out
 
 
 def _atom_time(iso: str) -> str:

@@ -3,22 +3,25 @@
 The default theme is the repository's top-level `templates/`; the wheel carries that one
 copy as `mirrorpub/templates` (pyproject's force-include). Template errors become
 BuildErrors naming the template file and line.
+
+Templates speak through jinja2's i18n extension (`{{ _("Home") }}`, `{% trans %}`,
+`ngettext`, newstyle: placeholders are `%(name)s` and always filled in, escaped). The words
+come from the page's own language: every render passes `words` (a words.PageWords), and
+the gettext functions installed here look it up in the render's context.
 """
 
 from __future__ import annotations
 
 import hashlib
-import tomllib
 from collections.abc import Callable
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from mirrorpub.errors import BuildError
+from mirrorpub.site.words import LEGACY_LABELS, SITE_LOCALE
 
-LABELS_FILE = "labels.toml"
-RTL_LANGUAGES = frozenset({"ar", "arc", "ckb", "dv", "fa", "he", "iw", "ks", "ku", "ps", "sd",
-                           "syr", "ug", "ur", "yi"})
+_WORDS = frozenset({SITE_LOCALE, LEGACY_LABELS})
 
 
 def default_theme_dir() -> Path:
@@ -27,10 +30,6 @@ def default_theme_dir() -> Path:
     if packaged.is_dir():
         return packaged
     return package.parent / "templates"  # a source checkout
-
-
-def text_direction(language: str) -> str:
-    return "rtl" if language.split("-")[0].lower() in RTL_LANGUAGES else "ltr"
 
 
 class Theme:
@@ -45,39 +44,33 @@ class Theme:
         # never loads it.
         import jinja2
 
-        return jinja2.Environment(
+        env = jinja2.Environment(
             loader=jinja2.FileSystemLoader([str(d) for d in self.dirs]),
             autoescape=jinja2.select_autoescape(["html", "xml"]),
             undefined=jinja2.StrictUndefined,
             keep_trailing_newline=True,
             trim_blocks=True,
             lstrip_blocks=True,
+            extensions=["jinja2.ext.i18n"],
         )
+        env.install_gettext_callables(  # type: ignore[attr-defined]
+            jinja2.pass_context(_gettext), jinja2.pass_context(_ngettext), newstyle=True)
+        return env
 
     @cached_property
     def digest(self) -> str:
-        """Changes whenever any template file changes: part of every page's cache key."""
+        """Changes whenever any template file changes: part of every page's cache key.
+        The words (locale/, labels.toml) are left to words.Words, whose digests key only
+        the pages in their language."""
         h = hashlib.sha256()
         for folder in self.dirs:
             for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-                h.update(str(path.relative_to(folder)).encode())
+                relative = path.relative_to(folder)
+                if relative.parts[0] in _WORDS:
+                    continue
+                h.update(str(relative).encode())
                 h.update(path.read_bytes())
         return h.hexdigest()
-
-    def labels(self, language: str) -> dict[str, str]:
-        """UI words in the site's language (falling back to English), from labels.toml."""
-        merged: dict[str, dict[str, str]] = {}
-        for folder in reversed(self.dirs):
-            path = folder / LABELS_FILE
-            if path.is_file():
-                try:
-                    data = tomllib.loads(path.read_text(encoding="utf-8"))
-                except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-                    raise BuildError(f"{path}: cannot be read: {exc}") from None
-                for lang, words in data.items():
-                    merged.setdefault(lang, {}).update(words)
-        base = language.split("-")[0].lower()
-        return {**merged.get("en", {}), **merged.get(base, {}), **merged.get(language, {})}
 
     def renderer(self, name: str) -> Callable[..., str]:
         import jinja2
@@ -101,6 +94,14 @@ class Theme:
 
     def _where(self) -> str:
         return " or ".join(str(d) for d in self.dirs)
+
+
+def _gettext(context: Any, message: str) -> str:
+    return context["words"].translations.gettext(message)
+
+
+def _ngettext(context: Any, singular: str, plural: str, count: int) -> str:
+    return context["words"].translations.ngettext(singular, plural, count)
 
 
 def _check_links(folder: Path) -> None:

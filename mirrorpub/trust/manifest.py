@@ -1,5 +1,6 @@
 """The manifest of where the copies are (SPEC §7): mirrors.json, its signature,
-bc2.json and mirrors.html — the four files that differ per copy.
+bc2.json and the copies pages (mirrors.html, and mirrors.<lang>.html for each further
+language of the site) — the files that differ per copy.
 
 Pure functions: the publisher decides what each copy should say; this module turns that
 into bytes. A manifest's `digest` covers what it says apart from its version and times,
@@ -166,14 +167,14 @@ def _render_files(site: SiteInfo, renderer: PageRenderer, stamp: Stamp,
     copies = [_page_row(m) for m in mirrors if m.status != MirrorStatus.RETIRED]
     # Its "newer list" button asks the listed copies for their mirrors.json: those only.
     addresses = [u for c in copies for u in (c["url"], *c["gateway_urls"], c["ipns_url"]) if u]
-    page = renderer.page("mirrors.html", layout.MIRRORS_PAGE, copies=copies,
-                         public_key=site.public_key, blocked_help=site.blocked_help,
-                         stamp=stamp, bundle=bundle, connect=tuple(csp.origins(addresses)))
+    pages = renderer.copies_pages(copies=copies, public_key=site.public_key,
+                                  blocked_help=site.blocked_help, stamp=stamp, bundle=bundle,
+                                  connect=tuple(csp.origins(addresses)))
     bc2 = encode(bc2_document(site, stamp, mirrors))
-    listed = {**files, layout.MIRRORS_PAGE: entry_for_bytes(layout.MIRRORS_PAGE, page),
-              layout.BC2: entry_for_bytes(layout.BC2, bc2)}
+    out = {**pages, layout.BC2: bc2}
+    listed = {**files, **{path: entry_for_bytes(path, data) for path, data in out.items()}}
     manifest = encode(manifest_document(site, stamp, mirrors, listed))
-    out = {layout.MIRRORS_PAGE: page, layout.BC2: bc2, layout.MANIFEST: manifest}
+    out[layout.MANIFEST] = manifest
     if signer is not None:
         out[layout.SIGNATURE] = signer.sign(manifest)
     return out

@@ -158,11 +158,17 @@ def test_the_readme_speaks_the_sites_language(tmp_path: Path) -> None:
     assert f'mirrorpub verify khbrnamh --key "{key}"' in persian
     assert "index.html" in persian
 
-    make_site(tmp_path / "ky", signed=False, title="Kabar", language="ky")  # no words yet
-    english = _readme(bundle(tmp_path / "ky"))
-    assert english.startswith("Kabar\n")
-    assert 'open the folder "kabar"' in english
-    assert "mirrorpub verify kabar\n" in english and "--key" not in english
+    make_site(tmp_path / "ky", signed=False, title="Kabar", language="ky")
+    kyrgyz = _readme(bundle(tmp_path / "ky"))
+    assert kyrgyz.startswith("Kabar\n")
+    assert "«kabar» папкасын ачыңыз" in kyrgyz
+    assert "mirrorpub verify kabar\n" in kyrgyz and "--key" not in kyrgyz
+
+    make_site(tmp_path / "sw", signed=False, title="Habari", language="sw")  # no words yet
+    english = _readme(bundle(tmp_path / "sw"))
+    assert english.startswith("Habari\n")
+    assert 'open the folder "habari"' in english
+    assert "mirrorpub verify habari\n" in english and "--key" not in english
 
 
 def test_a_failed_build_leaves_the_last_bundle_alone(tmp_path: Path) -> None:

@@ -169,3 +169,30 @@ def test_a_key_prefix_that_escapes_is_refused(tmp_path: Path, prefix: str) -> No
     found = problems(tmp_path, '[site]\ntitle = "t"\n[[mirrors]]\nname = "s"\ntype = "s3"\n'
                                f'bucket = "abc"\nprefix = "{prefix}"\n')
     assert any(p.startswith("mirrors[0].prefix: expected a key prefix") for p in found), found
+
+
+def test_languages_default_to_the_site_language(tmp_path: Path) -> None:
+    config = load_config(config_text(tmp_path, '[site]\ntitle = "t"\nlanguage = "ky"\n'))
+    assert config.site.languages == ("ky",)
+
+
+def test_languages_alone_name_the_site_language_first(tmp_path: Path) -> None:
+    config = load_config(config_text(tmp_path, '[site]\ntitle = "t"\n'
+                                               'languages = ["ru", "ky", "zh-Hant"]\n'))
+    assert config.site.language == "ru"
+    assert config.site.languages == ("ru", "ky", "zh-Hant")
+
+
+@pytest.mark.parametrize(("snippet", "expected"), [
+    ('language = "ru"\nlanguages = ["ky", "ru"]',
+     "site.languages: the first one is the site's language: expected 'ru' first "
+     "(as site.language says), got 'ky'"),
+    ('languages = ["ru", "ky", "RU"]', "site.languages: 'RU' is listed twice"),
+    ("languages = []", "site.languages: expected at least one language"),
+    ('languages = ["ru", "not a tag"]',
+     "site.languages: expected a list where every item is a BCP 47 language tag"),
+    ('languages = "ru"', "site.languages: expected a list"),
+])
+def test_bad_languages_are_named(tmp_path: Path, snippet: str, expected: str) -> None:
+    found = problems(tmp_path, f'[site]\ntitle = "t"\n{snippet}\n')
+    assert any(expected in p for p in found), found

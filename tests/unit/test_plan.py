@@ -203,3 +203,27 @@ def test_a_new_tag_page_goes_up_before_the_changed_article_that_links_it() -> No
     local = {**SITE, "tags/new.html": entry("new tag")}
     order = [u.path for u in plan(local, remote).uploads]
     assert order == ["tags/new.html", "articles/a.html"]
+
+
+def test_copies_pages_in_other_languages_are_per_copy_and_go_up_with_mirrors_html() -> None:
+    from mirrorpub.layout import copies_page, is_manifest_file, manifest_files, upload_rank
+
+    languages = ("ru", "ky", "zh-Hant")
+    assert [copies_page(lang, languages) for lang in languages] == [
+        "mirrors.html", "mirrors.ky.html", "mirrors.zh-hant.html"]
+    assert {"mirrors.html", "mirrors.ky.html", "mirrors.zh-hant.html", "mirrors.json",
+            "bc2.json"} <= set(manifest_files(languages))
+    assert manifest_files(("ru",)) == manifest_files(())  # one language: mirrors.html only
+    for page in ("mirrors.ky.html", "mirrors.zh-hant.html"):
+        assert is_manifest_file(page)
+        for is_new in (True, False):
+            rank = upload_rank(page, is_new=is_new)
+            assert rank == upload_rank("mirrors.html", is_new=is_new) >= FIRST_FINAL_RANK
+            assert upload_rank("index.html", is_new=is_new) > rank
+    assert not is_manifest_file("articles/mirrors.ky.html")
+    # A copies page of a language the site dropped is deleted like any other stale file.
+    remote = remote_of(SITE)
+    remote = RemoteState(entries={**remote.entries, "mirrors.ky.html": RemoteEntry(5, "k")},
+                         owned=remote.owned | {"mirrors.ky.html"})
+    assert plan(SITE, remote, keep=frozenset(manifest_files(("ru",)))).deletes == \
+        ("mirrors.ky.html",)

@@ -149,8 +149,8 @@ def _read_one(work: dict[str, Any],
 
 class RenderJob:
     def __init__(self, content_dir: Path, output_dir: Path, renderer: PageRenderer, scan: Scan,
-                 published: list[Article], drafts: set[str], theme_digest: str,
-                 context_digest: str, allow_external: bool) -> None:
+                 published: list[Article], drafts: set[str], digests: list[str],
+                 allow_external: bool) -> None:
         self.content_dir = content_dir
         self.output_dir = output_dir
         self.renderer = renderer
@@ -158,10 +158,10 @@ class RenderJob:
         self.published = published
         self.by_rel = {a.rel: a for a in published}
         self.drafts = drafts
-        self.key_base = json.dumps([CODE_VERSION, theme_digest,
-                                    context_digest, allow_external])
+        self.key_base = json.dumps([CODE_VERSION, *digests, allow_external])
         self.allow_external = allow_external
         self.output_root = str(output_dir)
+        self._digests: dict[str, str] = {}
 
     def resolve(self, rel: str) -> str | None:
         if rel.endswith(ARTICLE_SUFFIX):
@@ -175,14 +175,23 @@ class RenderJob:
     def key(self, article: Article, targets: dict[str, str | None]) -> str:
         """Everything an article page shows besides its source; linked paths included."""
         text = json.dumps([self.key_base, article.sha256, article.slug, article.lang,
+                           self._words_digest(article.lang),
                            sorted(targets.items())],
                           ensure_ascii=False)
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
+    def _words_digest(self, lang: str) -> str:
+        if lang not in self._digests:
+            self._digests[lang] = self.renderer.words.digest(lang)
+        return self._digests[lang]
+
     def link_world(self) -> str:
         """Everything a link can resolve to, and the key parts all pages share. While it is
-        unchanged, an article whose source is unchanged keeps its key."""
-        text = json.dumps([self.key_base, sorted((a.rel, a.output) for a in self.published),
+        unchanged, an article whose source is unchanged keeps its key. Every catalog is part
+        of it; each key has only its own language's (an edited ru.po re-renders the
+        Russian articles, no others)."""
+        text = json.dumps([self.key_base, self.renderer.words.digest_all,
+                           sorted((a.rel, a.output) for a in self.published),
                            sorted(self.drafts), sorted(self.scan.files.items()),
                            sorted(self.scan.folders)], ensure_ascii=False)
         return hashlib.sha256(text.encode("utf-8")).hexdigest()

@@ -65,13 +65,14 @@ def _render_listing(work: dict[str, Any], index: int) -> tuple[str, dict[str, An
 def _extra_json(extra: dict[str, Any], shown_pages: dict[int, str]) -> str:
     """json.dumps(extra, ensure_ascii=False), without encoding the same list of pages
     again for each of its pages (500 index pages each list all 500)."""
-    if list(extra) != ["heading", "page_no", "pages"]:
+    if list(extra)[-1:] != ["pages"]:
         return json.dumps(extra, ensure_ascii=False)
     pages = extra["pages"]
     if id(pages) not in shown_pages:
         shown_pages[id(pages)] = json.dumps(pages, ensure_ascii=False)
-    return (f'{{"heading": {json.dumps(extra["heading"], ensure_ascii=False)}, '
-            f'"page_no": {json.dumps(extra["page_no"])}, "pages": {shown_pages[id(pages)]}}}')
+    head = json.dumps({k: v for k, v in extra.items() if k != "pages"}, ensure_ascii=False)
+    return f'{head[:-1]}, "pages": {shown_pages[id(pages)]}}}'
+
 
 
 def _entry_line(entry: Entry) -> str:
@@ -87,7 +88,6 @@ ListingJob = tuple[str, str, list[Entry], dict[str, Any]]
 def _listing_jobs(entries: list[Entry], renderer: PageRenderer,
                   per_page: int) -> list[ListingJob]:
     """(template, page path, entries shown, extra context) for every listing page."""
-    labels = renderer.site.labels
     # The feed lists every article: the longest job goes first, so that it is not the one
     # a worker is still on when the others are done.
     jobs: list[ListingJob] = [("feed.xml", layout.FEED, entries, {})]
@@ -95,8 +95,7 @@ def _listing_jobs(entries: list[Entry], renderer: PageRenderer,
     index_pages = [layout.index_path(n) for n in range(1, count + 1)]
     for n, page in enumerate(index_pages, start=1):
         chunk = entries[(n - 1) * per_page: n * per_page]
-        jobs.append(("index.html", page, chunk, {"heading": renderer.site.title, "page_no": n,
-                                                  "pages": index_pages}))
+        jobs.append(("index.html", page, chunk, {"page_no": n, "pages": index_pages}))
     by_tag: dict[str, list[Entry]] = defaultdict(list)
     names: dict[str, str] = {}
     slugs: dict[str, str] = {}  # slugify is slow and there are few distinct tags
@@ -108,10 +107,10 @@ def _listing_jobs(entries: list[Entry], renderer: PageRenderer,
     for slug in sorted(by_tag):
         tagged = by_tag[slug]
         pages = tag_pages(names[slug], len(tagged), per_page)
-        heading = f"{labels.get('tag', 'Tag')}: {names[slug]}"
         for n, page in enumerate(pages, start=1):
             jobs.append(("tag.html", page, tagged[(n - 1) * per_page: n * per_page],
-                         {"heading": heading, "page_no": n, "pages": pages}))
+                         {"tag": names[slug], "count": len(tagged), "page_no": n,
+                          "pages": pages}))
     return jobs
 
 

@@ -46,6 +46,7 @@ from mirrorpub.site.build.cache import CODE_VERSION, RenderCache, output_size
 from mirrorpub.site.build.listings import render_listings
 from mirrorpub.site.pages import Entry, MirrorLink, PageRenderer, SiteContext
 from mirrorpub.site.theme import Theme
+from mirrorpub.site.words import Words
 
 
 @dataclass(frozen=True)
@@ -69,15 +70,13 @@ def content_label(config: Config) -> str:
 def site_renderer(config: Config, mirror_links: tuple[MirrorLink, ...],
                   fingerprint: str | None) -> PageRenderer:
     site = config.site
-    theme = Theme(site.templates_dir)
     context = SiteContext(
         title=site.title, description=site.description, language=site.language,
-        labels=theme.labels(site.language), mirror_links=mirror_links,
-        fingerprint=fingerprint,
+        languages=site.languages, mirror_links=mirror_links, fingerprint=fingerprint,
         feed_id=f"urn:mirrorpub:{site.main_domain or slugify(site.title)}",
         allow_external=site.allow_external,
     )
-    return PageRenderer(theme, context)
+    return PageRenderer(Theme(site.templates_dir), context, Words(site.templates_dir))
 
 
 def build_site(config: Config, *, mirror_links: tuple[MirrorLink, ...] = (),
@@ -96,17 +95,19 @@ def _build(config: Config, mirror_links: tuple[MirrorLink, ...], fingerprint: st
     started_ns = time.time_ns()
     scan = scan_content(site.content_dir, label, site.ignore)
     renderer = site_renderer(config, mirror_links, fingerprint)
-    theme, context = renderer.theme, renderer.site
+    theme, context, words = renderer.theme, renderer.site, renderer.words
     cache = RenderCache.load(config.state_dir, site.output_dir)
     _guard_output_dir(site.output_dir, cache)
     context_digest = context.digest()
     stats = {file.rel: source_stat(file.path, file.shown(label)) for file in scan.articles}
     asset_stats = {rel: source_stat(str(source), f"{label}/{rel}")
                    for rel, source in scan.file_sources.items()}
-    inputs = _inputs_digest(config, theme.digest, context_digest, scan, stats, asset_stats)
+    inputs = _inputs_digest(config, theme.digest, words.digest_all, context_digest, scan,
+                            stats, asset_stats)
     unchanged = _unchanged_build(cache, inputs, stats, asset_stats, site)
     if unchanged is not None:
         kept_files, kept_entries = unchanged
+        words.warn([*site.languages, *_record_languages(cache, site.language)])
         return BuildResult(output_dir=site.output_dir, files=kept_files, entries=kept_entries,
                            rendered=0, reused=len(kept_entries) + len(cache.pages),
                            renderer=renderer)
@@ -118,17 +119,18 @@ def _build(config: Config, mirror_links: tuple[MirrorLink, ...], fingerprint: st
     check_allow_external(articles, site.allow_external, site.content_dir, label)
     published = newest_first([a for a in articles if not a.front.draft])
     check_unique_slugs(published)
+    words.warn([*site.languages, *(a.lang for a in published)])
     drafts = {a.rel for a in articles if a.front.draft}
     job = RenderJob(site.content_dir, site.output_dir, renderer, scan, published, drafts,
-                     theme.digest, context_digest, site.allow_external)
+                     [theme.digest, context_digest], site.allow_external)
     files: dict[str, FileEntry] = {}
     entries, rendered = job.run(cache, files, workers)
     copy_assets(scan, asset_stats, site.output_dir, cache, files)
     shown = "\n".join(f"{a.slug} {cache.articles[a.rel]['key']}" for a in published)
     listed = render_listings(entries, renderer, site.per_page, site.output_dir, cache, files,
-                              json.dumps([CODE_VERSION, theme.digest, context_digest]), shown,
-                              workers)
-    _remove_stale(site.output_dir, cache.found, previous_outputs, files)
+                              json.dumps([CODE_VERSION, theme.digest, context_digest,
+                                          words.digest(site.language)]), shown, workers)
+    _remove_stale(site.output_dir, cache.found, previous_outputs, files, site.languages)
     cache.step("inputs", inputs)
     cache.save(started_ns)
     pages_total = len(entries) + len(cache.pages)
@@ -151,12 +153,14 @@ def _guard_output_dir(output_dir: Path, cache: RenderCache) -> None:
 
 # --- nothing changed --------------------------------------------------------------------
 
-def _inputs_digest(config: Config, theme_digest: str, context_digest: str, scan: Scan,
-                   stats: dict[str, list[int]], asset_stats: dict[str, list[int]]) -> str:
-    """Everything a build reads: the site settings pages depend on, the theme, and the stat
-    of every source (ctime included, so any write to one changes it)."""
+def _inputs_digest(config: Config, theme_digest: str, words_digest: str, context_digest: str,
+                   scan: Scan, stats: dict[str, list[int]],
+                   asset_stats: dict[str, list[int]]) -> str:
+    """Everything a build reads: the site settings pages depend on, the theme and its
+    catalogs, and the stat of every source (ctime included, so any write to one changes
+    it)."""
     site = config.site
-    h = hashlib.sha256(json.dumps([CODE_VERSION, theme_digest,
+    h = hashlib.sha256(json.dumps([CODE_VERSION, theme_digest, words_digest,
                                    context_digest, site.allow_external, site.per_page,
                                    str(site.content_dir), sorted(scan.folders)]).encode())
     for rel, stat in stats.items():
@@ -196,6 +200,12 @@ def _unchanged_build(cache: RenderCache, inputs: str, stats: dict[str, list[int]
     return files, _RecordEntries(published, site.language)
 
 
+def _record_languages(cache: RenderCache, default: str) -> set[str]:
+    """The languages of the published articles an unchanged build answers for."""
+    return {r["front"].get("lang") or default for r in cache.articles.values()
+            if not r["front"].get("draft")}
+
+
 class _RecordEntries(Sequence[Entry]):
     """An unchanged build's entries, made from the cache records when first asked for:
     a publish never asks, and making 10,000 costs a tenth of a second."""
@@ -225,10 +235,13 @@ class _RecordEntries(Sequence[Entry]):
 # --- articles ---------------------------------------------------------------------------
 
 def _remove_stale(output_dir: Path, cache_found: bool, previous: set[str],
-                  files: dict[str, FileEntry]) -> None:
-    keep = set(files) | set(layout.MANIFEST_FILES)
+                  files: dict[str, FileEntry], languages: Sequence[str]) -> None:
+    keep = set(files) | set(layout.manifest_files(languages))
     if cache_found:
         stale = {p for p in previous if p not in keep}
+        # The copies page of a language the site no longer has: not a cache output.
+        stale |= {p.name for p in output_dir.glob("mirrors.*.html")
+                  if layout.is_manifest_file(p.name)} - keep
     else:
         stale = {p.relative_to(output_dir).as_posix() for p in output_dir.rglob("*")
                  if p.is_file()} - keep if output_dir.is_dir() else set()
