@@ -15,6 +15,7 @@ from pathlib import Path
 
 from mirrorpub.site.pages import Entry, PageRenderer, SiteContext
 from mirrorpub.site.theme import Theme
+from mirrorpub.site.words import Words
 from tests.sitekit import article, assert_no_traceback, mirrorpub, write_site
 
 OWN_SCRIPT = 'document.documentElement.dataset.theme = "mine";'
@@ -65,11 +66,11 @@ def test_a_script_in_the_article_body_never_gets_a_hash(tmp_path: Path) -> None:
     # links.py and sanitize.py keep scripts out of bodies; were one to slip through, the
     # policy is computed from the page without the body, so it still could not run.
     theme = Theme(None)
-    site = SiteContext(title="T", description="", language="en", labels=theme.labels("en"),
+    site = SiteContext(title="T", description="", language="en", languages=("en",),
                        mirror_links=(), fingerprint=None, feed_id="urn:x")
     entry = Entry(slug="a", title="A", date="2026-01-01T00:00:00+00:00", updated=None,
                   summary="", lang="en", author=None, tags=())
     body = "<p>x</p><script>document.title = 'body';</script>"
-    page = PageRenderer(theme, site).article(entry, body, []).decode("utf-8")
+    page = PageRenderer(theme, site, Words(None)).article(entry, body, []).decode("utf-8")
     assert body in page
     assert "script-src" not in policy_of(page)
