@@ -106,3 +106,18 @@ def test_the_key_stays_private_while_published_files_are_readable_by_a_web_serve
     for copy in (usb, root / "public"):
         for name in ("index.html", "mirrors.json", "mirrors.json.sig", "files/map.png"):
             assert stat.S_IMODE((copy / name).stat().st_mode) == 0o644, (copy, name)
+
+
+def test_fingerprints_are_128_bits_and_begin_with_the_64_bit_ones_shown_before(
+        site_key: SiteKey):
+    import hashlib
+
+    from cryptography.hazmat.primitives import serialization
+
+    raw = parse_public_key(site_key.public).public_bytes(serialization.Encoding.Raw,
+                                                         serialization.PublicFormat.Raw)
+    digest = hashlib.sha256(raw).hexdigest()
+    assert re.fullmatch(r"([0-9a-f]{4} ){7}[0-9a-f]{4}", site_key.fingerprint)
+    assert site_key.fingerprint.replace(" ", "") == digest[:32]
+    shown_before = " ".join(digest[i:i + 4] for i in range(0, 16, 4))  # 64 bits, as before
+    assert site_key.fingerprint.startswith(shown_before + " ")
