@@ -10,7 +10,12 @@ import pytest
 
 from mirrorpub.layout import FIRST_FINAL_RANK
 from mirrorpub.mirrors.plan import RemoteEntry, RemoteState, plan
-from mirrorpub.mirrors.remoteindex import decode_index, encode_index
+from mirrorpub.mirrors.remoteindex import (
+    MAX_INDEX_BYTES,
+    MAX_INDEX_GZIP_BYTES,
+    decode_index,
+    encode_index,
+)
 from mirrorpub.model import FileEntry
 
 
@@ -203,3 +208,15 @@ def test_a_new_tag_page_goes_up_before_the_changed_article_that_links_it() -> No
     local = {**SITE, "tags/new.html": entry("new tag")}
     order = [u.path for u in plan(local, remote).uploads]
     assert order == ["tags/new.html", "articles/a.html"]
+
+
+def test_an_index_of_a_hundred_thousand_files_fits_well_within_the_caps() -> None:
+    """The caps on a bucket's index (against bombs) leave room for SPEC §14's 100,000."""
+    paths = [f"articles/{'a-long-slug-of-a-story-' * 3}{i:06d}.html" for i in range(100_000)]
+    files = {p: RemoteEntry(size=len(p) * 997, sha256=hashlib.sha256(p.encode()).hexdigest())
+             for p in paths}
+    data = encode_index(files, set())
+    assert len(data) < MAX_INDEX_GZIP_BYTES / 2
+    assert len(gzip.decompress(data)) < MAX_INDEX_BYTES / 2
+    decoded = decode_index(data)
+    assert decoded is not None and len(decoded[0]) == 100_000
