@@ -35,4 +35,4 @@ def open_mirror(config: S3Config) -> ObjectStoreMirror:
 
 
 BACKEND = Backend(type="s3", config=S3Config, locate=locate, open=open_mirror,
-                  refused_hint=REFUSED, refused_note=REFUSED_NOTE)
+                  public_reads=True, refused_hint=REFUSED, refused_note=REFUSED_NOTE)
