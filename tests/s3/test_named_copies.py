@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from mirrorpub.mirrors.remoteindex import INDEX_NAME, MAX_INDEX_BYTES, encode_index
+from mirrorpub.mirrors.remoteindex import INDEX_NAME, encode_index
 from tests.services.faultproxy import FaultProxy
 from tests.services.seaweed import SeaweedFS
 from tests.sitekit import article, assert_no_traceback, mirrorpub, write_site
@@ -88,10 +88,11 @@ def published_bucket(tmp_path: Path, seaweed: SeaweedFS,
 def test_an_index_that_inflates_past_what_any_site_needs_is_not_read(
         tmp_path: Path, seaweed: SeaweedFS) -> None:
     bucket, root = published_bucket(tmp_path, seaweed)
-    # A well-formed index, checksum and all, whose JSON is larger than 100,000 files need:
-    # a few hundred KB gzip'd, far more inflated (a bomb needs no validity; this has it).
-    bomb = encode_index({}, {"x" * (MAX_INDEX_BYTES + 1)})
-    assert len(bomb) < 1 << 20
+    # A well-formed index, checksum and all, of a few hundred KB gzip'd that inflates to
+    # 72 MB (the cap is 64 MB, four times what 100,000 files need). A bomb needs no
+    # validity; this one has it, so only the cap can turn it away.
+    bomb = encode_index({}, {"x" * (72 << 20)})
+    assert len(bomb) < 2 << 20
     seaweed.client().put_object(Bucket=bucket, Key=INDEX_NAME, Body=bomb)
     result = mirrorpub("publish", "--dry-run", cwd=root, env=seaweed.env())
     assert result.returncode == 0, result.stderr
@@ -101,11 +102,9 @@ def test_an_index_that_inflates_past_what_any_site_needs_is_not_read(
 
 def test_a_huge_index_object_is_read_no_further_than_the_cap(tmp_path: Path,
                                                             seaweed: SeaweedFS) -> None:
-    from mirrorpub.mirrors.remoteindex import MAX_INDEX_GZIP_BYTES
-
     with FaultProxy.to(seaweed.endpoint) as proxy:
         bucket, root = published_bucket(tmp_path, seaweed, endpoint=proxy.url)
-        huge = gzip.compress(b"{", mtime=0) + os.urandom(3 * MAX_INDEX_GZIP_BYTES)
+        huge = gzip.compress(b"{", mtime=0) + os.urandom(96 << 20)  # three times the cap
         seaweed.client().put_object(Bucket=bucket, Key=INDEX_NAME, Body=huge)
         proxy.requests.clear()
         result = mirrorpub("publish", "--dry-run", cwd=root, env=seaweed.env())
@@ -113,5 +112,5 @@ def test_a_huge_index_object_is_read_no_further_than_the_cap(tmp_path: Path,
     assert result.returncode == 0, result.stderr
     assert "index is damaged" in result.stdout
     assert len(asked) == 1
-    # The cap, and what sat in socket buffers when the connection was dropped; not 96 MB.
-    assert asked[0].answered < MAX_INDEX_GZIP_BYTES + (16 << 20), asked[0].answered
+    # The cap (32 MB), and what sat in socket buffers when the connection was dropped.
+    assert asked[0].answered < 48 << 20, asked[0].answered

@@ -76,9 +76,12 @@ def test_other_copies_are_shown_only_under_a_valid_signature(
     genuine = {"name": "cloud", "type": "s3", "status": "active",
                "url": "https://s3.example/news/index.html"}
     write_copy(copy, PAGES, manifest_for(PAGES, [genuine]), signer)
-    good = verify_copy(str(copy), key=signer.public_text)
-    assert good.ok and [m["url"] for m in good.other_copies] == [genuine["url"]]
-    assert "  cloud: https://s3.example/news/index.html" in verify_lines(good)
+    good = mirrorpub("verify", str(copy), "--key", signer.public_text, cwd=tmp_path)
+    assert good.returncode == 0, good.stdout
+    assert "  cloud: https://s3.example/news/index.html" in good.stdout.splitlines()
+    document = json.loads(mirrorpub("verify", str(copy), "--key", signer.public_text, "--json",
+                                    cwd=tmp_path).stdout)
+    assert [m["url"] for m in document["mirrors"]] == [genuine["url"]]
     # Someone who can write to the copy lists their own server as another copy.
     forged = manifest_for(PAGES, [genuine, {"name": "mirror2", "type": "s3",
                                             "status": "active", "url": EVIL}])
