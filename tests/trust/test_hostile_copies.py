@@ -12,11 +12,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +25,7 @@ from mirrorpub.formats import iso
 from mirrorpub.read.fetch import ReadLimits
 from mirrorpub.read.verify import verify_copy
 from mirrorpub.trust.signing import Signer, keygen
+from tests.services.loopweb import LoopbackWeb, Route, answer, drip, endless, redirect
 from tests.sitekit import assert_no_traceback, mirrorpub
 
 pytestmark = pytest.mark.timeout(60)
@@ -102,90 +101,12 @@ def test_other_copies_are_shown_only_under_a_valid_signature(
 
 # --- servers that drip, or never end -------------------------------------------------------
 
-Route = Callable[[BaseHTTPRequestHandler], None]
-
-
-def answer(data: bytes, status: int = 200) -> Route:
-    def route(handler: BaseHTTPRequestHandler) -> None:
-        handler.send_response(status)
-        handler.send_header("Content-Length", str(len(data)))
-        handler.end_headers()
-        handler.wfile.write(data)
-    return route
-
-
-def redirect(location: str) -> Route:
-    def route(handler: BaseHTTPRequestHandler) -> None:
-        handler.send_response(302)
-        handler.send_header("Location", location)
-        handler.send_header("Content-Length", "0")
-        handler.end_headers()
-    return route
-
-
-def drip(every: float, declared: int) -> Route:
-    """A byte now and then, forever: each read succeeds, so no silence timeout fires."""
-    def route(handler: BaseHTTPRequestHandler) -> None:
-        handler.send_response(200)
-        handler.send_header("Content-Length", str(declared))
-        handler.end_headers()
-        while True:
-            handler.wfile.write(b"x")
-            handler.wfile.flush()
-            time.sleep(every)
-    return route
-
-
-def endless(handler: BaseHTTPRequestHandler) -> None:
-    """As fast as loopback goes, without end (no length: read until the server closes)."""
-    handler.send_response(200)
-    handler.end_headers()
-    block = b"\0" * 65536
-    while True:
-        handler.wfile.write(block)
-
-
-class Site:
-    """A loopback web server answering each path by its route; counts what it was asked."""
-
-    def __init__(self, routes: dict[str, Route]) -> None:
-        self.routes = routes
-        self.asked: list[str] = []
-        site = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_GET(self) -> None:
-                site.asked.append(self.path)
-                route = site.routes.get(self.path, answer(b"no", 404))
-                try:
-                    route(self)
-                except OSError:  # the reader hung up: what a bounded reader does
-                    self.close_connection = True
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    @property
-    def base(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
 @pytest.fixture
-def sites() -> Iterator[Callable[[dict[str, Route]], Site]]:
-    started: list[Site] = []
+def sites() -> Iterator[Callable[[dict[str, Route]], LoopbackWeb]]:
+    started: list[LoopbackWeb] = []
 
-    def make(routes: dict[str, Route]) -> Site:
-        started.append(Site(routes))
+    def make(routes: dict[str, Route]) -> LoopbackWeb:
+        started.append(LoopbackWeb(routes))
         return started[-1]
 
     yield make
@@ -201,7 +122,7 @@ def served_copy(files: Mapping[str, bytes], sizes: Mapping[str, int] | None = No
 
 
 def test_a_server_dripping_a_byte_at_a_time_is_cut_off_at_the_files_deadline(
-        sites: Callable[[dict[str, Route]], Site], state_home: Path) -> None:
+        sites: Callable[[dict[str, Route]], LoopbackWeb], state_home: Path) -> None:
     routes = served_copy({**PAGES, "articles/a.html": b"a" * 5000})
     routes["/site/articles/a.html"] = drip(every=1.5, declared=5000)
     site = sites(routes)
@@ -215,7 +136,7 @@ def test_a_server_dripping_a_byte_at_a_time_is_cut_off_at_the_files_deadline(
 
 
 def test_a_dripping_server_cannot_outlast_the_deadline_of_the_whole_check(
-        sites: Callable[[dict[str, Route]], Site], state_home: Path) -> None:
+        sites: Callable[[dict[str, Route]], LoopbackWeb], state_home: Path) -> None:
     files = {f"p{i}.html": b"p" * 100 for i in range(12)}
     routes = served_copy(files)
     for name in files:
@@ -230,7 +151,7 @@ def test_a_dripping_server_cannot_outlast_the_deadline_of_the_whole_check(
 
 
 def test_an_endless_body_declared_a_petabyte_stops_at_the_checks_byte_allowance(
-        sites: Callable[[dict[str, Route]], Site], state_home: Path) -> None:
+        sites: Callable[[dict[str, Route]], LoopbackWeb], state_home: Path) -> None:
     routes = served_copy({"video.bin": b"v"}, sizes={"video.bin": 10**15})
     routes["/site/video.bin"] = endless
     site = sites(routes)
@@ -242,7 +163,7 @@ def test_an_endless_body_declared_a_petabyte_stops_at_the_checks_byte_allowance(
 
 
 def test_a_file_longer_than_listed_is_read_only_one_byte_past_its_size(
-        sites: Callable[[dict[str, Route]], Site], state_home: Path) -> None:
+        sites: Callable[[dict[str, Route]], LoopbackWeb], state_home: Path) -> None:
     routes = served_copy({**PAGES, "big.html": b"b" * 10})
     routes["/site/big.html"] = endless
     site = sites(routes)
@@ -251,7 +172,7 @@ def test_a_file_longer_than_listed_is_read_only_one_byte_past_its_size(
         ("big.html", "larger than the 10 bytes the manifest lists: altered")]
 
 
-def test_status_is_bounded_the_same_way(sites: Callable[[dict[str, Route]], Site],
+def test_status_is_bounded_the_same_way(sites: Callable[[dict[str, Route]], LoopbackWeb],
                                         tmp_path: Path) -> None:
     from mirrorpub.config import load_config
     from mirrorpub.read.status import check_all
@@ -272,7 +193,7 @@ def test_status_is_bounded_the_same_way(sites: Callable[[dict[str, Route]], Site
 # --- redirects -------------------------------------------------------------------------------
 
 def test_a_redirect_to_another_host_is_not_followed(
-        sites: Callable[[dict[str, Route]], Site], state_home: Path) -> None:
+        sites: Callable[[dict[str, Route]], LoopbackWeb], state_home: Path) -> None:
     elsewhere = sites({})  # a service inside the CI runner's network, say
     routes = served_copy(PAGES)
     routes["/site/feed.xml"] = redirect(f"{elsewhere.base}/latest/meta-data/")
@@ -290,7 +211,7 @@ def test_a_redirect_to_another_host_is_not_followed(
 
 
 def test_a_manifest_redirected_elsewhere_is_one_problem(
-        sites: Callable[[dict[str, Route]], Site], state_home: Path) -> None:
+        sites: Callable[[dict[str, Route]], LoopbackWeb], state_home: Path) -> None:
     elsewhere = sites(served_copy(PAGES))
     site = sites({"/site/mirrors.json": redirect(f"{elsewhere.base}/site/mirrors.json")})
     result = verify_copy(f"{site.base}/site/", limits=SHORT)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import time
 from datetime import datetime
-from typing import Any
 from urllib.parse import quote
 
 import botocore.auth
@@ -21,6 +20,7 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials as BotoCredentials
 
 from mirrorpub.mirrors.s3 import wire as s3wire
+from tests.services.loopweb import LoopbackWeb, answer, drip, endless
 
 AMZ_DATE = "20261201T101112Z"
 HOST = "127.0.0.1:8333"
@@ -130,104 +130,43 @@ def test_a_bucket_in_another_region_is_named_with_the_fix() -> None:
         'set region = "eu-central-1" for this mirror')
 
 
-class _Counting:
-    """A keep-alive loopback server; `answer(handler)` writes each answer."""
-
-    def __init__(self, answer: Any) -> None:
-        import threading
-        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
-        self.connections = 0
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def setup(self) -> None:
-                outer.connections += 1
-                super().setup()
-
-            def do_GET(self) -> None:
-                try:
-                    answer(self)
-                except OSError:
-                    self.close_connection = True
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def wire(self, timeout: float = 5) -> s3wire.S3Wire:
-        return s3wire.S3Wire(f"http://127.0.0.1:{self.server.server_port}", "us-east-1", "b",
-                             lambda: s3wire.Credentials("AKID", SECRET), timeout=timeout,
-                             connect_timeout=5, attempts=1)
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
-def _body(data: bytes) -> Any:
-    def answer(handler: Any) -> None:
-        handler.send_response(200)
-        handler.send_header("Content-Length", str(len(data)))
-        handler.end_headers()
-        handler.wfile.write(data)
-    return answer
+def wire_to(web: LoopbackWeb, timeout: float = 5) -> s3wire.S3Wire:
+    return s3wire.S3Wire(web.base, "us-east-1", "b", lambda: s3wire.Credentials("AKID", SECRET),
+                         timeout=timeout, connect_timeout=5, attempts=1)
 
 
 @pytest.mark.timeout(30)
 def test_answers_read_to_their_end_keep_the_connection_for_the_next_request() -> None:
-    server = _Counting(_body(b"x" * 300_000))
-    wire = server.wire()
-    try:
-        for _ in range(3):
-            reply = wire.get("index", 1 << 20)
-            assert reply is not None and len(reply.body) == 300_000
-    finally:
-        wire.close()
-        server.close()
-    assert server.connections == 1
+    with LoopbackWeb(answer(b"x" * 300_000)) as web:
+        wire = wire_to(web)
+        try:
+            for _ in range(3):
+                reply = wire.get("index", 1 << 20)
+                assert reply is not None and len(reply.body) == 300_000
+        finally:
+            wire.close()
+    assert web.connections == 1
 
 
 @pytest.mark.timeout(30)
 def test_a_get_reads_no_more_than_its_limit_of_an_endless_answer() -> None:
-    def endless(handler: Any) -> None:
-        handler.send_response(200)
-        handler.send_header("Content-Length", str(10**15))
-        handler.end_headers()
-        while True:
-            handler.wfile.write(b"\0" * 65536)
-
-    server = _Counting(endless)
-    wire = server.wire()
-    try:
-        reply = wire.get("index", 1 << 20)
-        assert reply is not None and len(reply.body) == (1 << 20) + 1  # one more: too big
-    finally:
-        wire.close()
-        server.close()
+    with LoopbackWeb(endless) as web:
+        wire = wire_to(web)
+        try:
+            reply = wire.get("index", 1 << 20)
+            assert reply is not None and len(reply.body) == (1 << 20) + 1  # one more: too big
+        finally:
+            wire.close()
 
 
 @pytest.mark.timeout(30)
 def test_a_get_answered_a_byte_at_a_time_fails_within_its_deadline() -> None:
-    def trickle(handler: Any) -> None:
-        handler.send_response(200)
-        handler.send_header("Content-Length", "1000")
-        handler.end_headers()
-        while True:
-            handler.wfile.write(b"x")
-            handler.wfile.flush()
-            time.sleep(0.5)  # each read is answered well within the socket timeout
-
-    server = _Counting(trickle)
-    wire = server.wire(timeout=2)
-    try:
-        with pytest.raises(s3wire.NetworkError, match=r"an answer still arriving after \d+ s"):
-            wire.get("index", 1000)  # deadline: 2 s + 1000 bytes at MIN_RATE
-    finally:
-        wire.close()
-        server.close()
+    # Each byte comes well within the socket's timeout: only a deadline ends it.
+    with LoopbackWeb(drip(every=0.5, declared=1000)) as web:
+        wire = wire_to(web, timeout=2)
+        try:
+            with pytest.raises(s3wire.NetworkError,
+                               match=r"an answer still arriving after \d+ s"):
+                wire.get("index", 1000)  # deadline: 2 s + 1000 bytes at MIN_RATE
+        finally:
+            wire.close()
