@@ -278,7 +278,8 @@ class _Run:
         if url is None:
             return None
         return read_back(url, {p: e for p, e in expected.items() if e is not None},
-                         backend.refused_hint, asked=self.read_backs.setdefault(name, []))
+                         backend.refused_hint, exact=not self.state.has_published(name),
+                         asked=self.read_backs.setdefault(name, []))
 
     def _site_entry(self, path: str) -> FileEntry | None:
         return self.site_files.get(path)

@@ -5,6 +5,7 @@ publish and that an anonymous reader can open; and what a publish reads from a b
 from __future__ import annotations
 
 import gzip
+import json
 import os
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,7 @@ from typing import Any
 import pytest
 
 from mirrorpub.mirrors.remoteindex import INDEX_NAME, encode_index
-from tests.services.faultproxy import FaultProxy
+from tests.services.faultproxy import FORWARD, FaultProxy, Respond
 from tests.services.seaweed import SeaweedFS
 from tests.sitekit import article, assert_no_traceback, mirrorpub, write_site
 
@@ -114,3 +115,35 @@ def test_a_huge_index_object_is_read_no_further_than_the_cap(tmp_path: Path,
     assert len(asked) == 1
     # The cap (32 MB), and what sat in socket buffers when the connection was dropped.
     assert asked[0].answered < 48 << 20, asked[0].answered
+
+
+def test_a_copy_that_stops_letting_readers_in_is_failed_and_named_failed(
+        tmp_path: Path, seaweed: SeaweedFS) -> None:
+    one, two = seaweed.make_bucket(), seaweed.make_bucket()
+    write_site(tmp_path, ARTICLES, mirrors=[s3(seaweed, "one", one), s3(seaweed, "two", two)])
+    assert mirrorpub("publish", cwd=tmp_path, env=seaweed.env()).returncode == 0
+    seaweed.client().delete_bucket_policy(Bucket=two)  # someone closes bucket two
+    (tmp_path / "content" / "three.md").write_text(article("Three", "2026-11-03T10:00:00Z"))
+    result = mirrorpub("publish", cwd=tmp_path, env=seaweed.env())
+    assert result.returncode == 3
+    (failure,) = [line for line in result.stderr.splitlines() if "two: FAILED" in line]
+    assert "make it public with a bucket policy" in failure
+    manifest = json.loads(seaweed.anonymous_get(one, "mirrors.json").content)
+    assert {m["name"]: m["status"] for m in manifest["mirrors"]} == {"one": "active",
+                                                                     "two": "failed"}
+
+
+def test_a_cdn_still_serving_the_page_before_does_not_fail_a_copy_that_published(
+        tmp_path: Path, seaweed: SeaweedFS) -> None:
+    bucket = seaweed.make_bucket()
+    with FaultProxy.to(seaweed.endpoint) as cdn:  # pages are cached five minutes
+        write_site(tmp_path, ARTICLES,
+                   mirrors=[s3(seaweed, "s3", bucket, public_url=f"{cdn.url}/{bucket}/")])
+        assert mirrorpub("publish", cwd=tmp_path, env=seaweed.env()).returncode == 0
+        before = seaweed.anonymous_get(bucket, "index.html").content
+        cdn.rule = lambda r: Respond(200, before, "text/html; charset=utf-8") \
+            if r.path.endswith("/index.html") else FORWARD
+        (tmp_path / "content" / "three.md").write_text(article("Three", "2026-11-03T10:00:00Z"))
+        result = mirrorpub("publish", cwd=tmp_path, env=seaweed.env())
+        assert result.returncode == 0, result.stderr
+        assert cdn.faults  # the old front page was served
