@@ -11,8 +11,10 @@
     └── VerifyError                a copy could not be fetched or checked
         └── FetchError             one file of a copy could not be read (url=, path=)
             ├── NotFound           404/410, or no such file in the folder
-            ├── Refused            401/403, or permission denied
-            └── Unreachable        network failure, timeout, any other HTTP status
+            ├── Refused            401/403, permission denied, not a plain file
+            ├── Unreachable        network failure, timeout, any other HTTP status,
+            │                      too slow, a redirect to another host
+            └── Stopped            the check's own deadline or byte allowance ran out
 
 Lower-layer errors (botocore, httpx, OSError) are translated into these at the boundary
 of the module that meets them, so the CLI can print one line and pick the exit code.
@@ -96,3 +98,7 @@ class Refused(FetchError):
 
 class Unreachable(FetchError):
     pass
+
+
+class Stopped(FetchError):
+    """The whole check ran out of time or of bytes it may read: this file was not checked."""

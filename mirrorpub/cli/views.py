@@ -172,8 +172,7 @@ def verify_lines(result: Any) -> list[str]:
                 for path in result.extra_files]
     out += [f"problem: {text}" for text in result.problems]
     out += [f"note: {text}" for text in result.notes]
-    if doc is not None:
-        out += _other_copies(doc)
+    out += _other_copies(result.other_copies)  # none unless the signature is valid
     failures = len(result.problems) + len(result.bad_files) + len(result.extra_files)
     if result.ok:
         verdict = "genuine, fresh and complete" if result.signature == "valid" else \
@@ -193,12 +192,11 @@ def _signature_line(result: Any) -> str:
     }.get(result.signature, "signature: not checked (no --key)")
 
 
-def _other_copies(doc: Mapping[str, Any]) -> list[str]:
-    active = [m for m in doc.get("mirrors", []) if m.get("status") == "active" and m.get("url")]
+def _other_copies(active: list[Mapping[str, Any]]) -> list[str]:
     if not active:
         return []
-    return ["other copies listed in the manifest:"] + [
-        f"  {m['name']}: {printable(m['url'])}" for m in active]
+    return ["other copies listed in the signed manifest:"] + [
+        f"  {printable(m['name'])}: {printable(m['url'])}" for m in active]
 
 
 def age_text(delta: timedelta) -> str:

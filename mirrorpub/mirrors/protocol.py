@@ -130,6 +130,12 @@ class Backend:
     # The copy's address is its content: it is sent its manifest files before anything
     # else, cannot carry its own address, and keeps the manifest version made for it.
     content_addressed: bool = False
+    # Readers fetch the copy anonymously over the web at Location.url: publish reads back
+    # what it sent from there, as a reader would, before the copy counts as published
+    # (a mistyped or private bucket takes uploads, or refuses them, unseen by readers).
+    # Off for copies without such an address (a folder) or whose address is their content
+    # (IPFS: nothing could pose as it, and gateways find a new CID only in their own time).
+    public_reads: bool = False
     # What `status` tells the editor when the copy turns anonymous readers away, and what
     # such a refusal may also mean.
     refused_hint: str | None = None

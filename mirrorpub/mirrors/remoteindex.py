@@ -20,7 +20,10 @@ from mirrorpub.mirrors.plan import RemoteEntry
 
 INDEX_NAME = ".mirrorpub-index.json"
 INDEX_SCHEMA = "mirrorpub.remote-index/1"
-MAX_INDEX_BYTES = 1 << 30  # a bucket could serve a gzip bomb; 12,000 files are 1.5 MB
+# A bucket may serve anything, a gzip bomb included. An index of 100,000 files (SPEC §14)
+# is ~8 MB gzip'd, ~16 MB as JSON; four times that is the most ever read or inflated.
+MAX_INDEX_GZIP_BYTES = 32 << 20
+MAX_INDEX_BYTES = 64 << 20
 _GZIP_MAGIC = b"\x1f\x8b"
 _TAIL = f',"schema":"{INDEX_SCHEMA}"}}'.encode()  # how an index we wrote ends
 
@@ -40,6 +43,8 @@ def encode_index(files: Mapping[str, RemoteEntry], pending: set[str]) -> bytes:
 def decode_index(data: bytes) -> tuple[dict[str, RemoteEntry], set[str]] | None:
     """The index's files and pending paths, or None when it is damaged in any way.
     Also reads the uncompressed, indented indexes earlier versions wrote."""
+    if len(data) > MAX_INDEX_GZIP_BYTES:
+        return None
     try:
         if data[:2] == _GZIP_MAGIC:
             data = _gunzip(data)
@@ -51,7 +56,8 @@ def decode_index(data: bytes) -> tuple[dict[str, RemoteEntry], set[str]] | None:
         files = {str(p): RemoteEntry(size=int(e["size"]), sha256=str(e["sha256"]))
                  for p, e in body["files"].items()}
         return files, {str(p) for p in body["pending"]}
-    except (ValueError, KeyError, TypeError, AttributeError, OSError, EOFError, zlib.error):
+    except (ValueError, KeyError, TypeError, AttributeError, OSError, EOFError, zlib.error,
+            RecursionError):
         return None
 
 

@@ -5,6 +5,9 @@ files (or failed).
 A content-addressed copy (IPFS) gets its manifest files first, before anything of this
 run is known (`snapshot`): its address depends on every byte of it. The object stores
 wait in `wait()` until all the others are done, then all get the same final files.
+
+Both name only copies that completed a publish before this one (copyfiles.known): a copy
+proving itself now is named by the publish that follows (run.py runs it at once).
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from typing import Any
 from mirrorpub.config import Config
 from mirrorpub.mirrors.registry import backend_of, locate
 from mirrorpub.model import MirrorStatus, Stamp
-from mirrorpub.publish.copyfiles import manifest_files, site_info
+from mirrorpub.publish.copyfiles import known, manifest_files, site_info
 from mirrorpub.publish.state import FINAL_STAMP, SNAPSHOT_STAMP, SiteState
 from mirrorpub.site.build import BuildResult
 from mirrorpub.trust.manifest import ManifestMirror, content_digest, next_stamp
@@ -117,7 +120,7 @@ class ManifestBarrier:
                  failed: set[str] | frozenset[str] = frozenset(),
                  snapshot: bool = False) -> list[ManifestMirror]:
         out = []
-        for config in self.run.config.mirrors:
+        for config in known(self.run.config, self.run.state):
             remembered = self.run.state.mirror(config.name)
             facts = dict(self.run.facts.get(config.name, {}))
             if snapshot and not config.retired and backend_of(config).content_addressed:

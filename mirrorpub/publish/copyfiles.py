@@ -1,6 +1,13 @@
 """What each copy says of the others: the copies every page names, and each copy's
 manifest files (the copies pages, bc2.json, mirrors.json, its signature, the optional zip),
-reused from the last publish when they would say the same."""
+reused from the last publish when they would say the same.
+
+Readers are told only of copies that completed a publish at least once (`known`): a
+mistyped bucket that never took a file, or a private one readers cannot open, must not
+send them to an address anyone could register and serve an impostor from. Pages and
+manifests are made before a publish has proved anything, so a new copy is named by the
+publish after its first success, which run.py starts at once.
+"""
 
 from __future__ import annotations
 
@@ -10,10 +17,11 @@ from dataclasses import asdict
 from typing import Any
 
 from mirrorpub import layout
-from mirrorpub.config import Config
+from mirrorpub.config import Config, MirrorConfig
 from mirrorpub.mirrors.registry import locate
 from mirrorpub.model import Stamp
 from mirrorpub.publish import kept
+from mirrorpub.publish.state import SiteState
 from mirrorpub.site import bundle
 from mirrorpub.site.build import BuildResult
 from mirrorpub.site.pages import MirrorLink
@@ -21,10 +29,16 @@ from mirrorpub.trust.manifest import ManifestMirror, SiteInfo, render_files
 from mirrorpub.trust.signing import Signer
 
 
-def page_links(config: Config, facts: Mapping[str, Mapping[str, Any]]) -> tuple[MirrorLink, ...]:
-    """The copies every page names: those with a stable address for each page."""
+def known(config: Config, state: SiteState) -> list[MirrorConfig]:
+    """The mirrors readers may be told about: those that completed a publish at least once."""
+    return [m for m in config.mirrors if state.has_published(m.name)]
+
+
+def page_links(config: Config, state: SiteState,
+               facts: Mapping[str, Mapping[str, Any]]) -> tuple[MirrorLink, ...]:
+    """The copies every page names: known ones with a stable address for each page."""
     links = []
-    for mirror in config.mirrors:
+    for mirror in known(config, state):
         if mirror.retired:
             continue
         location = locate(mirror, facts.get(mirror.name, {}))

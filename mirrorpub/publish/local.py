@@ -9,7 +9,7 @@ from mirrorpub import fsatomic
 from mirrorpub.config import Config
 from mirrorpub.mirrors.registry import locate
 from mirrorpub.model import MirrorStatus, Stamp
-from mirrorpub.publish.copyfiles import manifest_files, page_links, site_info
+from mirrorpub.publish.copyfiles import known, manifest_files, page_links, site_info
 from mirrorpub.publish.lock import site_lock
 from mirrorpub.publish.state import FINAL_STAMP, load_state
 from mirrorpub.site.build import BuildResult, build_site
@@ -32,14 +32,14 @@ def _build_only(config: Config) -> BuildResult:
     state = load_state(config.state_dir)
     signer = load_signer(config)
     facts = {m.name: dict(state.mirror(m.name).facts) for m in config.mirrors}
-    links = page_links(config, facts)
+    links = page_links(config, state, facts)
     fingerprint = signer.fingerprint if signer else None
     build = build_site(config, mirror_links=links, fingerprint=fingerprint)
     mirrors = [ManifestMirror(
         name=m.name, type=m.type,
         status=MirrorStatus.RETIRED if m.retired else state.mirror(m.name).status,
         location=locate(m, facts[m.name]), updated_at=state.mirror(m.name).updated_at,
-        created_at=state.mirror(m.name).created_at) for m in config.mirrors]
+        created_at=state.mirror(m.name).created_at) for m in known(config, state)]
     stamp = state.stamps.get(FINAL_STAMP) or _unpublished_stamp(build,
                                                                 config.site.manifest_ttl_days)
     files = manifest_files(config, build, site_info(config, signer), stamp, mirrors, signer,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from mirrorpub.errors import EXIT_MIRROR_FAILED, EXIT_OK
@@ -29,6 +29,15 @@ class MirrorReport:
                 "deleted": o.deleted, "requests": o.requests, "warnings": o.warnings,
                 **{k: v for k, v in o.facts.items() if isinstance(v, str | int)}}
 
+    def then(self, later: MirrorReport) -> MirrorReport:
+        """This mirror over two rounds of one publish: the later round's result, and what
+        both sent and took."""
+        a, b = self.outcome, later.outcome
+        outcome = replace(b, uploaded=a.uploaded + b.uploaded,
+                          bytes_sent=a.bytes_sent + b.bytes_sent, deleted=a.deleted + b.deleted,
+                          requests=a.requests + b.requests, warnings=[*a.warnings, *b.warnings])
+        return replace(later, seconds=self.seconds + later.seconds, outcome=outcome)
+
 
 @dataclass
 class PublishReport:
@@ -42,6 +51,12 @@ class PublishReport:
     def exit_code(self) -> int:
         bad = any(not m.ok or m.outcome.problem for m in self.mirrors)
         return EXIT_MIRROR_FAILED if bad and not self.dry_run else EXIT_OK
+
+    def then(self, later: PublishReport) -> PublishReport:
+        """One publish made of this round and a later one (over some of its mirrors)."""
+        again = {m.name: m for m in later.mirrors}
+        mirrors = [m.then(again[m.name]) if m.name in again else m for m in self.mirrors]
+        return replace(later, changed=self.changed or later.changed, mirrors=mirrors)
 
     def as_json(self) -> dict[str, Any]:
         return {"version": self.version, "changed": self.changed, "dry_run": self.dry_run,

@@ -5,38 +5,59 @@
          content-addressed (IPFS): get their copy's manifest files at once, add, pin
          object stores: site files, then wait at the barrier for the final manifest
     -> barrier: when every mirror has sent its site files (or failed), the final manifest
-       is made once, naming each mirror's status and the new IPFS CID (barrier.py)
+       is made once, naming each mirror's status and the new IPFS CID (barrier.py); a
+       copy readers fetch over the web is first read back (one site file), so only
+       copies readers can really open are named to them
     -> object stores finish: mirrors.html, index.html, mirrors.json, .sig, deletes
+    -> where readers fetch a copy over the web: its front page and mirrors.json read back
+       anonymously (readback.py); a copy that refuses readers is a failed mirror
     -> follow-ups that may be slow and must not hold anyone up (IPNS)
     -> state saved
 
 A failing mirror never stops the others; it is named with its reason and marked
-`failed` in the manifest the others carry.
+`failed` in the manifest the others carry (if it ever completed a publish: until then it
+is not named at all).
+
+Pages and manifests name only copies that completed a publish before (copyfiles.known).
+When a publish completes a copy's first one, it runs once more at once, over the mirrors
+that succeeded: so it ends with every page and every copy, the IPFS one included, naming
+every copy that works. That second round re-sends what names the copies (pages that list
+them, the manifest files); it happens on a site's first publish and when a mirror is
+added, and costs what the next publish would otherwise have sent.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from mirrorpub import fsatomic
+from mirrorpub import fsatomic, layout
 from mirrorpub.config import Config, MirrorConfig
 from mirrorpub.errors import MirrorError, UsageError
 from mirrorpub.mirrors.plan import DEFAULT_MAX_DELETES
-from mirrorpub.mirrors.protocol import LocalSite, Mirror, Progress, SilentProgress
-from mirrorpub.mirrors.registry import backend_of
-from mirrorpub.model import MirrorStatus
+from mirrorpub.mirrors.protocol import (
+    FinalFiles,
+    LocalSite,
+    Mirror,
+    Outcome,
+    Progress,
+    SilentProgress,
+)
+from mirrorpub.mirrors.registry import backend_of, locate
+from mirrorpub.model import FileEntry, MirrorStatus
 from mirrorpub.publish.barrier import ManifestBarrier, RunFacts
 from mirrorpub.publish.copyfiles import manifest_names, page_links
 from mirrorpub.publish.lock import site_lock
 from mirrorpub.publish.opened import OpenMirrors
+from mirrorpub.publish.readback import read_back
 from mirrorpub.publish.report import MirrorReport, PublishReport
 from mirrorpub.publish.state import FINAL_STAMP, SNAPSHOT_STAMP, load_state, save_state
 from mirrorpub.site.build import build_site
+from mirrorpub.site.mediatypes import entry_for_bytes
 from mirrorpub.trust.signing import load_signer
 
 log = logging.getLogger(__name__)
@@ -68,9 +89,46 @@ def publish(config: Config, *, only: list[str] | None = None, dry_run: bool = Fa
     options = _Options(dry_run, max_deletes, progress)
     with site_lock(config.state_dir, wait=lock_wait):
         if mirrors is not None:
-            return _Run(config, chosen, options, mirrors).run()
+            return _publish(config, chosen, options, mirrors)
         with OpenMirrors() as opened:
-            return _Run(config, chosen, options, opened).run()
+            return _publish(config, chosen, options, opened)
+
+
+def _publish(config: Config, chosen: list[MirrorConfig], options: _Options,
+             opened: OpenMirrors) -> PublishReport:
+    shown: dict[str, Progress] = {}  # one progress per mirror, over both rounds
+
+    def progress(name: str) -> Progress:
+        if name not in shown:
+            shown[name] = options.progress(name)
+        return shown[name]
+
+    first = _Run(config, chosen, replace(options, progress=progress), opened)
+    report = first.run()
+    if options.dry_run or not first.newly_published:
+        return report
+    log.info("first publish of %s: once more, so every copy names it",
+             ", ".join(sorted(first.newly_published)))
+    sent = {m.name: m.outcome for m in report.mirrors if m.ok}
+    again = _Run(config, [m for m in chosen if m.name in sent], replace(
+        options, progress=lambda name: _Continued(progress(name), sent[name])), opened)
+    return report.then(again.run())
+
+
+class _Continued:
+    """A mirror's progress in the second round, counting on from the first."""
+
+    def __init__(self, progress: Progress, before: Outcome) -> None:
+        self.progress, self.before = progress, before
+
+    def planned(self, files: int, nbytes: int) -> None:
+        self.progress.planned(self.before.uploaded + files, self.before.bytes_sent + nbytes)
+
+    def sent(self, path: str, nbytes: int) -> None:
+        self.progress.sent(path, nbytes)
+
+    def stage(self, text: str) -> None:
+        self.progress.stage(text)
 
 
 @dataclass(frozen=True)
@@ -94,13 +152,18 @@ class _Run:
         self.reports = {m.name: MirrorReport(m.name, m.type) for m in chosen}
         self.mirrors: dict[str, Mirror] = {}  # the chosen ones that are ready to push
         self.prepared: dict[str, dict[str, Any]] = {}
+        self.facts: dict[str, dict[str, Any]] = {}
+        self.newly_published: set[str] = set()  # mirrors whose first publish this was
+        self.read_backs: dict[str, list[str]] = {}  # per mirror: the paths read back
+        self.site_files: Mapping[str, FileEntry] = {}
 
     def run(self) -> PublishReport:
-        facts = self._prepare()
-        build = build_site(self.config, mirror_links=page_links(self.config, facts),
+        facts = self.facts = self._prepare()
+        build = build_site(self.config, mirror_links=page_links(self.config, self.state, facts),
                            fingerprint=self.signer.fingerprint if self.signer else None)
         site = LocalSite(output_dir=build.output_dir, files=build.files,
                          manifest_names=manifest_names(self.config, self.signer))
+        self.site_files = build.files
         plans = self._plan_all(site)
         if self.dry_run:
             return PublishReport(self.state.version, False, True, build,
@@ -157,10 +220,13 @@ class _Run:
         report, mirror = self.reports[name], self.mirrors[name]
         started = time.monotonic()
         memory = self.state.mirror(name).memory
+        received: dict[str, bytes] = {}  # the manifest files this copy got
         try:
-            content_addressed = backend_of(self.config.mirror(name)).content_addressed
-            files = barrier.snapshot if content_addressed else (lambda: barrier.wait(name))
-            report.outcome = mirror.apply(plan, files, self.progress(name), memory)
+            report.outcome = mirror.apply(plan, self._final_files(name, plan, barrier, received),
+                                          self.progress(name), memory)
+            problem = self._read_back_copy(name, report.outcome, received)
+            if problem:
+                raise MirrorError(name, problem)
             report.ok = True
         except MirrorError as exc:
             report.error = exc.message
@@ -168,16 +234,63 @@ class _Run:
             log.exception("mirror %s failed unexpectedly", name)
             report.error = f"unexpected error: {type(exc).__name__}: {exc}"
         finally:
+            report.outcome.requests += len(self.read_backs.get(name, []))
             barrier.done(name, report.ok, report.outcome.facts)
         if report.ok:
             report.outcome.warnings.extend(mirror.follow_up(report.outcome, self.progress(name)))
         report.seconds += time.monotonic() - started
+
+    def _final_files(self, name: str, plan: Any, barrier: ManifestBarrier,
+                     received: dict[str, bytes]) -> FinalFiles:
+        """What the mirror calls for its manifest files: a content-addressed copy gets the
+        snapshot at once; an object store meets the barrier once readers can read what it
+        sent (checked for a copy never published before, or one with changes)."""
+        def files() -> Any:
+            if backend_of(self.config.mirror(name)).content_addressed:
+                got = barrier.snapshot()
+            else:
+                if not self.state.has_published(name) or not plan.is_noop:
+                    problem = self._read_back(name, {layout.FEED: self._site_entry(layout.FEED)})
+                    if problem:
+                        raise MirrorError(name, problem)
+                got = barrier.wait(name)
+            received.update(got)
+            return got
+        return files
+
+    def _read_back_copy(self, name: str, outcome: Any, received: Mapping[str, bytes]) -> str | None:
+        """Once the copy is complete: its front page and mirrors.json, as readers get them
+        (for a copy never published before, or one this publish changed)."""
+        if self.state.has_published(name) and not (outcome.uploaded or outcome.deleted):
+            return None
+        expected = {layout.INDEX: self._site_entry(layout.INDEX)}
+        if layout.MANIFEST in received:
+            expected[layout.MANIFEST] = entry_for_bytes(layout.MANIFEST,
+                                                        received[layout.MANIFEST])
+        return self._read_back(name, expected)
+
+    def _read_back(self, name: str, expected: Mapping[str, FileEntry | None]) -> str | None:
+        config = self.config.mirror(name)
+        backend = backend_of(config)
+        if not backend.public_reads:
+            return None
+        url = locate(config, self.facts.get(name, {})).url
+        if url is None:
+            return None
+        return read_back(url, {p: e for p, e in expected.items() if e is not None},
+                         backend.refused_hint, exact=not self.state.has_published(name),
+                         asked=self.read_backs.setdefault(name, []))
+
+    def _site_entry(self, path: str) -> FileEntry | None:
+        return self.site_files.get(path)
 
     def _record(self, barrier: ManifestBarrier, facts: dict[str, dict[str, Any]]) -> None:
         final = barrier.final_stamp()
         for name, report in self.reports.items():
             mirror_state = self.state.mirror(name)
             if report.ok:
+                if not mirror_state.has_published:
+                    self.newly_published.add(name)
                 mirror_state.status = MirrorStatus.ACTIVE
                 mirror_state.created_at = mirror_state.created_at or final.published_at
                 mirror_state.updated_at = final.published_at

@@ -34,6 +34,12 @@ class MirrorState:
     memory: dict[str, Any] = field(default_factory=dict)  # the backend's own notes
     last_result: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def has_published(self) -> bool:
+        """Completed a publish at least once (read back as readers would, where they fetch
+        it over the web): only then is the copy named to readers."""
+        return self.created_at is not None
+
 
 @dataclass
 class SiteState:
@@ -43,6 +49,10 @@ class SiteState:
 
     def mirror(self, name: str) -> MirrorState:
         return self.mirrors.setdefault(name, MirrorState())
+
+    def has_published(self, name: str) -> bool:
+        known = self.mirrors.get(name)
+        return known is not None and known.has_published
 
 
 def load_state(state_dir: Path) -> SiteState:

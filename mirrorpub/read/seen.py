@@ -4,13 +4,17 @@ The highest version seen is kept per site, keyed by the public key's fingerprint
 for an unsigned copy, by the site's title, in a namespace of its own so an unsigned copy
 can never block a signed one), in $MIRRORPUB_STATE_HOME/seen.json, else
 $XDG_STATE_HOME/mirrorpub/seen.json, else ~/.local/state/mirrorpub/seen.json.
+
+A site may be known under older names too (`aliases`: the 64-bit fingerprint earlier
+versions keyed it by): what was seen under them still counts, and is moved to the
+current name when a newer version is remembered.
 """
 
 from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -35,7 +39,7 @@ def read_seen(path: Path) -> dict[str, Any]:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return {}
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, RecursionError) as exc:
         raise VerifyError(f"{path}: cannot be read ({exc}); it remembers which versions you "
                           "verified. Fix it, or delete it to start afresh") from None
     sites = data.get("sites") if isinstance(data, dict) else None
@@ -44,17 +48,26 @@ def read_seen(path: Path) -> dict[str, Any]:
     return sites
 
 
+def record(sites: Mapping[str, Any], site_key: str,
+           aliases: Sequence[str] = ()) -> dict[str, Any] | None:
+    """What was seen of a site: the highest version among its current name and aliases."""
+    found = [sites[k] for k in (site_key, *aliases) if isinstance(sites.get(k), dict)
+             and isinstance(sites[k].get("version"), int)]
+    return max(found, key=lambda r: r["version"], default=None)
+
+
 def remember(path: Path, site_key: str, doc: Mapping[str, Any], url: str,
-             now: datetime) -> str | None:
+             now: datetime, aliases: Sequence[str] = ()) -> str | None:
     """Record `doc`'s version unless a higher one is known; a note when that fails."""
     try:
         sites = read_seen(path)
     except VerifyError:
         return None  # already reported by the rollback check
-    previous = sites.get(site_key)
-    if isinstance(previous, dict) and isinstance(previous.get("version"), int) and \
-            previous["version"] >= doc["version"]:
+    previous = record(sites, site_key, aliases)
+    if previous is not None and previous["version"] >= doc["version"]:
         return None
+    for alias in aliases:
+        sites.pop(alias, None)
     sites[site_key] = {"version": doc["version"], "title": doc["site"]["title"],
                        "published_at": doc["published_at"], "url": url,
                        "verified_at": iso(now)}

@@ -1,6 +1,7 @@
 """`mirrorpub status`: every mirror, fetched anonymously at its public URL as a reader would.
 
-    for every configured mirror that is not retired, all at once, with timeouts:
+    for every configured mirror that is not retired, all at once, within the read limits
+    of fetch.ReadLimits (each copy its own byte allowance, one deadline for the run):
       where readers find it   s3: its public_url; ipfs: every gateway URL of the CID last
                               published (from .mirrorpub/state.json) and the IPNS URL;
                               directory: its folder
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
@@ -46,7 +48,7 @@ from mirrorpub.mirrors.protocol import Backend
 from mirrorpub.mirrors.registry import backend_of
 from mirrorpub.model import CopyState, Location
 from mirrorpub.publish.state import SNAPSHOT_STAMP, SiteState, load_state
-from mirrorpub.read.fetch import Copy, open_copy
+from mirrorpub.read.fetch import Copy, ReadLimits, open_copy
 from mirrorpub.read.verify import (
     FileProblem,
     check_files,
@@ -54,11 +56,12 @@ from mirrorpub.read.verify import (
     extra_files,
     load_manifest,
     signature_status,
+    stopped_problem,
 )
 
 log = logging.getLogger(__name__)
 
-TIMEOUT = 15.0
+LIMITS = ReadLimits(timeout=15.0)
 PARALLEL_COPIES = 8
 
 
@@ -131,16 +134,18 @@ class _Context:
     public_key: Any  # the site's Ed25519 public key, or None
     local_files: Mapping[str, Any] | None  # `files` of public/mirrors.json
     now: datetime
-    timeout: float
+    limits: ReadLimits
+    deadline: float  # time.monotonic() when the whole run must end
 
 
 def check_all(config: Config, *, now: datetime | None = None,
-              timeout: float = TIMEOUT) -> StatusReport:
+              limits: ReadLimits = LIMITS) -> StatusReport:
     state = load_state(config.state_dir)
     notes: list[str] = []
     context = _Context(public_key=_public_key(config, notes),
                        local_files=_local_files(config, notes),
-                       now=now or datetime.now(UTC), timeout=timeout)
+                       now=now or datetime.now(UTC), limits=limits,
+                       deadline=time.monotonic() + limits.run_seconds)
     targets = [t for m in config.mirrors if not m.retired for t in _targets(m, state)]
     with ThreadPoolExecutor(max_workers=max(1, min(PARALLEL_COPIES, len(targets)))) as pool:
         copies = list(pool.map(lambda t: _check_target(*t, context), targets))
@@ -199,7 +204,7 @@ def _local_files(config: Config, notes: list[str]) -> Mapping[str, Any] | None:
     path = config.site.output_dir / layout.MANIFEST
     try:
         files = json.loads(path.read_text(encoding="utf-8"))["files"]
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError, KeyError, TypeError, RecursionError):
         notes.append(f"no local build at {config.site.output_dir} to compare with (run "
                      "`mirrorpub build`)")
         return None
@@ -217,7 +222,7 @@ def _check_target(mirror: MirrorConfig, url: str | None, expected: int | None,
                                    "`mirrorpub publish`)")
         return status
     try:
-        copy = open_copy(url, timeout=context.timeout)
+        copy = open_copy(url, limits=context.limits, deadline=context.deadline)
     except VerifyError as exc:
         state = CopyState.UNREACHABLE if expected is not None else CopyState.UNPUBLISHED
         status.fail(state, str(exc))
@@ -269,9 +274,12 @@ def _check_copy(copy: Copy, status: CopyStatus, context: _Context, backend: Back
         status.signature, problem = signature_status(copy, data, context.public_key)
         if problem:
             status.fail(CopyState.BROKEN, problem)
-    status.files_checked = len(doc["files"])
-    status.bad_files = check_files(copy, doc["files"])
-    if copy.is_local:
+    status.bad_files, unchecked = check_files(copy, doc["files"])
+    status.files_checked = len(doc["files"]) - unchecked
+    stopped = stopped_problem(copy, unchecked, len(doc["files"]))
+    if stopped:
+        status.fail(CopyState.UNREACHABLE, stopped)
+    elif copy.is_local:
         try:
             status.bad_files += [FileProblem(path, "not in the manifest (not part of the site)")
                                  for path in extra_files(copy, doc["files"])]

@@ -7,8 +7,11 @@
     -> freshness: past `expires_at` fails
     -> rollback: older than the highest version verified before for this site fails,
        unless allow_rollback
-    -> every file in `files`: sha256 and size; a folder's extra files are named too
+    -> every file in `files`: sha256 and size; a folder's extra files are named too,
+       all within the deadlines and byte allowance of fetch.ReadLimits
     -> the version is remembered in the user's state file (seen.json)
+    -> the other copies the manifest lists are given only under a valid signature: an
+       unauthenticated copy's list could send readers anywhere
 
 The highest version seen is kept per site, keyed by the public key's fingerprint (or,
 for an unsigned copy, by the site's title, in a namespace of its own so an unsigned copy
@@ -38,18 +41,22 @@ from mirrorpub.errors import (
     NotFound,
     Refused,
     SigningError,
+    Stopped,
     VerifyError,
 )
 from mirrorpub.formats import parse_iso
 from mirrorpub.layout import MANIFEST, SIGNATURE
 from mirrorpub.mirrors.remoteindex import INDEX_NAME
 from mirrorpub.read import seen
-from mirrorpub.read.fetch import Copy, Digest, digest_all, open_copy, safe_path
+from mirrorpub.read.fetch import Copy, Digest, ReadLimits, digest_all, open_copy, safe_path
 from mirrorpub.trust.schema import manifest_schema, schema_errors
 
 MANIFEST_LIMIT = 32 * 1024 * 1024  # a manifest of 100 000 files is ~15 MB
 SIGNATURE_LIMIT = 4096
 MAX_SCHEMA_ERRORS = 5
+OTHERS_HIDDEN = ("the other copies this manifest lists are not shown: the copy is not "
+                 "authenticated, so its list could send you anywhere. Check it with --key "
+                 "(the site's public key) to see them")
 
 
 @dataclass(frozen=True)
@@ -84,6 +91,13 @@ class VerifyResult:
     def exit_code(self) -> int:
         return EXIT_OK if self.ok else EXIT_ERROR
 
+    @property
+    def other_copies(self) -> list[dict[str, Any]]:
+        """The active copies the manifest names, when its signature is valid (else none)."""
+        if self.manifest is None or self.signature != "valid":
+            return []
+        return active_copies(self.manifest)
+
     def as_json(self) -> dict[str, Any]:
         doc = self.manifest or {}
         return {
@@ -96,12 +110,17 @@ class VerifyResult:
                       "bad": [p.as_json() for p in self.bad_files],
                       "extra": list(self.extra_files)},
             "problems": list(self.problems), "notes": list(self.notes),
-            "mirrors": doc.get("mirrors", []),
+            "mirrors": self.other_copies,  # only under a valid signature
         }
 
 
+def active_copies(doc: Mapping[str, Any]) -> list[dict[str, Any]]:
+    return [m for m in doc.get("mirrors", []) if m.get("status") == "active" and m.get("url")]
+
+
 def verify_copy(url: str, key: str | None = None, allow_rollback: bool = False, *,
-                now: datetime | None = None, seen_path: Path | None = None) -> VerifyResult:
+                now: datetime | None = None, seen_path: Path | None = None,
+                limits: ReadLimits | None = None) -> VerifyResult:
     """Check the copy at `url`. `key`: 'ed25519:…' or a file holding it."""
     result = VerifyResult(url=url, now=now or datetime.now(UTC))
     public_key = None
@@ -115,7 +134,7 @@ def verify_copy(url: str, key: str | None = None, allow_rollback: bool = False, 
             return result
         result.fingerprint = fingerprint(public_key)
     try:
-        copy = open_copy(url)
+        copy = open_copy(url, limits=limits)
     except VerifyError as exc:
         result.problems.append(str(exc))
         return result
@@ -147,38 +166,46 @@ def _verify(copy: Copy, result: VerifyResult, public_key: Any, allow_rollback: b
             "too. Pass --key with the site's public key (ed25519:…) to know it is genuine.")
     else:
         _check_signature(copy, data, public_key, result)
+    if result.signature != "valid" and active_copies(doc):
+        result.notes.append(OTHERS_HIDDEN)
     _check_freshness(doc, result)
-    site_key = _site_key(doc, result)
+    site_key, aliases = _site_key(doc, result)
     manifest_ok = not result.problems
     if manifest_ok:
-        _check_rollback(seen_path, site_key, doc, allow_rollback, result)
-    result.bad_files = check_files(copy, doc["files"])
-    result.files_checked = len(doc["files"])
-    if copy.is_local:
+        _check_rollback(seen_path, site_key, aliases, doc, allow_rollback, result)
+    result.bad_files, unchecked = check_files(copy, doc["files"])
+    result.files_checked = len(doc["files"]) - unchecked
+    if copy.is_local and not unchecked:
         try:
             result.extra_files = extra_files(copy, doc["files"])
         except FetchError as exc:
             result.problems.append(f"{exc}: the folder cannot be listed")
+    stopped = stopped_problem(copy, unchecked, len(doc["files"]))
+    if stopped:
+        result.problems.append(stopped)
     if manifest_ok and not result.problems:
-        note = seen.remember(seen_path, site_key, doc, copy.root, result.now)
+        note = seen.remember(seen_path, site_key, doc, copy.root, result.now, aliases)
         if note:
             result.notes.append(note)
 
 
-def _site_key(doc: Mapping[str, Any], result: VerifyResult) -> str:
+def _site_key(doc: Mapping[str, Any], result: VerifyResult) -> tuple[str, list[str]]:
+    """The name seen.json knows the site by, and the older names it may still be under."""
     if result.signature == "valid" and result.fingerprint:
-        return f"key:{result.fingerprint}"
-    return f"title:{doc['site']['title']}"
+        from mirrorpub.trust.signing import legacy_fingerprint
+
+        return f"key:{result.fingerprint}", [f"key:{legacy_fingerprint(result.fingerprint)}"]
+    return f"title:{doc['site']['title']}", []
 
 
-def _check_rollback(path: Path, site_key: str, doc: Mapping[str, Any], allow: bool,
-                    result: VerifyResult) -> None:
+def _check_rollback(path: Path, site_key: str, aliases: list[str], doc: Mapping[str, Any],
+                    allow: bool, result: VerifyResult) -> None:
     try:
-        record = seen.read_seen(path).get(site_key)
+        record = seen.record(seen.read_seen(path), site_key, aliases)
     except VerifyError as exc:
         result.problems.append(str(exc))
         return
-    if not isinstance(record, dict) or not isinstance(record.get("version"), int):
+    if record is None:
         return
     result.seen_version = record["version"]
     if doc["version"] >= record["version"]:
@@ -207,6 +234,9 @@ def load_manifest(copy: Copy) -> tuple[bytes, dict[str, Any]]:
     except (UnicodeDecodeError, ValueError) as exc:
         raise VerifyError(f"{copy.url(MANIFEST)}: not valid JSON ({exc}); the copy is "
                           "damaged") from None
+    except RecursionError:  # the parser recurses per level; a hostile copy nests deep
+        raise VerifyError(f"{copy.url(MANIFEST)}: nested too deeply to be a manifest; the "
+                          "copy is damaged or hostile") from None
     problems = manifest_problems(doc)
     if problems:
         shown = "; ".join(problems[:MAX_SCHEMA_ERRORS])
@@ -271,15 +301,28 @@ def expiry_problem(doc: Mapping[str, Any], now: datetime) -> str | None:
 
 # --- files --------------------------------------------------------------------------------
 
-def check_files(copy: Copy, files: Mapping[str, Mapping[str, Any]]) -> list[FileProblem]:
-    """Each listed file that is missing, unreadable or not what the manifest says."""
+def check_files(copy: Copy, files: Mapping[str, Mapping[str, Any]]
+                ) -> tuple[list[FileProblem], int]:
+    """Each listed file that is missing, unreadable or not what the manifest says; and how
+    many were not checked because the check ran out of time or bytes (see stopped_problem)."""
     found = digest_all(copy, {path: entry["size"] for path, entry in files.items()})
-    problems = []
+    problems, unchecked = [], 0
     for path in sorted(files):
+        if isinstance(found[path], Stopped):
+            unchecked += 1
+            continue
         problem = file_problem(found[path], files[path])
         if problem:
             problems.append(FileProblem(path, problem))
-    return problems
+    return problems, unchecked
+
+
+def stopped_problem(copy: Copy, unchecked: int, listed: int) -> str | None:
+    """One line for a check cut short, instead of one per file it never reached."""
+    reason = copy.budget.stop_reason
+    if reason is None:
+        return None
+    return f"{copy.root}: stopped, {reason}: {unchecked} of {listed} files not checked"
 
 
 def file_problem(got: Digest | FetchError, want: Mapping[str, Any]) -> str | None:

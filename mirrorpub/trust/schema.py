@@ -1,9 +1,15 @@
-"""The JSON Schemas of what mirrorpub publishes, and a small checker for them.
+r"""The JSON Schemas of what mirrorpub publishes, and a small checker for them.
 
 The schemas ship in the package (`mirrorpub/schemas/`). The checker knows the keywords
 they use (draft 2020-12 meaning); jsonschema is a test-only dependency, so readers do not
 need it, and tests compare this checker with it. An unknown keyword is a bug here, and
 raises rather than silently passing anything.
+
+`pattern` has its JSON Schema (ECMA-262) meaning: `$` is the end of the text. Python's
+`$` also matches before a final newline, so "usb\n" would pass `^[a-z]+$` and a copy
+could end its names with line breaks that forge lines of verify's output; here `$` is
+translated to `\Z`. (The shipped schema also refuses control characters outright, so
+it is newline-proof under any validator, Python's jsonschema included.)
 """
 
 from __future__ import annotations
@@ -105,8 +111,27 @@ def _same(a: Any, b: Any) -> bool:
 
 def _k_pattern(value: Any, rule: str, schema: Any, root: Any, where: str,
                errors: list[str]) -> None:
-    if isinstance(value, str) and not re.search(rule, value):
+    if isinstance(value, str) and not _pattern(rule).search(value):
         errors.append(f"{where}: {value!r} is not of the expected form")
+
+
+@functools.cache
+def _pattern(rule: str) -> re.Pattern[str]:
+    """`rule` compiled with ECMA-262's `$`: the end of the text, never before a newline."""
+    out, in_class, escaped = [], False, False
+    for char in rule:
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char == "[":
+            in_class = True
+        elif char == "]":
+            in_class = False
+        elif char == "$" and not in_class:
+            char = r"\Z"
+        out.append(char)
+    return re.compile("".join(out))
 
 
 def _k_min_length(value: Any, rule: int, schema: Any, root: Any, where: str,

@@ -5,7 +5,9 @@ variable MIRRORPUB_SIGNING_KEY (which may also hold a path). A key file inside c
 the theme or the output is refused (it could be published); one other users can read is
 warned about. Public key, as people paste
 it: `ed25519:` + base64 of the 32 raw bytes. Fingerprint, as pages show it: the first
-16 hex digits of the public key's SHA-256, in groups of four.
+32 hex digits (128 bits) of the public key's SHA-256, in groups of four. Earlier versions
+showed the first 16 (64 bits, too few to rule out a made-to-match key); those are the
+first four groups of today's, so a reader holding an old one can still compare.
 
 Nothing here ever logs or returns private key material in a message.
 """
@@ -66,10 +68,20 @@ def public_key_text(key: Ed25519PublicKey) -> str:
     return PUBLIC_PREFIX + base64.b64encode(raw).decode("ascii")
 
 
+FINGERPRINT_DIGITS = 32
+LEGACY_FINGERPRINT_DIGITS = 16
+
+
 def fingerprint(key: Ed25519PublicKey) -> str:
     raw = key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-    digest = hashlib.sha256(raw).hexdigest()[:16]
-    return " ".join(digest[i:i + 4] for i in range(0, 16, 4))
+    digest = hashlib.sha256(raw).hexdigest()[:FINGERPRINT_DIGITS]
+    return " ".join(digest[i:i + 4] for i in range(0, FINGERPRINT_DIGITS, 4))
+
+
+def legacy_fingerprint(shown: str) -> str:
+    """The 64-bit fingerprint earlier versions showed for the key shown as `shown`."""
+    groups = LEGACY_FINGERPRINT_DIGITS // 4
+    return " ".join(shown.split(" ")[:groups])
 
 
 def keygen(path: Path, *, force: bool = False) -> Signer:

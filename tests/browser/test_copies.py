@@ -63,9 +63,11 @@ def published(seaweed: Any, kubo_daemon: Any, tmp_path_factory: pytest.TempPathF
 def bundled(tmp_path_factory: pytest.TempPathFactory) -> str:
     """A Persian site as `mirrorpub bundle` makes it, unzipped; its file:// base URL."""
     root = tmp_path_factory.mktemp("persian")
+    # A copy that published (an in-memory one, tests/plugins/): only such copies are named.
     persian_site(root, mirrors=[
-        {"name": "bucket", "type": "s3", "bucket": "news-mirror-fa",
-         "endpoint_url": "http://127.0.0.1:9"}])
+        {"name": "bucket", "type": "memory", "bucket": "news-mirror-fa",
+         "public_url": "https://news-mirror-fa.example/"}])
+    mirrorpub("publish", cwd=root, check=True)
     mirrorpub("bundle", "-o", "site.zip", cwd=root, check=True)
     unpacked = root / "unzipped"
     with zipfile.ZipFile(root / "site.zip") as archive:

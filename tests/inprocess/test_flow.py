@@ -100,21 +100,43 @@ def reader_problems(bucket: memstore.MemoryBucket) -> list[str]:
 
 # --- the plain flow -------------------------------------------------------------------
 
+def rounds(log: list[tuple[str, str]]) -> list[list[str]]:
+    """The paths put in each stretch between two index writes."""
+    out: list[list[str]] = [[]]
+    for op, path in log:
+        if op == "index":
+            out.append([])
+        elif op == "put":
+            out[-1].append(path)
+    return [puts for puts in out if puts]
+
+
 def test_a_first_publish_sends_every_file_in_the_order_spec_8_asks(tmp_path: Path) -> None:
     site = make_site(tmp_path, "a")
     report = site.publish()
-    assert report.exit_code == 0 and report.changed and report.version == 1
+    assert report.exit_code == 0 and report.changed
     bucket = memstore.bucket("a")
     assert bucket.files() == site.built()  # the copy is exactly the build
-    puts = [path for op, path in bucket.log if op == "put"]
-    ranks = [upload_rank(p, is_new=True) for p in puts]
-    assert ranks == sorted(ranks), puts  # assets, articles, tags, listings, pages, manifest
-    assert puts[-3:] == ["index.html", "mirrors.json"] or puts[-2:] == ["index.html",
-                                                                         "mirrors.json"]
+    first, second = rounds(bucket.log)
+    for puts in (first, second):
+        ranks = [upload_rank(p, is_new=True) for p in puts]
+        assert ranks == sorted(ranks), puts  # assets, articles, tags, listings, pages, manifest
+        assert puts[-2:] == ["index.html", "mirrors.json"]
+    assert set(first) == set(site.built())
+    # Its first publish done, the copy is named: once more, the pages that name it and the
+    # manifest files, nothing else (version 2: what the copies say changed).
+    assert "files/img/map.png" not in second and "mirrors.json" in second
+    assert all(p.endswith(".html") or p in ("feed.xml", "bc2.json", "mirrors.json")
+               for p in second), second
+    assert report.version == 2
+    for path, data in bucket.files().items():
+        if path.endswith(".html"):
+            assert b"https://mem.example/a/" in data, path
     assert bucket.log[0] == ("index", "") and bucket.log[-1] == ("index", "")
     files, pending = decode_index(bucket.index or b"")  # type: ignore[misc]
     assert not pending and set(files) == set(site.built())
-    assert summary(report, "mem-a") == {"uploaded": len(site.built()), "deleted": 0, "ok": 1}
+    assert summary(report, "mem-a") == {"uploaded": len(first) + len(second), "deleted": 0,
+                                        "ok": 1}
 
 
 def test_a_publish_with_nothing_changed_writes_nothing(tmp_path: Path) -> None:
@@ -123,7 +145,7 @@ def test_a_publish_with_nothing_changed_writes_nothing(tmp_path: Path) -> None:
     bucket = memstore.bucket("a")
     before, requests = list(bucket.log), bucket.requests
     report = site.publish()
-    assert not report.changed and report.version == 1
+    assert not report.changed and report.version == 2
     assert bucket.log == before  # no put, no delete, no index write
     assert bucket.requests - requests == 2  # the index, and mirrors.json's mark
     assert report.mirrors[0].outcome.requests == 2
@@ -139,7 +161,7 @@ def test_one_edit_sends_the_article_and_what_shows_it(tmp_path: Path) -> None:
     sent = {path for op, path in bucket.log[start:] if op == "put"}
     assert "articles/three.html" in sent and "mirrors.json" in sent
     assert "articles/one.html" not in sent and "files/img/map.png" not in sent
-    assert bucket.files() == site.built() and report.version == 2
+    assert bucket.files() == site.built() and report.version == 3
 
 
 def test_an_article_that_left_is_deleted_after_the_new_manifest(tmp_path: Path) -> None:
@@ -191,25 +213,45 @@ def test_dry_run_sends_nothing(tmp_path: Path) -> None:
 
 # --- the barrier ----------------------------------------------------------------------
 
-def test_one_failing_mirror_is_named_failed_by_the_others(tmp_path: Path) -> None:
+def manifest_status(bucket: str) -> dict[str, str]:
+    manifest = json.loads(memstore.bucket(bucket).files()["mirrors.json"])
+    return {m["name"]: m["status"] for m in manifest["mirrors"]}
+
+
+def test_a_mirror_that_never_published_is_not_named_until_it_has(tmp_path: Path) -> None:
     site = make_site(tmp_path, "a", "b")
     memstore.bucket("b").fail_puts.add("articles/two.html")
     report = site.publish()
     assert report.exit_code == 3
     good, bad = report.mirrors
     assert good.ok and not bad.ok and "articles/two.html" in (bad.error or "")
-    manifest = json.loads(memstore.bucket("a").files()["mirrors.json"])
-    status = {m["name"]: m["status"] for m in manifest["mirrors"]}
-    assert status == {"mem-a": "active", "mem-b": "failed"}
+    assert manifest_status("a") == {"mem-a": "active"}  # b may never be what readers get
+    assert "mem.example/b/" not in memstore.bucket("a").files()["articles/one.html"].decode()
     assert reader_problems(memstore.bucket("a")) == []
     # b never got as far as its index page: readers there see no site, not a broken one
     assert "index.html" not in memstore.bucket("b").files()
     memstore.bucket("b").fail_puts.clear()
     again = site.publish()
     assert again.exit_code == 0
-    manifest = json.loads(memstore.bucket("b").files()["mirrors.json"])
-    assert {m["name"]: m["status"] for m in manifest["mirrors"]} == {"mem-a": "active",
-                                                                     "mem-b": "active"}
+    for bucket in ("a", "b"):
+        assert manifest_status(bucket) == {"mem-a": "active", "mem-b": "active"}
+        assert "https://mem.example/b/articles/one.html" in \
+            memstore.bucket(bucket).files()["articles/one.html"].decode()
+
+
+def test_one_failing_mirror_is_named_failed_by_the_others(tmp_path: Path) -> None:
+    site = make_site(tmp_path, "a", "b")
+    assert site.publish().exit_code == 0
+    site.write("two.md", article("Two", "2026-11-02T10:00:00+00:00", "Edited."))
+    memstore.bucket("b").fail_puts.add("articles/two.html")
+    report = site.publish()
+    assert report.exit_code == 3
+    assert manifest_status("a") == {"mem-a": "active", "mem-b": "failed"}
+    assert reader_problems(memstore.bucket("a")) == []
+    assert reader_problems(memstore.bucket("b")) == []  # still the older, whole site
+    memstore.bucket("b").fail_puts.clear()
+    assert site.publish().exit_code == 0
+    assert manifest_status("b") == {"mem-a": "active", "mem-b": "active"}
 
 
 def test_every_page_lists_the_other_copies_at_the_same_path(tmp_path: Path) -> None:

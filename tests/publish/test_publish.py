@@ -93,10 +93,12 @@ def test_every_copy_carries_one_manifest(everything: dict[str, Any]) -> None:
     manifests = copies(everything, cid)
     for name, manifest in manifests.items():
         jsonschema.validate(manifest, schema())
-        assert manifest["version"] == 1, name
+        # Version 2: once every copy had completed its first publish, they were named.
+        assert manifest["version"] == report["version"] == 2, name
         by_name = {m["name"]: m for m in manifest["mirrors"]}
-        assert by_name["old-cdn"]["status"] == "retired"
-        assert {m["status"] for n, m in by_name.items() if n != "old-cdn"} == {"active"}
+        assert "old-cdn" not in by_name  # retired before it ever published: nothing to say
+        assert set(by_name) == {"bucket-a", "bucket-b", "ipfs", "usb"}
+        assert {m["status"] for m in by_name.values()} == {"active"}
         # A copy on IPFS cannot hold its own CID; every other copy carries it.
         if name == "ipfs":
             assert "cid" not in by_name["ipfs"]
@@ -153,18 +155,18 @@ def test_version_moves_only_when_something_changed(everything: dict[str, Any]) -
     first = publish_json(root, seaweed)
     published = (root / "usb" / "mirrors.json").read_bytes()
     again = publish_json(root, seaweed)
-    assert (first["version"], again["version"], again["changed"]) == (1, 1, False)
+    assert (first["version"], again["version"], again["changed"]) == (2, 2, False)
     assert (root / "usb" / "mirrors.json").read_bytes() == published  # not even rewritten
     first_cid = next(m["cid"] for m in first["mirrors"] if m["name"] == "ipfs")
     assert next(m["cid"] for m in again["mirrors"] if m["name"] == "ipfs") == first_cid
     source = root / "content" / "help.md"
     source.write_text(source.read_text() + "\nOne more line.\n")
     edited = publish_json(root, seaweed)
-    assert (edited["version"], edited["changed"]) == (2, True)
+    assert (edited["version"], edited["changed"]) == (3, True)
     manifests = copies(everything, next(m["cid"] for m in edited["mirrors"] if m["name"] == "ipfs"))
-    assert {m["version"] for m in manifests.values()} == {2}
+    assert {m["version"] for m in manifests.values()} == {3}
     state = json.loads((root / ".mirrorpub" / "state.json").read_text())
-    assert state["version"] == 2
+    assert state["version"] == 3
 
 
 def test_publishing_to_a_subset_leaves_the_others_as_they_were(
@@ -188,8 +190,11 @@ def test_a_dead_mirror_is_named_marked_failed_and_the_others_still_go_out(
                                       secret_access_key_env="NOT_THE_SECRET"),
         "stall": s3_entry(seaweed, "dead", dead_bucket, endpoint_url=proxy.url, timeout=2),
     }[failure]
-    write_site(tmp_path, ARTICLES, mirrors=[
-        s3_entry(seaweed, "good", good), dead, {"name": "usb", "type": "directory", "path": "usb"}])
+    usb = {"name": "usb", "type": "directory", "path": "usb"}
+    write_site(tmp_path, ARTICLES, mirrors=[s3_entry(seaweed, "good", good),
+                                            s3_entry(seaweed, "dead", dead_bucket), usb])
+    publish_json(tmp_path, seaweed)  # every copy published once, so each is named
+    write_site(tmp_path, ARTICLES, mirrors=[s3_entry(seaweed, "good", good), dead, usb])
     try:
         result = mirrorpub("publish", cwd=tmp_path,
                            env={**seaweed.env(), "NOT_THE_SECRET": "nope"})

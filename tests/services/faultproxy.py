@@ -15,7 +15,9 @@ Forwarded requests go upstream with `Connection: close`, so every request has it
 upstream connection and the proxy never has to parse an answer. `cut_upload_after(n)`
 resets a request once n bytes of its body went through (a daemon "going away" mid-
 upload); `on_upload` may also be set to act at a byte count (e.g. kill the daemon).
-`cut_all()` resets every open connection now. Everything listens on 127.0.0.1 only.
+`cut_all()` resets every open connection now. Each request's `answered` counts the bytes
+of its answer passed on to the client (how much a client let itself be sent). Everything
+listens on 127.0.0.1 only.
 """
 
 from __future__ import annotations
@@ -64,6 +66,7 @@ class Request:
     method: str
     target: str  # path and query, as sent
     headers: dict[str, str]
+    answered: int = 0  # bytes of the answer (head included) passed on to the client
 
     @property
     def path(self) -> str:
@@ -253,7 +256,7 @@ class FaultProxy:
             up = threading.Thread(target=self._pump_up,
                                   args=(client, upstream, request, sent, done), daemon=True)
             up.start()
-            _pump(upstream, client, limit)
+            _pump(upstream, client, limit, request)
             done.set()
         finally:
             self._untrack(upstream, client)
@@ -328,7 +331,8 @@ def _send_response(sock: socket.socket, request: Request, answer: Respond) -> No
         sock.shutdown(socket.SHUT_WR)
 
 
-def _pump(source: socket.socket, target: socket.socket, limit: int | None = None) -> None:
+def _pump(source: socket.socket, target: socket.socket, limit: int | None = None,
+          request: Request | None = None) -> None:
     """Copy until EOF; with a limit, reset once that many bytes of the body went through."""
     seen = b""
     with contextlib.suppress(OSError):
@@ -341,6 +345,8 @@ def _pump(source: socket.socket, target: socket.socket, limit: int | None = None
                     _reset(target)
                     return
             target.sendall(data)
+            if request is not None:
+                request.answered += len(data)
 
 
 def _reset(sock: socket.socket) -> None:

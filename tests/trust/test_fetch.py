@@ -15,6 +15,7 @@ from mirrorpub.read.fetch import (
     FolderCopy,
     HttpCopy,
     NotFound,
+    ReadLimits,
     Refused,
     Unreachable,
     digest_all,
@@ -73,7 +74,7 @@ def test_a_folder_copy_never_reads_outside_itself(tmp_path: Path):
     copy = tmp_path / "copy"
     copy.mkdir()
     (copy / "link.html").symlink_to(tmp_path / "secret")
-    folder = FolderCopy(copy.resolve())
+    folder = open_copy(str(copy))
     found = digest_all(folder, {"link.html": 1, "../secret": 1, "gone.html": 1})
     assert isinstance(found["link.html"], Refused)
     assert isinstance(found["../secret"], Refused)
@@ -125,7 +126,8 @@ def test_a_server_that_never_answers_times_out():
     with socket.socket() as silent:  # accepts connections (backlog), never replies
         silent.bind(("127.0.0.1", 0))
         silent.listen(8)
-        copy = open_copy(f"http://127.0.0.1:{silent.getsockname()[1]}/site/", timeout=0.5)
+        copy = open_copy(f"http://127.0.0.1:{silent.getsockname()[1]}/site/",
+                         limits=ReadLimits(timeout=0.5))
         with pytest.raises(Unreachable, match=r"no answer within 0\.5 s"):
             copy.read("mirrors.json", 1000)
         copy.close()

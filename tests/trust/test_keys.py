@@ -190,3 +190,18 @@ def test_keygen_does_not_follow_a_link_at_its_path(tmp_path: Path):
     result = mirrorpub("keygen", str(tmp_path / "dangling.key"), cwd=tmp_path)
     assert result.returncode == 1 and "already exists" in result.stderr, result.stderr
     assert victim.read_bytes() == b"precious" and not (tmp_path / "nowhere").exists()
+
+
+def test_fingerprints_are_128_bits_and_begin_with_the_64_bit_ones_shown_before(
+        site_key: SiteKey):
+    import hashlib
+
+    from cryptography.hazmat.primitives import serialization
+
+    raw = parse_public_key(site_key.public).public_bytes(serialization.Encoding.Raw,
+                                                         serialization.PublicFormat.Raw)
+    digest = hashlib.sha256(raw).hexdigest()
+    assert re.fullmatch(r"([0-9a-f]{4} ){7}[0-9a-f]{4}", site_key.fingerprint)
+    assert site_key.fingerprint.replace(" ", "") == digest[:32]
+    shown_before = " ".join(digest[i:i + 4] for i in range(0, 16, 4))  # 64 bits, as before
+    assert site_key.fingerprint.startswith(shown_before + " ")

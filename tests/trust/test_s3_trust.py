@@ -50,7 +50,7 @@ def test_a_genuine_signed_s3_copy_verifies_and_status_is_clean(
     assert code == 0, document
     for copy in document["copies"]:
         assert copy["state"] == "ok" and copy["current"] and copy["signature"] == "valid"
-        assert copy["version"] == document["version"] == 1
+        assert copy["version"] == document["version"]
         assert copy["bad_files"] == [] and copy["differs_from_local_build"] == []
     plain = run("status", root=root, env=env)
     assert plain.returncode == 0
@@ -90,33 +90,44 @@ def test_a_mirror_left_behind_is_reported_stale(tmp_path: Path, seaweed: Any, si
     make_site(root, [one, two], site_key)
     env = seaweed.env()
     publish(root, env=env)
+    old = status_json(root, env)[1]["version"]
     (root / "content" / "third.md").write_text(article("Third story", "2026-11-22T10:00:00Z"))
     publish(root, "--mirror", "one", env=env)
     code, document = status_json(root, env)
     assert code == 3
     copies = by_mirror(document)
-    assert document["version"] == 2
-    assert copies["one"]["state"] == "ok" and copies["one"]["version"] == 2
-    assert copies["two"]["state"] == "stale" and copies["two"]["version"] == 1
-    assert copies["two"]["expected_version"] == 2 and not copies["two"]["current"]
+    new = old + 1
+    assert document["version"] == new
+    assert copies["one"]["state"] == "ok" and copies["one"]["version"] == new
+    assert copies["two"]["state"] == "stale" and copies["two"]["version"] == old
+    assert copies["two"]["expected_version"] == new and not copies["two"]["current"]
     # its files match its own (older) manifest, but not the local build
     assert copies["two"]["bad_files"] == []
     assert "articles/third.html" in [d["path"] for d in copies["two"]["differs_from_local_build"]]
     plain = run("status", root=root, env=env)
-    assert "serves version 1, the current one is 2" in plain.stdout
+    assert f"serves version {old}, the current one is {new}" in plain.stdout
 
 
-def test_a_bucket_without_a_public_read_policy_is_said_to_refuse_readers(
+def test_a_bucket_without_a_public_read_policy_fails_the_publish_and_is_never_named(
         tmp_path: Path, seaweed: Any):
     root = tmp_path / "site"
-    closed = s3_mirror(seaweed, "closed", public=False)
-    make_site(root, [closed], None)
+    closed, open_ = s3_mirror(seaweed, "closed", public=False), s3_mirror(seaweed, "open")
+    make_site(root, [closed, open_], None)
     env = seaweed.env()
-    publish(root, env=env)  # the owner can write; readers cannot read
+    result = run("publish", root=root, env=env)  # the owner can write; readers cannot read
+    assert result.returncode == 3
+    (failure,) = [line for line in result.stderr.splitlines() if "closed: FAILED" in line]
+    assert "refused an anonymous reader (refused (HTTP 403))" in failure
+    assert REFUSED in failure  # the fix, named; and left to the owner
+    closed_url = seaweed.public_url(closed["bucket"])
+    for key in ("mirrors.json", "bc2.json", "mirrors.html", "index.html",
+                "articles/first.html"):
+        body = seaweed.anonymous_get(open_["bucket"], key).text
+        assert closed_url not in body and '"closed"' not in body, key
     code, document = status_json(root, env)
     assert code == 3
     copy = by_mirror(document)["closed"]
-    assert copy["state"] == "refused"
+    assert copy["state"] == "unpublished"  # never read back: it never counted as published
     assert copy["problems"] == [REFUSED]
     plain = run("status", root=root, env=env)
     assert REFUSED in plain.stdout
@@ -145,19 +156,20 @@ def test_a_rolled_back_copy_is_refused_after_a_newer_one_was_seen(
     publish(root, env=env)
     saved = {key: client.get_object(Bucket=bucket, Key=key) for key in seaweed.keys(bucket)}
     saved = {key: (o["Body"].read(), o["ContentType"]) for key, o in saved.items()}
+    old = json.loads(saved["mirrors.json"][0])["version"]
     (root / "content" / "third.md").write_text(article("Third story", "2026-11-22T10:00:00Z"))
     publish(root, env=env)
     url = seaweed.public_url(bucket)
     newer = run("verify", url, "--key", site_key.public, root=tmp_path, env=env)
     assert newer.returncode == 0, newer.stdout
-    assert "version 2" in newer.stdout
+    assert f"version {old + 1}" in newer.stdout
     for key, (body, content_type) in saved.items():  # an attacker replays version 1
         client.put_object(Bucket=bucket, Key=key, Body=body, ContentType=content_type)
     replayed = run("verify", url, "--key", site_key.public, root=tmp_path, env=env)
     assert replayed.returncode == 1
     assert "signature: valid" in replayed.stdout  # genuine, and old
-    assert "rollback refused: this copy serves version 1, but version 2 was verified" \
-        in replayed.stdout
+    assert f"rollback refused: this copy serves version {old}, but version {old + 1} was " \
+        "verified" in replayed.stdout
     accepted = run("verify", url, "--key", site_key.public, "--allow-rollback", root=tmp_path,
                    env=env)
     assert accepted.returncode == 0, accepted.stdout

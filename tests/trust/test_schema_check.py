@@ -41,7 +41,8 @@ GOOD: dict[str, Any] = {
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers(-3, 3) | st.floats(-2, 2, allow_nan=False)
     | st.sampled_from(["", "x", "ipfs", "active", "a" * 64, "2026-01-01T00:00:00Z",
-                       "https://x.org/", "mirrors.json", "../up", "bafy" + "a" * 30]),
+                       "https://x.org/", "mirrors.json", "../up", "bafy" + "a" * 30,
+                       "usb\n", "https://x.org/\n", "a" * 64 + "\n", "s3\r", "x\x1b[2J"]),
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(
         st.sampled_from(["name", "type", "status", "url", "cid", "sha256", "size", "x"]),
         inner, max_size=3),
@@ -110,6 +111,29 @@ def test_each_kind_of_problem_is_named_where_it_is(change: Any, expected: str):
     errors = schema_errors(doc, schema())
     assert not reference_valid(doc)
     assert any(expected in e for e in errors), errors
+
+
+@pytest.mark.parametrize("where", [
+    ("site", "title"), ("site", "language"), ("mirrors", 0, "name"), ("mirrors", 0, "type"),
+    ("mirrors", 0, "url"), ("mirrors", 1, "cid"), ("mirrors", 1, "ipns"),
+    ("mirrors", 1, "gateway_urls", 0), ("mirrors", 0, "updated_at"), ("published_at",),
+    ("files", "index.html", "sha256"),
+])
+def test_no_field_may_end_in_a_line_break(where: tuple[Any, ...]):
+    """Python's `$` matches before a final newline; neither checker may let one through."""
+    doc = copy.deepcopy(GOOD)
+    parent = doc
+    for part in where[:-1]:
+        parent = parent[part]
+    parent[where[-1]] += "\n"
+    assert schema_errors(doc, schema()) != []
+    assert not reference_valid(doc)
+
+
+def test_no_file_name_may_end_in_a_line_break():
+    doc = copy.deepcopy(GOOD)
+    doc["files"]["index.html\n"] = doc["files"].pop("index.html")
+    assert schema_errors(doc, schema()) != [] and not reference_valid(doc)
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])

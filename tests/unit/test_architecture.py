@@ -23,6 +23,8 @@ LAYERS: list[tuple[str, ...]] = [
     ("mirrorpub.site",),
     ("mirrorpub.trust",),
     ("mirrorpub.mirrors",),
+    # The anonymous reader's client: publish reads back what it sent, as readers would.
+    ("mirrorpub.read.fetch",),
     ("mirrorpub.publish",),
     ("mirrorpub.read",),
     ("mirrorpub.watch", "mirrorpub.commands"),

@@ -10,7 +10,12 @@ import pytest
 
 from mirrorpub.layout import FIRST_FINAL_RANK
 from mirrorpub.mirrors.plan import RemoteEntry, RemoteState, plan
-from mirrorpub.mirrors.remoteindex import decode_index, encode_index
+from mirrorpub.mirrors.remoteindex import (
+    MAX_INDEX_BYTES,
+    MAX_INDEX_GZIP_BYTES,
+    decode_index,
+    encode_index,
+)
 from mirrorpub.model import FileEntry
 
 
@@ -227,3 +232,15 @@ def test_copies_pages_in_other_languages_are_per_copy_and_go_up_with_mirrors_htm
                          owned=remote.owned | {"mirrors.ky.html"})
     assert plan(SITE, remote, keep=frozenset(manifest_files(("ru",)))).deletes == \
         ("mirrors.ky.html",)
+
+
+def test_an_index_of_a_hundred_thousand_files_fits_well_within_the_caps() -> None:
+    """The caps on a bucket's index (against bombs) leave room for SPEC §14's 100,000."""
+    paths = [f"articles/{'a-long-slug-of-a-story-' * 3}{i:06d}.html" for i in range(100_000)]
+    files = {p: RemoteEntry(size=len(p) * 997, sha256=hashlib.sha256(p.encode()).hexdigest())
+             for p in paths}
+    data = encode_index(files, set())
+    assert len(data) < MAX_INDEX_GZIP_BYTES / 2
+    assert len(gzip.decompress(data)) < MAX_INDEX_BYTES / 2
+    decoded = decode_index(data)
+    assert decoded is not None and len(decoded[0]) == 100_000

@@ -2,7 +2,9 @@
 
 If a signature differed, every real provider would refuse the upload with
 SignatureDoesNotMatch; comparing with botocore's own signer, byte for byte, covers
-awkward keys, session tokens and metadata without any server.
+awkward keys, session tokens and metadata without any server. And it reads answers
+within bounds (an endpoint, or whatever poses as it, may send without end), while
+keeping connections alive across answers read to their end.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials as BotoCredentials
 
 from mirrorpub.mirrors.s3 import wire as s3wire
+from tests.services.loopweb import LoopbackWeb, answer, drip, endless
 
 AMZ_DATE = "20261201T101112Z"
 HOST = "127.0.0.1:8333"
@@ -101,7 +104,7 @@ def test_a_connection_the_server_dropped_while_idle_is_not_reused() -> None:
                          connect_timeout=5, on_attempt=lambda: attempts.append(1))
     try:
         for _ in range(3):
-            reply = wire.get("index.html")
+            reply = wire.get("index.html", 1024)
             assert reply is not None and reply.body == b"ok"
             time.sleep(0.05)  # the server's close has arrived by the next request
     finally:
@@ -125,3 +128,45 @@ def test_a_bucket_in_another_region_is_named_with_the_fix() -> None:
     assert explain(config, s3wire._response_error(reply)) == (
         "bucket 'kloop-mirror' is in region eu-central-1, not us-east-1: "
         'set region = "eu-central-1" for this mirror')
+
+
+def wire_to(web: LoopbackWeb, timeout: float = 5) -> s3wire.S3Wire:
+    return s3wire.S3Wire(web.base, "us-east-1", "b", lambda: s3wire.Credentials("AKID", SECRET),
+                         timeout=timeout, connect_timeout=5, attempts=1)
+
+
+@pytest.mark.timeout(30)
+def test_answers_read_to_their_end_keep_the_connection_for_the_next_request() -> None:
+    with LoopbackWeb(answer(b"x" * 300_000)) as web:
+        wire = wire_to(web)
+        try:
+            for _ in range(3):
+                reply = wire.get("index", 1 << 20)
+                assert reply is not None and len(reply.body) == 300_000
+        finally:
+            wire.close()
+    assert web.connections == 1
+
+
+@pytest.mark.timeout(30)
+def test_a_get_reads_no_more_than_its_limit_of_an_endless_answer() -> None:
+    with LoopbackWeb(endless) as web:
+        wire = wire_to(web)
+        try:
+            reply = wire.get("index", 1 << 20)
+            assert reply is not None and len(reply.body) == (1 << 20) + 1  # one more: too big
+        finally:
+            wire.close()
+
+
+@pytest.mark.timeout(30)
+def test_a_get_answered_a_byte_at_a_time_fails_within_its_deadline() -> None:
+    # Each byte comes well within the socket's timeout: only a deadline ends it.
+    with LoopbackWeb(drip(every=0.5, declared=1000)) as web:
+        wire = wire_to(web, timeout=2)
+        try:
+            with pytest.raises(s3wire.NetworkError,
+                               match=r"an answer still arriving after \d+ s"):
+                wire.get("index", 1000)  # deadline: 2 s + 1000 bytes at MIN_RATE
+        finally:
+            wire.close()

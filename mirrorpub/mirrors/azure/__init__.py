@@ -47,4 +47,5 @@ EXAMPLE = """\
 """
 
 BACKEND = Backend(type="azure", config=AzureConfig, locate=locate, open=open_mirror,
-                  refused_hint=REFUSED, refused_note=REFUSED_NOTE, example=EXAMPLE)
+                  public_reads=True, refused_hint=REFUSED, refused_note=REFUSED_NOTE,
+                  example=EXAMPLE)

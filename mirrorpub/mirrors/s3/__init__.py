@@ -49,4 +49,5 @@ EXAMPLE = """\
 """
 
 BACKEND = Backend(type="s3", config=S3Config, locate=locate, open=open_mirror,
-                  refused_hint=REFUSED, refused_note=REFUSED_NOTE, example=EXAMPLE)
+                  public_reads=True, refused_hint=REFUSED, refused_note=REFUSED_NOTE,
+                  example=EXAMPLE)

@@ -21,7 +21,7 @@ from mirrorpub import redact
 from mirrorpub.errors import MirrorError
 from mirrorpub.mirrors.objectstore import Put, put_concurrently
 from mirrorpub.mirrors.plan import RemoteEntry
-from mirrorpub.mirrors.remoteindex import INDEX_NAME
+from mirrorpub.mirrors.remoteindex import INDEX_NAME, MAX_INDEX_GZIP_BYTES
 from mirrorpub.mirrors.s3 import wire
 from mirrorpub.mirrors.s3.config import S3Config
 from mirrorpub.mirrors.s3.credentials import credential_source, named_credentials
@@ -81,7 +81,8 @@ class S3Store:
         return self.config.prefix + path
 
     def read_index(self) -> bytes | None:
-        reply = self._send("read the index", self._wire().get, self.key(INDEX_NAME))
+        reply = self._send("read the index", self._wire().get, self.key(INDEX_NAME),
+                           MAX_INDEX_GZIP_BYTES)
         return reply.body if reply is not None else None
 
     def recorded_sha256(self, path: str) -> str | None:

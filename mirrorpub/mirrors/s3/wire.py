@@ -7,6 +7,11 @@ what a publish does once per file; listing a bucket, batch deletes and multipart
 stay with boto3, and the credentials come from boto3's chain unless the mirror names
 environment variables.
 
+Answers are read within bounds, since the endpoint (or something posing as it) may send
+without end: a GET takes at most the `limit` its caller names (+ 1 byte, to show there was
+more) within `timeout` + `limit` at MIN_RATE; other answers, which carry no body worth
+reading, at most 64 KB.
+
 Retries follow botocore's "standard" mode: up to 5 attempts on dropped connections,
 timeouts, 5xx, 429 and throttling codes, with full-jitter exponential backoff capped at
 20 s. Proxies come from HTTPS_PROXY / HTTP_PROXY / NO_PROXY, as for boto3.
@@ -41,7 +46,9 @@ _RETRY_CODES = {"SlowDown", "Throttling", "ThrottlingException", "RequestThrottl
                 "RequestLimitExceeded", "BandwidthLimitExceeded", "TooManyRequestsException",
                 "RequestTimeout", "RequestTimeoutException", "PriorRequestNotComplete",
                 "InternalError", "ServiceUnavailable"}
-_ERROR_BODY_LIMIT = 64 * 1024
+_ERROR_BODY_LIMIT = 64 * 1024  # also what a HEAD's or PUT's answer may carry
+MIN_RATE = 64 * 1024  # bytes per second a GET's body must average
+_READ = 256 * 1024
 
 
 @dataclass(frozen=True)
@@ -72,6 +79,10 @@ class NetworkError(S3Failure):
     def __init__(self, kind: str, detail: str) -> None:
         self.kind = kind
         super().__init__(detail)
+
+
+class _TooSlow(TimeoutError):
+    """An answer arriving, but too slowly to ever end (args[0]: seconds spent)."""
 
 
 @dataclass(frozen=True)
@@ -110,9 +121,10 @@ class S3Wire:
 
     # -- requests ---------------------------------------------------------------------------
 
-    def get(self, key: str) -> Reply | None:
-        """The object, or None when there is no such key."""
-        return self._request("GET", key, missing_ok=True)
+    def get(self, key: str, limit: int) -> Reply | None:
+        """The object, or None when there is no such key. Of a larger object only `limit`
+        + 1 bytes are read: the caller sees it is too large, and nothing more arrives."""
+        return self._request("GET", key, missing_ok=True, limit=limit)
 
     def head(self, key: str) -> Reply | None:
         return self._request("HEAD", key, missing_ok=True)
@@ -128,13 +140,13 @@ class S3Wire:
 
     def _request(self, method: str, key: str, *, body: bytes = b"",
                  headers: Mapping[str, str] | None = None,
-                 missing_ok: bool = False) -> Reply | None:
+                 missing_ok: bool = False, limit: int = _ERROR_BODY_LIMIT) -> Reply | None:
         path = f"{self._base_path}/{self.bucket}/{quote(key, safe='/-._~')}"
         failure: S3Failure | None = None
         for attempt in range(1, self.attempts + 1):
             self.on_attempt()
             try:
-                reply = self._once(method, path, body, headers or {})
+                reply = self._once(method, path, body, headers or {}, limit)
             except NetworkError as exc:
                 if exc.kind == "tls":
                     raise  # a certificate problem does not go away by asking again
@@ -153,7 +165,8 @@ class S3Wire:
         assert failure is not None
         raise failure
 
-    def _once(self, method: str, path: str, body: bytes, headers: Mapping[str, str]) -> Reply:
+    def _once(self, method: str, path: str, body: bytes, headers: Mapping[str, str],
+              limit: int) -> Reply:
         signed = self._signed_headers(method, path, body, headers)
         connection = self._checkout()
         target = path
@@ -165,21 +178,40 @@ class S3Wire:
             connection.request(method, target, body=body if method == "PUT" else None,
                                headers=signed)
             response = connection.getresponse()
-            data = response.read() if response.status < 300 else \
-                response.read(_ERROR_BODY_LIMIT)
-        except TimeoutError:
+            data = self._body(response, limit if response.status < 300 else _ERROR_BODY_LIMIT)
+        except TimeoutError as exc:
             connection.close()
-            raise NetworkError("timeout", f"no answer within {self.timeout:g} s") from None
+            said = f"an answer still arriving after {exc.args[0]:.0f} s" if \
+                isinstance(exc, _TooSlow) else f"no answer within {self.timeout:g} s"
+            raise NetworkError("timeout", said) from None
         except (OSError, http.client.HTTPException) as exc:
             connection.close()
             raise NetworkError("closed", f"connection dropped ({type(exc).__name__})") from None
         # Reused only when the answer was read to its end and the server keeps it open.
-        if response.will_close or response.status >= 300:
+        if response.will_close or response.status >= 300 or not response.isclosed():
             connection.close()
         else:
             with self._idle_lock:
                 self._idle.append(connection)
         return Reply(response.status, {k.lower(): v for k, v in response.getheaders()}, data)
+
+    def _body(self, response: http.client.HTTPResponse, limit: int) -> bytes:
+        """At most `limit` + 1 bytes of the answer, within `timeout` + `limit` at MIN_RATE
+        (read1 makes one read at a time, each within the socket's timeout, so a trickle
+        cannot hold it). An answer read to its end is closed, so its connection is reused."""
+        started = time.monotonic()
+        deadline = started + self.timeout + limit / MIN_RATE
+        chunks, total = [], 0
+        while total <= limit:
+            chunk = response.read1(min(_READ, limit + 1 - total))
+            if not chunk:
+                response.read()  # nothing left: marks the answer complete
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+            if time.monotonic() > deadline:
+                raise _TooSlow(time.monotonic() - started)
+        return b"".join(chunks)
 
     def _checkout(self) -> http.client.HTTPConnection:
         with self._idle_lock:
