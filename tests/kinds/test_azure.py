@@ -105,12 +105,14 @@ def test_only_blobs_mirrorpub_put_there_are_deleted(azurite: Azurite, tmp_path: 
     assert "owner-notes.txt" in blobs  # no mark of ours: never deleted
 
 
-def test_a_private_container_is_named_by_status_and_a_wrong_key_by_publish(
+def test_a_private_container_fails_the_publish_with_the_fix_and_a_wrong_key_too(
         azurite: Azurite, tmp_path: Path) -> None:
     container = azurite.make_container(public=False)
     root = tmp_path / "site"
     make_site(root, [azure_mirror(azurite, container)])
-    publish(root, azurite.env())
+    report = publish(root, azurite.env(), expect=3)  # read back as a reader would: refused
+    error = report["mirrors"][0]["error"]
+    assert "refuses anonymous readers" in error and 'public access level to "blob"' in error
     status = mirrorpub("status", cwd=root, env=azurite.env())
     assert status.returncode == 3
     wrong = "A" * 86 + "=="

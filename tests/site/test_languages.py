@@ -18,6 +18,7 @@ from babel.messages.pofile import read_po
 
 from mirrorpub.config import load_config
 from mirrorpub.publish.local import build_only
+from mirrorpub.publish.state import MirrorState, SiteState, save_state
 from mirrorpub.site.words import TEMPLATE
 from tests.sitekit import REPO, article, crawl, folder_fetcher, mirrorpub, write_site
 
@@ -117,6 +118,8 @@ def language_site(root: Path, language: str, tag: str, key: Path) -> dict[str, s
                signing_key=str(key), bundle=True, blocked_help="+996 555 000 000",
                mirrors=mirrors)
     write_site(empty, {}, language=language, title="Kloop", mirrors=mirrors[:1])
+    as_published(full, mirrors)  # pages name only copies that published
+    as_published(empty, mirrors[:1])
     for site in (full, empty):
         build_only(load_config(site / "mirrorpub.toml"))
     first = (full / "public" / "articles" / "a1.html").read_text(encoding="utf-8")
@@ -130,6 +133,14 @@ def language_site(root: Path, language: str, tag: str, key: Path) -> dict[str, s
     with zipfile.ZipFile(full / "public" / "site.zip") as bundle:
         pages["README.txt"] = bundle.read("README.txt").decode("utf-8")
     return pages
+
+
+def as_published(site: Path, mirrors: list[dict[str, object]]) -> None:
+    """The state a publish to every mirror leaves: readers may now be told of each."""
+    when = "2026-11-26T10:00:00Z"
+    state = SiteState(version=1, mirrors={str(m["name"]): MirrorState(
+        created_at=when, updated_at=when) for m in mirrors})
+    save_state(site / ".mirrorpub", state)
 
 
 @pytest.fixture(scope="module")
