@@ -17,12 +17,18 @@ MANIFEST = "mirrors.json"
 SIGNATURE = "mirrors.json.sig"
 BC2 = "bc2.json"
 BUNDLE = "site.zip"  # only when `site.bundle` is set
+KEYS = "keys.json"  # only when the site has a root key (SPEC §11)
+KEYS_SIGNATURE = "keys.json.sig"
 ARTICLES_DIR = "articles"
 TAGS_DIR = "tags"
 FILES_DIR = "files"
 
 # Left out of the manifest's own `files` list (SPEC §7).
 NOT_IN_MANIFEST = frozenset({MANIFEST, SIGNATURE})
+# The parts a second-format manifest lists its files in (SPEC §12), each named by its
+# own sha256: mirrorpub-files/<sha256>.json.
+PARTS_DIR = "mirrorpub-files"
+_PART = re.compile(r"mirrorpub-files/[0-9a-f]{64}\.json")
 # A copies page in one of the site's further languages: mirrors.ky.html, mirrors.zh-hant.html.
 _COPIES_PAGE = re.compile(r"mirrors\.[a-z0-9-]+\.html")
 
@@ -43,14 +49,23 @@ def manifest_files(languages: Sequence[str]) -> tuple[str, ...]:
     """The files written from the manifest, which differ per copy (only some copies can
     name the newest IPFS CID): one copies page per site language, bc2.json, mirrors.json,
     its signature, the optional zip. Everything else is byte-identical on every mirror."""
-    return (BUNDLE, *copies_pages(languages), BC2, MANIFEST, SIGNATURE)
+    return (BUNDLE, KEYS, KEYS_SIGNATURE, *copies_pages(languages), BC2, MANIFEST, SIGNATURE)
 
 
 def is_manifest_file(path: str) -> bool:
     """Whether `path` is one of the per-copy files of some site, whatever its languages:
     nothing else mirrorpub writes lives at the root under these names."""
-    return path in (BUNDLE, MIRRORS_PAGE, BC2, MANIFEST, SIGNATURE) or \
+    return path in (BUNDLE, KEYS, KEYS_SIGNATURE, MIRRORS_PAGE, BC2, MANIFEST, SIGNATURE) or \
         _COPIES_PAGE.fullmatch(path) is not None
+
+
+def part_path(sha256: str) -> str:
+    return f"{PARTS_DIR}/{sha256}.json"
+
+
+def is_part(path: str) -> bool:
+    """Whether `path` names a manifest part (never a site file: content/ cannot hold it)."""
+    return _PART.fullmatch(path) is not None
 
 
 def article_path(slug: str) -> str:
@@ -88,8 +103,9 @@ KIND_TAG = 2
 KIND_LISTING = 3        # further index pages, the feed
 KIND_MIRRORS_PAGE = 4   # the copies pages, bc2.json: from here on, after the manifest is known
 KIND_INDEX = 5          # index.html: the entry point goes up last of the pages
-KIND_MANIFEST = 6       # mirrors.json
-KIND_SIGNATURE = 7      # mirrors.json.sig
+KIND_PART = 6           # the manifest's parts: before the mirrors.json that names them
+KIND_MANIFEST = 7       # mirrors.json
+KIND_SIGNATURE = 8      # mirrors.json.sig
 
 _ORDER = (  # (kind, is_new), first to last
     (KIND_ASSET, True), (KIND_ASSET, False),
@@ -97,6 +113,7 @@ _ORDER = (  # (kind, is_new), first to last
     (KIND_LISTING, True), (KIND_LISTING, False),
     (KIND_MIRRORS_PAGE, True), (KIND_MIRRORS_PAGE, False),
     (KIND_INDEX, True), (KIND_INDEX, False),
+    (KIND_PART, True), (KIND_PART, False),
     (KIND_MANIFEST, True), (KIND_MANIFEST, False),
     (KIND_SIGNATURE, True), (KIND_SIGNATURE, False),
 )
@@ -109,6 +126,8 @@ def _kind(path: str) -> int:
         return KIND_MANIFEST
     if path == SIGNATURE:
         return KIND_SIGNATURE
+    if is_part(path):
+        return KIND_PART
     if path == BC2 or (is_manifest_file(path) and path.endswith(".html")):
         return KIND_MIRRORS_PAGE
     if path == INDEX:

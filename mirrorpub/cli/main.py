@@ -154,33 +154,88 @@ def status(out: Console, config_path: str, as_json: bool) -> int:
 @main.command()
 @click.argument("url")
 @click.option("--key", "key", metavar="PUBKEY", help="The site's public key (or a file with it).")
+@click.option("--root", "root", metavar="PUBKEY",
+              help="The site's root key (or a file with it): follow its keys.json.")
 @click.option("--allow-rollback", is_flag=True,
               help="Accept a copy older than one already verified.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON document.")
 @command
-def verify(out: Console, config_path: str, url: str, key: str | None, allow_rollback: bool,
-           as_json: bool) -> int:
+def verify(out: Console, config_path: str, url: str, key: str | None, root: str | None,
+           allow_rollback: bool, as_json: bool) -> int:
     """Check a copy's manifest, signature, freshness and every file."""
     from mirrorpub.commands.verify import verify as run_verify
 
-    result = run_verify(url, key=key, allow_rollback=allow_rollback)
+    if key and root:
+        out.error("give --key or --root, not both")
+        return 2
+    result = run_verify(url, key=key, root=root, allow_rollback=allow_rollback)
     return _show(out, result, as_json, views.print_verify)
 
 
 @main.command()
 @click.argument("path", required=False, type=click.Path(dir_okay=False))
 @click.option("--force", is_flag=True, help="Replace an existing key file.")
+@click.option("--root", "root", is_flag=True,
+              help="A root key: it only delegates and revokes signing keys; keep it offline.")
 @command
-def keygen(out: Console, config_path: str, path: str | None, force: bool) -> int:
+def keygen(out: Console, config_path: str, path: str | None, force: bool, root: bool) -> int:
     """Create an Ed25519 signing key (mode 0600); print the public key on stdout."""
     from mirrorpub.commands.keygen import keygen as make_key
 
+    if root and not path:
+        out.error("keygen --root needs a PATH: where the root key lives, offline (a USB "
+                  "stick), never on a machine that publishes")
+        return 2
     target, signer = make_key(path, force=force)
     out.info(f"wrote the private key to {target} (mode 0600); keep it secret and backed up")
     out.info(f"fingerprint: {signer.fingerprint}")
-    out.info("set `signing_key` in mirrorpub.toml (or MIRRORPUB_SIGNING_KEY) to sign "
-             "every publish; give readers the public key below")
+    if root:
+        out.info("this is the site's ROOT key: keep it offline. Delegate each publishing "
+                 "machine its own key with `mirrorpub keys delegate --root "
+                 f"{target} SITE.pub`, revoke a lost one with `mirrorpub keys revoke`; "
+                 "give readers the public key below (verify --root)")
+    else:
+        out.info("set `signing_key` in mirrorpub.toml (or MIRRORPUB_SIGNING_KEY) to sign "
+                 "every publish; give readers the public key below")
     click.echo(signer.public_text)
+    return 0
+
+
+@main.group("keys")
+def keys_group() -> None:
+    """Delegate and revoke signing keys with the site's root key (keys.json)."""
+
+
+@keys_group.command("delegate")
+@click.option("--root", "root_key", required=True, type=click.Path(dir_okay=False),
+              metavar="ROOT.key", help="The root key file (from `keygen --root`).")
+@click.option("--until", metavar="DATE", help="Last day the key may sign (default: a year).")
+@click.argument("key", metavar="PUBKEY")
+@command
+def keys_delegate(out: Console, config_path: str, root_key: str, until: str | None,
+                  key: str) -> int:
+    """Let PUBKEY (ed25519:… or a file with it) sign the site until DATE."""
+    from mirrorpub.commands.keys import delegate
+
+    change = delegate(config_path, root_key, key, until)
+    until_text = next(d.not_after for d in change.keys.keys if d.key == change.key)
+    out.info(f"{change.path.name} version {change.keys.version}: {change.key} may sign "
+             f"until {until_text}; publish to put it on every copy")
+    return 0
+
+
+@keys_group.command("revoke")
+@click.option("--root", "root_key", required=True, type=click.Path(dir_okay=False),
+              metavar="ROOT.key", help="The root key file (from `keygen --root`).")
+@click.argument("key", metavar="PUBKEY")
+@command
+def keys_revoke(out: Console, config_path: str, root_key: str, key: str) -> int:
+    """Revoke PUBKEY: readers who trust the root refuse anything it signs."""
+    from mirrorpub.commands.keys import revoke
+
+    change = revoke(config_path, root_key, key)
+    out.info(f"{change.path.name} version {change.keys.version}: {change.key} is revoked; "
+             "publish (with a delegated key) to put it on every copy")
     return 0
 
 

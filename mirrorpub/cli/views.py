@@ -185,6 +185,12 @@ def verify_lines(result: Any) -> list[str]:
 
 
 def _signature_line(result: Any) -> str:
+    if result.root_fingerprint:
+        signer = f"key fingerprint {result.fingerprint}" if result.fingerprint else "no key"
+        return (f"signature: {'valid' if result.signature == 'valid' else 'NOT TRUSTED'}, "
+                f"{signer}, under root {result.root_fingerprint}"
+                + (f" (keys.json version {result.keys_version})"
+                   if result.keys_version is not None else ""))
     return {
         "valid": f"signature: valid, key fingerprint {result.fingerprint}",
         "invalid": f"signature: INVALID for key fingerprint {result.fingerprint}",

@@ -5,5 +5,6 @@ from __future__ import annotations
 from mirrorpub.read.verify import VerifyResult, verify_copy
 
 
-def verify(url: str, *, key: str | None = None, allow_rollback: bool = False) -> VerifyResult:
-    return verify_copy(url, key=key, allow_rollback=allow_rollback)
+def verify(url: str, *, key: str | None = None, root: str | None = None,
+           allow_rollback: bool = False) -> VerifyResult:
+    return verify_copy(url, key=key, root=root, allow_rollback=allow_rollback)

@@ -47,6 +47,9 @@ class SiteConfig:
     # Ignored when MIRRORPUB_SIGNING_KEY is set, which wins.
     signing_key: Path | None = option(str, default=None, check=_key_path, convert=as_path)
     manifest_ttl_days: int = option(int, default=30, check=at_least(1))
+    # keys.json (+ .sig beside it), written by `mirrorpub keys` with the root key (SPEC
+    # §11); published on every copy when it exists.
+    keys_file: Path = option(str, default="keys.json", check=non_empty, convert=as_path)
     # Beyond SPEC §4, each optional (see README):
     main_domain: str | None = option(str, default=None, check=_DOMAIN)
     blocked_help: str = option(str, default="")

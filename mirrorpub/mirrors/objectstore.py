@@ -6,8 +6,11 @@ state cheaply, asks the pure planner what to do, and carries the plan out:
     read index (1 GET) + check it against mirrors.json (1 HEAD)   -- else list the store
     write index with the planned paths marked pending              -- crash safety
     site files, rank by rank (assets … listings), in parallel within a rank
-    wait for the manifest files; then mirrors.html, index.html, mirrors.json, .sig
-    deletes (only paths mirrorpub put there; capped)
+    wait for the manifest files; then mirrors.html, index.html, the manifest's new
+    parts, mirrors.json, .sig
+    deletes (only paths mirrorpub put there; capped), and the parts no longer named by
+    the new mirrors.json nor by the one it replaced (kept one publish more, for readers
+    who fetched that one a moment before)
     write the final index
 
 A publish killed anywhere leaves the old pages (or the new) pointing at files that are
@@ -23,7 +26,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from mirrorpub.formats import human_bytes
-from mirrorpub.layout import MANIFEST, upload_rank
+from mirrorpub.layout import MANIFEST, is_part, upload_rank
 from mirrorpub.mirrors.plan import Plan, RemoteEntry, RemoteState, Upload, plan, upload_reason
 from mirrorpub.mirrors.protocol import FinalFiles, LocalSite, MirrorBase, Outcome, Progress
 from mirrorpub.mirrors.remoteindex import INDEX_NAME, decode_index, encode_index
@@ -171,6 +174,9 @@ class StorePlan:
         return out
 
 
+PARTS_MEMORY = "manifest_parts"  # the parts named by the mirrors.json the copy last got
+
+
 class ObjectStoreMirror(MirrorBase):
     """One object store as a mirror; stays open across publishes (`watch`)."""
 
@@ -185,7 +191,9 @@ class ObjectStoreMirror(MirrorBase):
         requests_before = self.store.requests()
         local_paths = set(site.files) | set(site.manifest_names)
         remote = read_remote_state(self.store, local_paths)
-        the_plan = plan(site.files, remote, max_deletes=max_deletes, keep=site.manifest_names)
+        parts = frozenset(p for p in remote.entries if is_part(p))  # apply() decides on them
+        the_plan = plan(site.files, remote, max_deletes=max_deletes,
+                        keep=site.manifest_names | parts)
         return StorePlan(plan=the_plan, remote=remote, site=site,
                          requests_before=requests_before)
 
@@ -197,8 +205,15 @@ class ObjectStoreMirror(MirrorBase):
             outcome.warnings.append(unsafe_note(remote.unsafe))
         progress.planned(len(the_plan.uploads), the_plan.upload_bytes)
         self.store.begin_writes()
+        # Parts of manifests older than the one the copy serves: deleted once the new one
+        # is up, unless it names them. Pending until then, so a part deleted by a publish
+        # cut short is sent again should a manifest name it.
+        previous = set(memory.get(PARTS_MEMORY, ()))
+        old_parts = sorted(p for p in remote.entries
+                           if is_part(p) and p in remote.owned and p not in previous)
         touched = {u.path for u in the_plan.uploads} | set(the_plan.deletes)
         if touched:
+            touched |= set(old_parts)
             self._write_index(remote, pending=touched | set(site.manifest_names))
         for group in the_plan.groups(final=False):
             self._send(group, site.output_dir, {}, progress, outcome)
@@ -211,19 +226,24 @@ class ObjectStoreMirror(MirrorBase):
             progress.planned(len(the_plan.uploads) + len(extra),
                              the_plan.upload_bytes + sum(u.entry.size for u in extra))
         if extra and not touched:
-            self._write_index(remote, pending=set(site.manifest_names))
-            touched = set(site.manifest_names)
+            touched = set(site.manifest_names) | set(old_parts)
+            self._write_index(remote, pending=touched)
         merged = sorted([u for g in final_uploads for u in g] + extra,
                         key=lambda u: (u.rank, u.path))
         for rank in sorted({u.rank for u in merged}):
             self._send([u for u in merged if u.rank == rank], site.output_dir, manifest,
                        progress, outcome)
-        if the_plan.deletes:
-            progress.stage(f"deleting {len(the_plan.deletes)}")
-            self.store.delete(list(the_plan.deletes))
-            outcome.deleted = len(the_plan.deletes)
+        gone_parts = [p for p in old_parts if p not in manifest] if touched else []
+        deletes = [*the_plan.deletes, *gone_parts]
+        if deletes:
+            progress.stage(f"deleting {len(deletes)}")
+            self.store.delete(deletes)
+            outcome.deleted = len(deletes)
         if touched or extra or remote.unsafe:  # an index naming unsafe paths is rewritten
-            self._write_final_index(site, manifest, remote, the_plan)
+            kept_parts = {p: remote.entries[p] for p in remote.entries
+                          if is_part(p) and p not in manifest and p not in gone_parts}
+            self._write_final_index(site, manifest, remote, the_plan, kept_parts)
+        outcome.memory = {**memory, PARTS_MEMORY: sorted(p for p in manifest if is_part(p))}
         if the_plan.held_deletes:
             outcome.problem = (f"{len(the_plan.held_deletes)} files left the site but were not "
                                f"deleted: more than the cap of {the_plan.max_deletes}; rerun "
@@ -261,8 +281,11 @@ class ObjectStoreMirror(MirrorBase):
         self.store.write_index(encode_index(known, pending | (set(remote.owned) - set(known))))
 
     def _write_final_index(self, site: LocalSite, manifest: Mapping[str, bytes],
-                           remote: RemoteState, the_plan: Plan) -> None:
-        files = {p: RemoteEntry(size=e.size, sha256=e.sha256) for p, e in site.files.items()}
+                           remote: RemoteState, the_plan: Plan,
+                           kept_parts: Mapping[str, RemoteEntry]) -> None:
+        files = {p: e for p, e in kept_parts.items() if e.sha256}
+        files.update({p: RemoteEntry(size=e.size, sha256=e.sha256)
+                      for p, e in site.files.items()})
         for path, data in manifest.items():
             entry = entry_for_bytes(path, data)
             files[path] = RemoteEntry(size=entry.size, sha256=entry.sha256)

@@ -14,9 +14,11 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Mapping
 from dataclasses import asdict
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
-from mirrorpub import layout
+from mirrorpub import fsatomic, layout
 from mirrorpub.config import Config, MirrorConfig
 from mirrorpub.mirrors.registry import locate
 from mirrorpub.model import Stamp
@@ -25,6 +27,7 @@ from mirrorpub.publish.state import SiteState
 from mirrorpub.site import bundle
 from mirrorpub.site.build import BuildResult
 from mirrorpub.site.pages import MirrorLink
+from mirrorpub.trust import keys
 from mirrorpub.trust.manifest import ManifestMirror, SiteInfo, render_files
 from mirrorpub.trust.signing import Signer
 
@@ -48,10 +51,21 @@ def page_links(config: Config, state: SiteState,
 
 
 def site_info(config: Config, signer: Signer | None) -> SiteInfo:
+    published = key_files(config, signer)
+    data = published.get(layout.KEYS)
+    root = keys.parse(data).root if data else None
     return SiteInfo(title=config.site.title, language=config.site.language,
                     main_domain=config.site.main_domain, blocked_help=config.site.blocked_help,
                     public_key=signer.public_text if signer else None,
-                    fingerprint=signer.fingerprint if signer else None)
+                    fingerprint=signer.fingerprint if signer else None,
+                    root_key=root, root_fingerprint=keys.root_fingerprint(data) if data else None,
+                    keys_sha256=hashlib.sha256(data).hexdigest() if data else None)
+
+
+def key_files(config: Config, signer: Signer | None) -> dict[str, bytes]:
+    """keys.json and its signature, as every copy carries them ({} without a root key).
+    Raises SigningError when `signer` may not sign under that list."""
+    return keys.site_key_files(config.site.keys_file, signer, datetime.now(UTC))
 
 
 def manifest_files(config: Config, build: BuildResult, info: SiteInfo, stamp: Stamp,
@@ -68,7 +82,20 @@ def manifest_files(config: Config, build: BuildResult, info: SiteInfo, stamp: St
               config.site.bundle]
     return kept.rendered(config.state_dir, variant, inputs, lambda: render_files(
         site=info, renderer=renderer, stamp=stamp, mirrors=mirrors, files=build.files,
-        signer=signer, bundler=_bundler(config, build, signer)))
+        signer=signer, bundler=_bundler(config, build, signer),
+        published=key_files(config, signer)))
+
+
+def write_copy(output_dir: Path, files: Mapping[str, bytes]) -> None:
+    """The manifest files into public/, which stays a complete copy: only the parts its
+    mirrors.json names (nobody reads it mid-publish, so no older part is kept)."""
+    for path, data in files.items():
+        fsatomic.write_if_changed(output_dir / path, data)
+    folder = output_dir / layout.PARTS_DIR
+    for old in sorted(folder.glob("*.json")) if folder.is_dir() else []:
+        if layout.is_part(f"{layout.PARTS_DIR}/{old.name}") and \
+                f"{layout.PARTS_DIR}/{old.name}" not in files:
+            old.unlink(missing_ok=True)
 
 
 def manifest_names(config: Config, signer: Signer | None) -> frozenset[str]:
@@ -78,6 +105,8 @@ def manifest_names(config: Config, signer: Signer | None) -> frozenset[str]:
         skip.add(layout.SIGNATURE)
     if not config.site.bundle:
         skip.add(layout.BUNDLE)
+    if not config.site.keys_file.exists():
+        skip |= {layout.KEYS, layout.KEYS_SIGNATURE}
     return frozenset(layout.manifest_files(config.site.languages)) - skip
 
 

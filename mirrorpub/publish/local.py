@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from mirrorpub import fsatomic
 from mirrorpub.config import Config
 from mirrorpub.mirrors.registry import locate
 from mirrorpub.model import MirrorStatus, Stamp
-from mirrorpub.publish.copyfiles import known, manifest_files, page_links, site_info
+from mirrorpub.publish.copyfiles import known, manifest_files, page_links, site_info, write_copy
 from mirrorpub.publish.lock import site_lock
 from mirrorpub.publish.state import FINAL_STAMP, load_state
 from mirrorpub.site.build import BuildResult, build_site
@@ -44,8 +43,7 @@ def _build_only(config: Config) -> BuildResult:
                                                                 config.site.manifest_ttl_days)
     files = manifest_files(config, build, site_info(config, signer), stamp, mirrors, signer,
                            "build")
-    for path, data in files.items():
-        fsatomic.write_if_changed(build.output_dir / path, data)
+    write_copy(build.output_dir, files)
     return build
 
 

@@ -35,7 +35,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Any
 
-from mirrorpub import fsatomic, layout
+from mirrorpub import layout
 from mirrorpub.config import Config, MirrorConfig
 from mirrorpub.errors import MirrorError, UsageError
 from mirrorpub.mirrors.plan import DEFAULT_MAX_DELETES
@@ -50,7 +50,7 @@ from mirrorpub.mirrors.protocol import (
 from mirrorpub.mirrors.registry import backend_of, locate
 from mirrorpub.model import FileEntry, MirrorStatus
 from mirrorpub.publish.barrier import ManifestBarrier, RunFacts
-from mirrorpub.publish.copyfiles import manifest_names, page_links
+from mirrorpub.publish.copyfiles import key_files, manifest_names, page_links, write_copy
 from mirrorpub.publish.lock import site_lock
 from mirrorpub.publish.opened import OpenMirrors
 from mirrorpub.publish.readback import read_back
@@ -158,6 +158,7 @@ class _Run:
         self.site_files: Mapping[str, FileEntry] = {}
 
     def run(self) -> PublishReport:
+        key_files(self.config, self.signer)  # a key the root does not let sign: stop here
         facts = self.facts = self._prepare()
         build = build_site(self.config, mirror_links=page_links(self.config, self.state, facts),
                            fingerprint=self.signer.fingerprint if self.signer else None)
@@ -176,8 +177,7 @@ class _Run:
             for name, plan in plans.items():
                 pool.submit(self._push, name, plan, barrier)
         final = barrier.final_stamp()
-        for path, data in barrier.final_files().items():  # public/ = a complete copy too
-            fsatomic.write_if_changed(build.output_dir / path, data)
+        write_copy(build.output_dir, barrier.final_files())  # public/: a complete copy too
         self._record(barrier, facts)
         return PublishReport(final.version, barrier.changed, False, build,
                              list(self.reports.values()))

@@ -59,18 +59,25 @@ def record(sites: Mapping[str, Any], site_key: str,
 def remember(path: Path, site_key: str, doc: Mapping[str, Any], url: str,
              now: datetime, aliases: Sequence[str] = ()) -> str | None:
     """Record `doc`'s version unless a higher one is known; a note when that fails."""
+    return remember_record(path, site_key, {
+        "version": doc["version"], "title": doc["site"]["title"],
+        "published_at": doc["published_at"], "url": url, "verified_at": iso(now)}, aliases)
+
+
+def remember_record(path: Path, site_key: str, entry: Mapping[str, Any],
+                    aliases: Sequence[str] = ()) -> str | None:
+    """Record `entry` (its "version" and what to tell of it) unless a higher version is
+    known; a note when that fails. Also keeps the versions of keys.json seen per root."""
     try:
         sites = read_seen(path)
     except VerifyError:
         return None  # already reported by the rollback check
     previous = record(sites, site_key, aliases)
-    if previous is not None and previous["version"] >= doc["version"]:
+    if previous is not None and previous["version"] >= entry["version"]:
         return None
     for alias in aliases:
         sites.pop(alias, None)
-    sites[site_key] = {"version": doc["version"], "title": doc["site"]["title"],
-                       "published_at": doc["published_at"], "url": url,
-                       "verified_at": iso(now)}
+    sites[site_key] = dict(entry)
     text = json.dumps({"schema": SEEN_SCHEMA, "sites": sites}, indent=2, ensure_ascii=False,
                       sort_keys=True) + "\n"
     try:

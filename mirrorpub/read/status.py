@@ -21,7 +21,6 @@ so scripts and monitors treat both commands alike; 1 stays reserved for a wrong 
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import Mapping
@@ -49,6 +48,7 @@ from mirrorpub.mirrors.registry import backend_of
 from mirrorpub.model import CopyState, Location
 from mirrorpub.publish.state import SNAPSHOT_STAMP, SiteState, load_state
 from mirrorpub.read.fetch import Copy, ReadLimits, open_copy
+from mirrorpub.read.parts import listed_files
 from mirrorpub.read.verify import (
     FileProblem,
     check_files,
@@ -201,14 +201,15 @@ def _public_key(config: Config, notes: list[str]) -> Any:
 
 
 def _local_files(config: Config, notes: list[str]) -> Mapping[str, Any] | None:
-    path = config.site.output_dir / layout.MANIFEST
+    """What public/mirrors.json lists (either format), or None with a note."""
     try:
-        files = json.loads(path.read_text(encoding="utf-8"))["files"]
-    except (OSError, ValueError, KeyError, TypeError, RecursionError):
+        local = open_copy(str(config.site.output_dir))
+        with closing(local):
+            return listed_files(local, load_manifest(local)[1])
+    except VerifyError:
         notes.append(f"no local build at {config.site.output_dir} to compare with (run "
                      "`mirrorpub build`)")
         return None
-    return files if isinstance(files, dict) else None
 
 
 # --- one copy -------------------------------------------------------------------------------
@@ -274,23 +275,28 @@ def _check_copy(copy: Copy, status: CopyStatus, context: _Context, backend: Back
         status.signature, problem = signature_status(copy, data, context.public_key)
         if problem:
             status.fail(CopyState.BROKEN, problem)
-    status.bad_files, unchecked = check_files(copy, doc["files"])
-    status.files_checked = len(doc["files"]) - unchecked
-    stopped = stopped_problem(copy, unchecked, len(doc["files"]))
+    try:
+        files = listed_files(copy, doc)
+    except VerifyError as exc:  # a part missing, altered or hostile
+        status.fail(CopyState.BROKEN, str(exc))
+        return
+    status.bad_files, unchecked = check_files(copy, files)
+    status.files_checked = len(files) - unchecked
+    stopped = stopped_problem(copy, unchecked, len(files))
     if stopped:
         status.fail(CopyState.UNREACHABLE, stopped)
     elif copy.is_local:
         try:
             status.bad_files += [FileProblem(path, "not in the manifest (not part of the site)")
-                                 for path in extra_files(copy, doc["files"])]
+                                 for path in extra_files(copy, files)]
         except FetchError as exc:
             status.fail(CopyState.UNREACHABLE, f"{exc}: the folder cannot be listed")
     if status.bad_files:
         count = len(status.bad_files)
         status.fail(CopyState.BROKEN,
                     f"{count} file{'s' if count != 1 else ''} missing, altered or not in the "
-                    f"copy's own manifest ({len(doc['files'])} listed):")
-    status.local_diff = _local_diff(doc["files"], context.local_files)
+                    f"copy's own manifest ({len(files)} listed):")
+    status.local_diff = _local_diff(files, context.local_files)
 
 
 def _refused(status: CopyStatus, exc: Refused, backend: Backend) -> None:

@@ -1,13 +1,18 @@
-"""`mirrorpub verify URL [--key PUBKEY]`: is this copy genuine, fresh and complete? (SPEC §7)
+"""`mirrorpub verify URL [--key PUBKEY | --root PUBKEY]`: is this copy genuine, fresh and
+complete? (SPEC §7, §11, §12)
 
     fetch mirrors.json (+ .sig) from the copy's root
-    -> the manifest matches the shipped JSON Schema, and names only paths inside the copy
-    -> signature: checked with --key (wrong key, or no .sig, fails); without a key the
-       copy is said plainly to be unauthenticated, and its files are still checked
+    -> the manifest matches the shipped JSON Schema (first or second format), and names
+       only paths inside the copy
+    -> signature: checked with --key (wrong key, or no .sig, fails), or with the key the
+       root given by --root delegates in the copy's keys.json (delegation.py); without
+       either the copy is said plainly to be unauthenticated, and its files are still
+       checked
     -> freshness: past `expires_at` fails
     -> rollback: older than the highest version verified before for this site fails,
        unless allow_rollback
-    -> every file in `files`: sha256 and size; a folder's extra files are named too,
+    -> the files listed (`files`, or the parts of `files_index`, parts.py)
+    -> every file listed: sha256 and size; a folder's extra files are named too,
        all within the deadlines and byte allowance of fetch.ReadLimits
     -> the version is remembered in the user's state file (seen.json)
     -> the other copies the manifest lists are given only under a valid signature: an
@@ -45,11 +50,12 @@ from mirrorpub.errors import (
     VerifyError,
 )
 from mirrorpub.formats import parse_iso
-from mirrorpub.layout import MANIFEST, SIGNATURE
+from mirrorpub.layout import MANIFEST, SIGNATURE, is_part
 from mirrorpub.mirrors.remoteindex import INDEX_NAME
-from mirrorpub.read import seen
+from mirrorpub.read import delegation, seen
 from mirrorpub.read.fetch import Copy, Digest, ReadLimits, digest_all, open_copy, safe_path
-from mirrorpub.trust.schema import manifest_schema, schema_errors
+from mirrorpub.read.parts import Files, is_v2, listed_files
+from mirrorpub.trust.schema import manifest_schema, manifest_v2_schema, schema_errors
 
 MANIFEST_LIMIT = 32 * 1024 * 1024  # a manifest of 100 000 files is ~15 MB
 SIGNATURE_LIMIT = 4096
@@ -74,6 +80,8 @@ class VerifyResult:
     manifest: dict[str, Any] | None = None
     signature: str = "unchecked"  # valid | invalid | missing | unchecked
     fingerprint: str | None = None
+    root_fingerprint: str | None = None  # with --root
+    keys_version: int | None = None  # of the copy's keys.json, with --root
     expired: bool | None = None
     seen_version: int | None = None
     files_checked: int = 0
@@ -102,7 +110,9 @@ class VerifyResult:
         doc = self.manifest or {}
         return {
             "url": self.url, "ok": self.ok, "authenticated": self.signature == "valid",
-            "signature": {"status": self.signature, "fingerprint": self.fingerprint},
+            "signature": {"status": self.signature, "fingerprint": self.fingerprint,
+                          "root_fingerprint": self.root_fingerprint,
+                          "keys_version": self.keys_version},
             "site": doc.get("site"), "version": doc.get("version"),
             "published_at": doc.get("published_at"), "expires_at": doc.get("expires_at"),
             "expired": self.expired, "seen_version": self.seen_version,
@@ -119,20 +129,24 @@ def active_copies(doc: Mapping[str, Any]) -> list[dict[str, Any]]:
 
 
 def verify_copy(url: str, key: str | None = None, allow_rollback: bool = False, *,
-                now: datetime | None = None, seen_path: Path | None = None,
-                limits: ReadLimits | None = None) -> VerifyResult:
-    """Check the copy at `url`. `key`: 'ed25519:…' or a file holding it."""
+                root: str | None = None, now: datetime | None = None,
+                seen_path: Path | None = None, limits: ReadLimits | None = None) -> VerifyResult:
+    """Check the copy at `url`. `key` (the signing key) or `root` (the site's root key):
+    'ed25519:…' or a file holding it."""
     result = VerifyResult(url=url, now=now or datetime.now(UTC))
-    public_key = None
-    if key:
-        from mirrorpub.trust.signing import fingerprint, parse_public_key
+    from mirrorpub.trust.signing import fingerprint, parse_public_key
 
-        try:
+    public_key = root_key = None
+    try:
+        if key:
             public_key = parse_public_key(key)
-        except SigningError as exc:
-            result.problems.append(f"--key: {exc}")
-            return result
-        result.fingerprint = fingerprint(public_key)
+            result.fingerprint = fingerprint(public_key)
+        if root:
+            root_key = parse_public_key(root)
+            result.root_fingerprint = fingerprint(root_key)
+    except SigningError as exc:
+        result.problems.append(f"{'--root' if root else '--key'}: {exc}")
+        return result
     try:
         copy = open_copy(url, limits=limits)
     except VerifyError as exc:
@@ -140,11 +154,18 @@ def verify_copy(url: str, key: str | None = None, allow_rollback: bool = False, 
         return result
     with closing(copy):
         result.url = copy.root
-        _verify(copy, result, public_key, allow_rollback, seen_path or seen.seen_file())
+        _verify(copy, result, _Trust(public_key, root_key), allow_rollback,
+                seen_path or seen.seen_file())
     return result
 
 
-def _verify(copy: Copy, result: VerifyResult, public_key: Any, allow_rollback: bool,
+@dataclass(frozen=True)
+class _Trust:
+    key: Any  # --key: the signing key
+    root: Any  # --root: the root key
+
+
+def _verify(copy: Copy, result: VerifyResult, trust: _Trust, allow_rollback: bool,
             seen_path: Path) -> None:
     try:
         data, doc = load_manifest(copy)
@@ -159,13 +180,18 @@ def _verify(copy: Copy, result: VerifyResult, public_key: Any, allow_rollback: b
         result.problems.append(str(exc))
         return
     result.manifest = doc
-    if public_key is None:
+    keys = None
+    if trust.root is not None:
+        keys = delegation.check_root(copy, data, doc, trust.root, result, seen_path)
+        result.keys_version = keys.version if keys else None
+    elif trust.key is not None:
+        _check_signature(copy, data, trust.key, result)
+    else:
         result.notes.append(
             "no --key given: this copy is UNAUTHENTICATED. Its files are checked against its "
             "own manifest, but whoever can change the copy could have written that manifest "
-            "too. Pass --key with the site's public key (ed25519:…) to know it is genuine.")
-    else:
-        _check_signature(copy, data, public_key, result)
+            "too. Pass --key with the site's public key (ed25519:…), or --root with its "
+            "root key, to know it is genuine.")
     if result.signature != "valid" and active_copies(doc):
         result.notes.append(OTHERS_HIDDEN)
     _check_freshness(doc, result)
@@ -173,24 +199,37 @@ def _verify(copy: Copy, result: VerifyResult, public_key: Any, allow_rollback: b
     manifest_ok = not result.problems
     if manifest_ok:
         _check_rollback(seen_path, site_key, aliases, doc, allow_rollback, result)
-    result.bad_files, unchecked = check_files(copy, doc["files"])
-    result.files_checked = len(doc["files"]) - unchecked
-    if copy.is_local and not unchecked:
-        try:
-            result.extra_files = extra_files(copy, doc["files"])
-        except FetchError as exc:
-            result.problems.append(f"{exc}: the folder cannot be listed")
-    stopped = stopped_problem(copy, unchecked, len(doc["files"]))
-    if stopped:
-        result.problems.append(stopped)
+    try:
+        files = listed_files(copy, doc)
+    except VerifyError as exc:
+        result.problems.append(str(exc))
+        return
+    _check_listed(copy, files, result)
     if manifest_ok and not result.problems:
         note = seen.remember(seen_path, site_key, doc, copy.root, result.now, aliases)
         if note:
             result.notes.append(note)
+        if keys is not None:
+            delegation.remember(seen_path, trust.root, keys, copy.root, result)
+
+
+def _check_listed(copy: Copy, files: Files, result: VerifyResult) -> None:
+    result.bad_files, unchecked = check_files(copy, files)
+    result.files_checked = len(files) - unchecked
+    if copy.is_local and not unchecked:
+        try:
+            result.extra_files = extra_files(copy, files)
+        except FetchError as exc:
+            result.problems.append(f"{exc}: the folder cannot be listed")
+    stopped = stopped_problem(copy, unchecked, len(files))
+    if stopped:
+        result.problems.append(stopped)
 
 
 def _site_key(doc: Mapping[str, Any], result: VerifyResult) -> tuple[str, list[str]]:
     """The name seen.json knows the site by, and the older names it may still be under."""
+    if result.signature == "valid" and result.root_fingerprint:
+        return f"root:{result.root_fingerprint}", []
     if result.signature == "valid" and result.fingerprint:
         from mirrorpub.trust.signing import legacy_fingerprint
 
@@ -247,11 +286,12 @@ def load_manifest(copy: Copy) -> tuple[bytes, dict[str, Any]]:
 
 
 def manifest_problems(doc: Any) -> list[str]:
-    problems = schema_errors(doc, manifest_schema())
+    second = isinstance(doc, dict) and doc.get("schema") == "mirrorpub.manifest/2"
+    problems = schema_errors(doc, manifest_v2_schema() if second else manifest_schema())
     if problems:
         return problems
-    problems = [f"files: {path!r} leads outside the copy" for path in doc["files"]
-                if not safe_path(path)]
+    problems = [] if is_v2(doc) else [f"files: {path!r} leads outside the copy"
+                                      for path in doc["files"] if not safe_path(path)]
     for key in ("published_at", "expires_at"):
         try:
             parse_iso(doc[key])
@@ -343,9 +383,11 @@ def file_problem(got: Digest | FetchError, want: Mapping[str, Any]) -> str | Non
 
 
 def extra_files(copy: Copy, files: Mapping[str, Any]) -> list[str]:
-    """Files in a folder copy that the manifest does not list (none can be genuine).
+    """Files in a folder copy that the manifest does not list (none can be genuine). The
+    parts of an earlier manifest are not counted: a publish keeps them one more round for
+    readers who fetched that manifest a moment before it was replaced.
 
     Raises FetchError when the folder cannot be listed.
     """
     known = {*files, MANIFEST, SIGNATURE, INDEX_NAME}
-    return [path for path in copy.listing() or [] if path not in known]
+    return [path for path in copy.listing() or [] if path not in known and not is_part(path)]

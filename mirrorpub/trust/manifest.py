@@ -1,6 +1,16 @@
-"""The manifest of where the copies are (SPEC §7): mirrors.json, its signature,
-bc2.json and the copies pages (mirrors.html, and mirrors.<lang>.html for each further
-language of the site) — the files that differ per copy.
+"""The manifest of where the copies are (SPEC §7, §12): mirrors.json, its signature, the
+parts listing the copy's files, bc2.json and the copies pages (mirrors.html, and
+mirrors.<lang>.html for each further language of the site) — the files that differ per
+copy — and keys.json with its signature when the site has a root key (SPEC §11).
+
+mirrors.json is of the second format: it names the parts (`files_index`) instead of
+listing every file, so it stays a few KB at any size. `split_files` decides the parts:
+the files that change with nearly every publish (index.html, feed.xml, the copies
+pages, bc2.json, keys.json, the zip) in one small part; every other file in one of a
+fixed number of buckets by the hash of its path, the number growing in steps with the
+site (at most MAX_PARTS), so an edited article changes the one bucket holding it and the
+small part. A part is named by its
+own sha256: one that did not change keeps its name and is not sent again.
 
 Pure functions: the publisher decides what each copy should say; this module turns that
 into bytes. A manifest's `digest` covers what it says apart from its version and times,
@@ -9,6 +19,7 @@ so an unchanged site keeps its version and its bytes (and its IPFS CID).
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -26,7 +37,9 @@ from mirrorpub.site.mediatypes import entry_for_bytes
 from mirrorpub.site.pages import PageRenderer
 from mirrorpub.trust.signing import Signer
 
-SCHEMA_ID = "mirrorpub.manifest/1"
+SCHEMA_ID = "mirrorpub.manifest/2"
+PART_TARGET = 256  # files per bucket a site grows to before the buckets double
+MAX_PARTS = 48  # buckets at most: mirrors.json < 16 KB with 20 mirrors (SPEC §12)
 
 
 @dataclass(frozen=True)
@@ -47,12 +60,16 @@ class SiteInfo:
     blocked_help: str
     public_key: str | None
     fingerprint: str | None
+    root_key: str | None = None  # the root key of keys.json (ed25519:…), when there is one
+    root_fingerprint: str | None = None
+    keys_sha256: str | None = None  # of keys.json: a new delegation is a new version
 
 
 def content_digest(site: SiteInfo, mirrors: list[ManifestMirror],
                    files: Mapping[str, FileEntry]) -> str:
     """What a manifest says, apart from its version and times."""
     return stable_digest(
+        SCHEMA_ID, site.keys_sha256,
         site.title, site.language, site.main_domain, site.blocked_help, site.public_key,
         [(m.name, m.type, m.status, m.location.url, dict(m.location.extra)) for m in mirrors],
         {p: (e.sha256, e.size) for p, e in sorted(files.items())},
@@ -74,17 +91,66 @@ def next_stamp(previous: Stamp | None, digest: str, *, now: datetime, ttl_days: 
 
 
 def manifest_document(site: SiteInfo, stamp: Stamp, mirrors: list[ManifestMirror],
-                      files: Mapping[str, FileEntry]) -> dict[str, Any]:
-    return {
+                      parts: Mapping[str, bytes]) -> dict[str, Any]:
+    """mirrors.json naming `parts` (split_files) as its files_index."""
+    doc: dict[str, Any] = {
         "schema": SCHEMA_ID,
         "site": {"title": site.title, "language": site.language},
         "version": stamp.version,
         "published_at": stamp.published_at,
         "expires_at": stamp.expires_at,
         "mirrors": [_mirror_entry(m, stamp) for m in mirrors],
-        "files": {p: {"sha256": e.sha256, "size": e.size} for p, e in sorted(files.items())
-                  if p not in layout.NOT_IN_MANIFEST},
     }
+    if site.public_key:
+        doc["key"] = site.public_key
+    doc["files_index"] = [{"path": path, "sha256": path[len(layout.PARTS_DIR) + 1:-5]}
+                          for path in parts]
+    return doc
+
+
+def split_files(files: Mapping[str, FileEntry]) -> dict[str, bytes]:
+    """The parts listing `files` (the manifest files among them; mirrors.json, its
+    signature and parts are left out), path -> bytes, in a stable order: the part of what
+    changes every publish first, then the buckets."""
+    listed = {p: e for p, e in files.items()
+              if p not in layout.NOT_IN_MANIFEST and not layout.is_part(p)}
+    hot = {p: e for p, e in listed.items() if _changes_every_publish(p)}
+    rest = sorted(p for p in listed if p not in hot)
+    count = bucket_count(len(rest))
+    buckets: list[dict[str, FileEntry]] = [{} for _ in range(count)]
+    for path in rest:
+        buckets[_bucket(path, count)][path] = listed[path]
+    out: dict[str, bytes] = {}
+    for group in (dict(sorted(hot.items())), *buckets):
+        if group:
+            data = encode_part(group)
+            out[layout.part_path(hashlib.sha256(data).hexdigest())] = data
+    return out
+
+
+def _changes_every_publish(path: str) -> bool:
+    return layout.is_manifest_file(path) or path in (layout.INDEX, layout.FEED)
+
+
+def bucket_count(files: int) -> int:
+    """1, 2, 4, … as the site grows past PART_TARGET files per bucket; at most MAX_PARTS.
+    It changes only at these steps (each then rewrites every part, once)."""
+    count = 1
+    while files > count * PART_TARGET and count < MAX_PARTS:
+        count = min(count * 2, MAX_PARTS)
+    return count
+
+
+def _bucket(path: str, count: int) -> int:
+    return int.from_bytes(hashlib.sha256(path.encode()).digest()[:8], "big") % count
+
+
+def encode_part(files: Mapping[str, FileEntry]) -> bytes:
+    """{"files": {path: {"sha256", "size"}}}, one file a line, sorted: deterministic."""
+    quoted = encode_basestring
+    lines = ",\n".join(f'{quoted(p)}: {{"sha256": "{e.sha256}", "size": {e.size}}}'
+                       for p, e in sorted(files.items()))
+    return f'{{"files": {{\n{lines}\n}}}}\n'.encode()
 
 
 def _mirror_entry(mirror: ManifestMirror, stamp: Stamp) -> dict[str, Any]:
@@ -124,9 +190,16 @@ def bc2_document(site: SiteInfo, stamp: Stamp, mirrors: list[ManifestMirror]) ->
 
 
 def encode(document: Mapping[str, Any]) -> bytes:
-    """json.dumps(document, indent=2, ensure_ascii=False) and a newline, byte for byte; a
-    trailing `files` map of {sha256, size} entries is formatted directly, because the
-    pure-Python indenting encoder took ~80 ms on the 12,000 of a 10,000-article site."""
+    """json.dumps(document, indent=2, ensure_ascii=False) and a newline, byte for byte,
+    except: a trailing `files_index` has one part a line (a third smaller); a trailing
+    `files` map of {sha256, size} entries (the first format) is formatted directly,
+    because the pure-Python indenting encoder took ~80 ms on the 12,000 of a
+    10,000-article site."""
+    index = document.get("files_index")
+    if index and isinstance(index, list) and list(document)[-1] == "files_index":
+        head = json.dumps({**document, "files_index": []}, indent=2, ensure_ascii=False)
+        lines = ",\n".join("    " + json.dumps(entry, ensure_ascii=False) for entry in index)
+        return f"{head[:-4]}[\n{lines}\n  ]\n}}\n".encode()
     files = document.get("files")
     if not files or not isinstance(files, dict) or list(document)[-1] != "files" or \
             not all(_plain_file_entry(e) for e in files.values()):
@@ -147,33 +220,40 @@ def _plain_file_entry(entry: Any) -> bool:
 def render_files(*, site: SiteInfo, renderer: PageRenderer, stamp: Stamp,
                  mirrors: list[ManifestMirror], files: Mapping[str, FileEntry],
                  signer: Signer | None,
-                 bundler: Callable[[Mapping[str, bytes]], bytes] | None = None
-                 ) -> dict[str, bytes]:
-    """The per-copy files. With a bundler, also the site's zip: the copy inside the zip
-    carries a manifest without the zip, the copy beside it one that lists it."""
-    inner = _render_files(site, renderer, stamp, mirrors, files, signer, bundle=None)
+                 bundler: Callable[[Mapping[str, bytes]], bytes] | None = None,
+                 published: Mapping[str, bytes] | None = None) -> dict[str, bytes]:
+    """The per-copy files; `published`: further files every copy carries as they are
+    (keys.json and its signature). With a bundler, also the site's zip: the copy inside
+    the zip carries a manifest without the zip, the copy beside it one that lists it."""
+    published = published or {}
+    inner = _render_files(site, renderer, stamp, mirrors, files, signer, None, published)
     if bundler is None:
         return inner
     archive = bundler(inner)
     listed = {**files, layout.BUNDLE: entry_for_bytes(layout.BUNDLE, archive)}
-    outer = _render_files(site, renderer, stamp, mirrors, listed, signer,
-                          bundle=layout.BUNDLE)
+    outer = _render_files(site, renderer, stamp, mirrors, listed, signer, layout.BUNDLE,
+                          published)
     return {layout.BUNDLE: archive, **outer}
 
 
 def _render_files(site: SiteInfo, renderer: PageRenderer, stamp: Stamp,
                   mirrors: list[ManifestMirror], files: Mapping[str, FileEntry],
-                  signer: Signer | None, bundle: str | None) -> dict[str, bytes]:
+                  signer: Signer | None, bundle: str | None,
+                  published: Mapping[str, bytes]) -> dict[str, bytes]:
     copies = [_page_row(m) for m in mirrors if m.status != MirrorStatus.RETIRED]
     # Its "newer list" button asks the listed copies for their mirrors.json: those only.
     addresses = [u for c in copies for u in (c["url"], *c["gateway_urls"], c["ipns_url"]) if u]
     pages = renderer.copies_pages(copies=copies, public_key=site.public_key,
+                                  root_key=site.root_key,
+                                  root_fingerprint=site.root_fingerprint,
                                   blocked_help=site.blocked_help, stamp=stamp, bundle=bundle,
                                   connect=tuple(csp.origins(addresses)))
     bc2 = encode(bc2_document(site, stamp, mirrors))
-    out = {**pages, layout.BC2: bc2}
+    out = {**pages, layout.BC2: bc2, **published}
     listed = {**files, **{path: entry_for_bytes(path, data) for path, data in out.items()}}
-    manifest = encode(manifest_document(site, stamp, mirrors, listed))
+    parts = split_files(listed)
+    manifest = encode(manifest_document(site, stamp, mirrors, parts))
+    out.update(parts)
     out[layout.MANIFEST] = manifest
     if signer is not None:
         out[layout.SIGNATURE] = signer.sign(manifest)

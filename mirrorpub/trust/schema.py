@@ -28,8 +28,23 @@ def _schema_text(name: str) -> str:
 
 
 def manifest_schema() -> dict[str, Any]:
-    """The JSON Schema every mirrors.json validates against."""
+    """The JSON Schema every mirrors.json of the first format validates against."""
     return json.loads(_schema_text("manifest.schema.json"))
+
+
+def manifest_v2_schema() -> dict[str, Any]:
+    """mirrors.json of the second format: the files listed in parts (SPEC §12)."""
+    return json.loads(_schema_text("manifest-2.schema.json"))
+
+
+def files_part_schema() -> dict[str, Any]:
+    """One part of a second-format manifest's file list."""
+    return json.loads(_schema_text("files-part.schema.json"))
+
+
+def keys_schema() -> dict[str, Any]:
+    """keys.json: the signing keys the site's root key delegates (SPEC §11)."""
+    return json.loads(_schema_text("keys.schema.json"))
 
 
 _ANNOTATIONS = frozenset({"$schema", "$id", "$defs", "$comment", "title", "description",
@@ -38,9 +53,10 @@ _JSON_TYPES = {"object": dict, "array": list, "string": str, "boolean": bool,
                "null": type(None)}
 
 
-def schema_errors(instance: Any, schema: Mapping[str, Any] | bool) -> list[str]:
+def schema_errors(instance: Any, schema: Mapping[str, Any] | bool,
+                  where: str = "mirrors.json") -> list[str]:
     errors: list[str] = []
-    _check(instance, schema, schema, "mirrors.json", errors)
+    _check(instance, schema, schema, where, errors)
     return errors
 
 
@@ -158,6 +174,18 @@ def _k_maximum(value: Any, rule: float, schema: Any, root: Any, where: str,
         errors.append(f"{where}: expected at most {rule}")
 
 
+def _k_max_items(value: Any, rule: int, schema: Any, root: Any, where: str,
+                 errors: list[str]) -> None:
+    if isinstance(value, list) and len(value) > rule:
+        errors.append(f"{where}: expected at most {rule} items, got {len(value)}")
+
+
+def _k_max_properties(value: Any, rule: int, schema: Any, root: Any, where: str,
+                      errors: list[str]) -> None:
+    if isinstance(value, dict) and len(value) > rule:
+        errors.append(f"{where}: expected at most {rule} entries, got {len(value)}")
+
+
 def _k_required(value: Any, rule: list[str], schema: Any, root: Any, where: str,
                 errors: list[str]) -> None:
     if isinstance(value, dict):
@@ -242,5 +270,6 @@ _KEYWORDS: dict[str, Callable[[Any, Any, Any, Any, str, list[str]], None]] = {
     "maximum": _k_maximum, "required": _k_required, "properties": _k_properties,
     "additionalProperties": _k_additional, "propertyNames": _k_property_names,
     "items": _k_items, "$ref": _k_ref, "not": _k_not, "allOf": _k_all_of,
-    "anyOf": _k_any_of, "oneOf": _k_one_of, "if": _k_if,
+    "anyOf": _k_any_of, "oneOf": _k_one_of, "if": _k_if, "maxItems": _k_max_items,
+    "maxProperties": _k_max_properties,
 }

@@ -7,6 +7,7 @@ against real services are in tests/publish, tests/s3 and tests/reliability.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 from collections.abc import Iterator
@@ -18,7 +19,7 @@ import mirrorpub_memstore as memstore
 import pytest
 
 from mirrorpub.config import load_config
-from mirrorpub.layout import upload_rank
+from mirrorpub.layout import is_part, upload_rank
 from mirrorpub.mirrors.plan import RemoteEntry
 from mirrorpub.mirrors.remoteindex import decode_index, encode_index
 from mirrorpub.publish.report import PublishReport
@@ -93,9 +94,39 @@ def reader_problems(bucket: memstore.MemoryBucket) -> list[str]:
     if "index.html" not in files:
         return []  # nothing published yet: a reader finds no site, not a broken one
     result = crawl(fetch)
+    return result.problems + manifest_problems(files)
+
+
+def listed(files: dict[str, bytes]) -> dict[str, dict[str, Any]]:
+    """What the copy's mirrors.json lists, through its parts (SPEC §12)."""
     manifest = json.loads(files["mirrors.json"])
-    missing = [p for p in manifest["files"] if p not in files]
-    return result.problems + [f"mirrors.json lists {p}, not there" for p in missing]
+    out: dict[str, dict[str, Any]] = {}
+    for entry in manifest["files_index"]:
+        out.update(json.loads(files[entry["path"]])["files"])
+    return out
+
+
+def manifest_problems(files: dict[str, bytes]) -> list[str]:
+    """Every part mirrors.json names is there, whole; every file listed is there."""
+    manifest = json.loads(files["mirrors.json"])
+    problems = [f"part {e['path']} missing or altered" for e in manifest["files_index"]
+                if e["path"] not in files or sha256(files[e["path"]]) != e["sha256"]]
+    if problems:
+        return problems
+    # Mid-publish a changed file may already be new under the old manifest (SPEC §8 asks
+    # only that nothing is missing); a finished publish is compared byte for byte.
+    return [f"mirrors.json lists {p}, not there" for p in listed(files) if p not in files]
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def current(files: dict[str, bytes]) -> dict[str, bytes]:
+    """The copy without the parts of the manifest it replaced (kept one publish more,
+    for readers who fetched that manifest a moment before)."""
+    named = {e["path"] for e in json.loads(files["mirrors.json"])["files_index"]}
+    return {p: d for p, d in files.items() if not is_part(p) or p in named}
 
 
 # --- the plain flow -------------------------------------------------------------------
@@ -116,25 +147,30 @@ def test_a_first_publish_sends_every_file_in_the_order_spec_8_asks(tmp_path: Pat
     report = site.publish()
     assert report.exit_code == 0 and report.changed
     bucket = memstore.bucket("a")
-    assert bucket.files() == site.built()  # the copy is exactly the build
+    assert current(bucket.files()) == site.built()  # the copy is exactly the build
     first, second = rounds(bucket.log)
     for puts in (first, second):
         ranks = [upload_rank(p, is_new=True) for p in puts]
         assert ranks == sorted(ranks), puts  # assets, articles, tags, listings, pages, manifest
-        assert puts[-2:] == ["index.html", "mirrors.json"]
-    assert set(first) == set(site.built())
+        pages = [p for p in puts if not is_part(p)]
+        assert pages[-2:] == ["index.html", "mirrors.json"]
+        # Its parts go up after the pages, before the mirrors.json that names them.
+        named = {e["path"] for e in json.loads(bucket.files()["mirrors.json"])["files_index"]}
+        assert puts.index("mirrors.json") > max(puts.index(p) for p in puts if is_part(p))
+        assert named <= set(bucket.files())
+    assert {p for p in first if not is_part(p)} == {p for p in site.built() if not is_part(p)}
     # Its first publish done, the copy is named: once more, the pages that name it and the
     # manifest files, nothing else (version 2: what the copies say changed).
     assert "files/img/map.png" not in second and "mirrors.json" in second
     assert all(p.endswith(".html") or p in ("feed.xml", "bc2.json", "mirrors.json")
-               for p in second), second
+               or is_part(p) for p in second), second
     assert report.version == 2
     for path, data in bucket.files().items():
         if path.endswith(".html"):
             assert b"https://mem.example/a/" in data, path
     assert bucket.log[0] == ("index", "") and bucket.log[-1] == ("index", "")
     files, pending = decode_index(bucket.index or b"")  # type: ignore[misc]
-    assert not pending and set(files) == set(site.built())
+    assert not pending and set(files) == set(bucket.files())  # the kept parts too
     assert summary(report, "mem-a") == {"uploaded": len(first) + len(second), "deleted": 0,
                                         "ok": 1}
 
@@ -161,7 +197,7 @@ def test_one_edit_sends_the_article_and_what_shows_it(tmp_path: Path) -> None:
     sent = {path for op, path in bucket.log[start:] if op == "put"}
     assert "articles/three.html" in sent and "mirrors.json" in sent
     assert "articles/one.html" not in sent and "files/img/map.png" not in sent
-    assert bucket.files() == site.built() and report.version == 3
+    assert current(bucket.files()) == site.built() and report.version == 3
 
 
 def test_an_article_that_left_is_deleted_after_the_new_manifest(tmp_path: Path) -> None:
@@ -173,15 +209,17 @@ def test_an_article_that_left_is_deleted_after_the_new_manifest(tmp_path: Path) 
     before = set(site.built())
     site.remove("three.md")
     report = site.publish()
-    gone = before - set(site.built())
+    gone = {p for p in before - set(site.built()) if not is_part(p)}
     assert gone == {"articles/three.html", "page-2.html"}  # 3 articles, 2 a page: 2 pages
     log = bucket.log[start:]
-    assert {path for op, path in log if op == "delete"} == gone
+    assert {path for op, path in log if op == "delete" and not is_part(path)} == gone
     assert ("delete", "articles/three.html") in log
     assert log.index(("put", "mirrors.json")) < log.index(("delete", "articles/three.html"))
     assert "notes/owner.txt" in bucket.files()  # never ours, never deleted
     assert "articles/three.html" not in bucket.files()
-    assert summary(report, "mem-a")["deleted"] == 2
+    # And the parts of the manifest before the one replaced: named by none published.
+    assert summary(report, "mem-a")["deleted"] == 2 + len(
+        [p for op, p in log if op == "delete" and is_part(p)])
 
 
 @pytest.mark.parametrize("cap", [0, 1])
@@ -307,7 +345,7 @@ def test_a_publish_cut_off_at_any_write_leaves_a_whole_site_and_the_next_one_fin
         assert reader_problems(bucket) == [], f"cut off at write {crash_at}"
         bucket.crash_at = None
         assert site.publish().exit_code == 0
-        assert bucket.files() == site.built(), f"not finished after a cut at {crash_at}"
+        assert current(bucket.files()) == site.built(), f"not finished after a cut at {crash_at}"
 
 
 def test_paths_an_interrupted_publish_left_pending_are_sent_again(tmp_path: Path) -> None:
@@ -325,7 +363,7 @@ def test_paths_an_interrupted_publish_left_pending_are_sent_again(tmp_path: Path
     start = len(bucket.log)
     site.publish()
     assert ("put", "articles/two.html") in bucket.log[start:]  # its bytes are not vouched for
-    assert bucket.files() == site.built()
+    assert current(bucket.files()) == site.built()
 
 
 def test_a_damaged_index_falls_back_to_a_listing_and_deletes_nothing_foreign(

@@ -42,6 +42,8 @@ def test_a_plugin_mirror_publishes_from_the_command_line(tmp_path: Path) -> None
     stored = json.loads(snapshot.read_text())["objects"]
     public = tmp_path / "site" / "public"
     for path, entry in stored.items():
+        if layout.is_part(path) and not (public / path).exists():
+            continue  # a part of the manifest this one replaced, kept one publish more
         assert base64.b64decode(entry["data"]) == (public / path).read_bytes(), path
     assert layout.MANIFEST in stored and "articles/one.html" in stored
     manifest = json.loads((public / layout.MANIFEST).read_text())

@@ -28,7 +28,7 @@ from typing import Any
 from mirrorpub import fsatomic
 from mirrorpub.errors import MirrorError
 from mirrorpub.formats import human_bytes
-from mirrorpub.layout import MANIFEST
+from mirrorpub.layout import MANIFEST, is_part
 from mirrorpub.mirrors.git.config import GitConfig
 from mirrorpub.mirrors.git.repo import Repo, explain, translated
 from mirrorpub.mirrors.protocol import FinalFiles, LocalSite, MirrorBase, Outcome, Progress
@@ -106,7 +106,9 @@ class GitMirror(MirrorBase):
             blobs = self._blob_ids(site)
         keep = set(site.manifest_names) | {NOJEKYLL}
         uploads = sorted(p for p in site.files if remote_files.get(p) != blobs[p])
-        gone = sorted(p for p in remote_files if p not in site.files and p not in keep)
+        # The old manifest's parts leave with it, in the commit that replaces it.
+        gone = sorted(p for p in remote_files if p not in site.files and p not in keep
+                      and not is_part(p))
         cap = len(gone) if max_deletes < 0 else max_deletes
         deletes, held = (gone, []) if len(gone) <= cap else ([], gone)
         return GitPlan(site, tip, remote_files, blobs, uploads, deletes, held, max_deletes,
@@ -170,8 +172,8 @@ class GitMirror(MirrorBase):
         that names them). A refusal is then known before the manifest is made, so every
         other copy names this one `failed`. The next push replaces this commit."""
         repo = self.repo()
-        old = {p: plan.remote_files[p] for p in plan.site.manifest_names
-               if p in plan.remote_files}
+        old = {p: blob for p, blob in plan.remote_files.items()
+               if p in plan.site.manifest_names or is_part(p)}
         progress.stage(f"pushing {len(plan.uploads)} site files to {self.config.branch}")
         with translated(self.name, "make the commit"):
             files = {**plan.blobs, **old, NOJEKYLL: repo.hash_bytes(b"")}
