@@ -192,3 +192,33 @@ def folder_fetcher(root: Path) -> Fetch:
 
 def article_paths(crawl_result: Crawl) -> set[str]:
     return {p for p in crawl_result.pages if re.fullmatch(r"articles/[a-z0-9-]+\.html", p)}
+
+
+def listed_files(folder: Path) -> dict[str, dict[str, Any]]:
+    """What a folder copy's mirrors.json lists: its `files`, or those of its parts (the
+    second format, SPEC §12)."""
+    manifest = json.loads((folder / "mirrors.json").read_bytes())
+    if "files" in manifest:
+        return dict(manifest["files"])
+    out: dict[str, dict[str, Any]] = {}
+    for entry in manifest["files_index"]:
+        out.update(json.loads((folder / entry["path"]).read_bytes())["files"])
+    return out
+
+
+def rewrite_listing(folder: Path, change: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
+    """Forge a folder copy's list of files as someone who can write the copy would:
+    `change` edits the whole list, which goes back as one part named by its sha256, in a
+    mirrors.json naming it (not signed again). Returns that mirrors.json."""
+    import hashlib
+
+    files = listed_files(folder)
+    change(files)
+    data = (json.dumps({"files": files}, indent=1) + "\n").encode()
+    digest = hashlib.sha256(data).hexdigest()
+    (folder / "mirrorpub-files").mkdir(exist_ok=True)
+    (folder / "mirrorpub-files" / f"{digest}.json").write_bytes(data)
+    manifest = json.loads((folder / "mirrors.json").read_bytes())
+    manifest["files_index"] = [{"path": f"mirrorpub-files/{digest}.json", "sha256": digest}]
+    (folder / "mirrors.json").write_text(json.dumps(manifest, indent=2))
+    return manifest

@@ -21,6 +21,7 @@ from tests.sitekit import (
     assert_no_traceback,
     crawl,
     folder_fetcher,
+    listed_files,
     mirrorpub,
     write_site,
 )
@@ -282,7 +283,7 @@ def test_a_build_writes_the_manifest_of_the_mirrors_that_published(tmp_path: Pat
 
     import jsonschema
 
-    from mirrorpub.trust.schema import manifest_schema as schema
+    from mirrorpub.trust.schema import files_part_schema, manifest_v2_schema
 
     write_site(tmp_path, CORPUS, files=FILES, mirrors=[
         {"name": "aws", "type": "s3", "bucket": "news-mirror", "region": "eu-central-1"},
@@ -296,12 +297,16 @@ def test_a_build_writes_the_manifest_of_the_mirrors_that_published(tmp_path: Pat
                      cwd=tmp_path).returncode == 0
     assert mirrorpub("build", cwd=tmp_path).returncode == 0
     manifest = json.loads((tmp_path / "public" / "mirrors.json").read_text())
-    jsonschema.validate(manifest, schema())
+    jsonschema.validate(manifest, manifest_v2_schema())
+    parts = {e["path"] for e in manifest["files_index"]}
+    for part in parts:
+        jsonschema.validate(json.loads((tmp_path / "public" / part).read_text()),
+                            files_part_schema())
     assert [m["name"] for m in manifest["mirrors"]] == ["mem", "usb"]  # never aws
     assert manifest["mirrors"][0]["url"] == "https://m.example/index.html"
     built = {p.relative_to(tmp_path / "public").as_posix()
              for p in (tmp_path / "public").rglob("*") if p.is_file()}
-    assert set(manifest["files"]) == built - {"mirrors.json"}
+    assert set(listed_files(tmp_path / "public")) == built - {"mirrors.json"} - parts
     bc2 = json.loads((tmp_path / "public" / "bc2.json").read_text())
     assert [a["url"] for a in bc2["sites"][0]["available_alternatives"]] == \
         ["https://m.example/index.html"]

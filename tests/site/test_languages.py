@@ -20,7 +20,15 @@ from mirrorpub.config import load_config
 from mirrorpub.publish.local import build_only
 from mirrorpub.publish.state import MirrorState, SiteState, save_state
 from mirrorpub.site.words import TEMPLATE
-from tests.sitekit import REPO, article, crawl, folder_fetcher, mirrorpub, write_site
+from tests.sitekit import (
+    REPO,
+    article,
+    crawl,
+    folder_fetcher,
+    listed_files,
+    mirrorpub,
+    write_site,
+)
 
 # The languages as a site names them (BCP 47), with a tag in the language itself.
 LANGUAGES = {"ru": "свобода", "kk": "бостандық", "ky": "эркиндик", "uz": "erkinlik",
@@ -118,6 +126,7 @@ def language_site(root: Path, language: str, tag: str, key: Path) -> dict[str, s
                signing_key=str(key), bundle=True, blocked_help="+996 555 000 000",
                mirrors=mirrors)
     write_site(empty, {}, language=language, title="Kloop", mirrors=mirrors[:1])
+    delegate_from_a_root(full, key)
     as_published(full, mirrors)  # pages name only copies that published
     as_published(empty, mirrors[:1])
     for site in (full, empty):
@@ -133,6 +142,18 @@ def language_site(root: Path, language: str, tag: str, key: Path) -> dict[str, s
     with zipfile.ZipFile(full / "public" / "site.zip") as bundle:
         pages["README.txt"] = bundle.read("README.txt").decode("utf-8")
     return pages
+
+
+def delegate_from_a_root(site: Path, key: Path) -> None:
+    """keys.json: the site's root key delegates `key` (the copies page names the root)."""
+    from mirrorpub.commands.keys import delegate
+    from mirrorpub.trust.signing import Signer, keygen, read_key_file
+
+    root = site.parent / "root.key"
+    if not root.exists():
+        keygen(root)
+    public = Signer(read_key_file(key, "test")).public_text
+    delegate(str(site / "mirrorpub.toml"), str(root), public, "2099-01-01")
 
 
 def as_published(site: Path, mirrors: list[dict[str, object]]) -> None:
@@ -251,10 +272,10 @@ def test_each_language_gets_a_copies_page_and_they_link_each_other(tmp_path: Pat
         reader = crawl(folder_fetcher(folder))
         assert reader.problems == []
         assert set(pages) <= set(reader.pages)
-    manifest = json.loads((root / "usb" / "mirrors.json").read_text(encoding="utf-8"))
+    listed = listed_files(root / "usb")
     for name in pages:
         assert (root / "usb" / name).read_bytes() == (public / name).read_bytes()
-        assert manifest["files"][name]["size"] == (public / name).stat().st_size
+        assert listed[name]["size"] == (public / name).stat().st_size
 
 
 def test_a_language_the_site_drops_leaves_its_copies_page_behind(tmp_path: Path) -> None:
@@ -265,9 +286,9 @@ def test_a_language_the_site_drops_leaves_its_copies_page_behind(tmp_path: Path)
     mirrorpub("publish", cwd=root, check=True)
     for copy in (root / "public", root / "usb"):
         assert not (copy / "mirrors.fa.html").exists()
-        manifest = json.loads((copy / "mirrors.json").read_text(encoding="utf-8"))
-        assert "mirrors.fa.html" not in manifest["files"]
-        assert "mirrors.ky.html" in manifest["files"]
+        listed = listed_files(copy)
+        assert "mirrors.fa.html" not in listed
+        assert "mirrors.ky.html" in listed
     fa = (root / "public" / "articles" / "fa.html").read_text(encoding="utf-8")
     assert '<a href="../mirrors.html">' in fa
 

@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives import serialization
 from mirrorpub.cli.views import verify_lines
 from mirrorpub.read.verify import verify_copy
 from mirrorpub.trust.signing import Signer
-from tests.sitekit import assert_no_traceback, mirrorpub
+from tests.sitekit import assert_no_traceback, mirrorpub, rewrite_listing
 from tests.trust.conftest import SiteKey, make_site, publish
 
 
@@ -135,10 +135,8 @@ def test_a_rewritten_manifest_breaks_the_signature(copy: Path, published: Publis
 
     page = copy / "index.html"
     page.write_bytes(page.read_bytes().replace(b"First story", b"Fake story"))
-    manifest = json.loads((copy / "mirrors.json").read_text())
-    manifest["files"]["index.html"] = {"sha256": hashlib.sha256(page.read_bytes()).hexdigest(),
-                                       "size": page.stat().st_size}
-    (copy / "mirrors.json").write_text(json.dumps(manifest, indent=2))
+    rewrite_listing(copy, lambda files: files.update({"index.html": {
+        "sha256": hashlib.sha256(page.read_bytes()).hexdigest(), "size": page.stat().st_size}}))
     assert verify(str(copy), cwd=copy.parent).returncode == 0  # unauthenticated: fooled
     result = verify(str(copy), "--key", published.key.public, cwd=copy.parent)
     assert result.returncode == 1
@@ -175,7 +173,7 @@ def test_an_expired_manifest_signed_by_the_site_key_fails_on_the_command_line(
 def test_a_manifest_that_breaks_the_schema_is_refused(copy: Path, state_home: Path):
     manifest = json.loads((copy / "mirrors.json").read_text())
     manifest["version"] = "7"
-    manifest["files"]["index.html"]["sha256"] = "not-a-hash"
+    manifest["files_index"][0]["sha256"] = "not-a-hash"
     (copy / "mirrors.json").write_text(json.dumps(manifest))
     result = verify(str(copy), cwd=copy.parent)
     assert result.returncode == 1
@@ -187,9 +185,8 @@ def test_a_manifest_that_breaks_the_schema_is_refused(copy: Path, state_home: Pa
 def test_a_manifest_naming_files_outside_the_copy_is_refused(copy: Path, state_home: Path):
     secret = copy.parent / "secret.txt"
     secret.write_text("outside")
-    manifest = json.loads((copy / "mirrors.json").read_text())
-    manifest["files"]["../secret.txt"] = {"sha256": "0" * 64, "size": 7}
-    (copy / "mirrors.json").write_text(json.dumps(manifest))
+    rewrite_listing(copy, lambda files: files.update(
+        {"../secret.txt": {"sha256": "0" * 64, "size": 7}}))
     result = verify(str(copy), cwd=copy.parent)
     assert result.returncode == 1
     assert "'../secret.txt' leads outside the copy" in result.stdout
