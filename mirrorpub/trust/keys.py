@@ -25,7 +25,13 @@ from mirrorpub import fsatomic, layout, redact
 from mirrorpub.errors import SigningError
 from mirrorpub.formats import iso, parse_iso
 from mirrorpub.trust.schema import keys_schema, schema_errors
-from mirrorpub.trust.signing import Signer, check_signature, fingerprint, parse_public_key
+from mirrorpub.trust.signing import (
+    Signer,
+    check_signature,
+    fingerprint,
+    parse_public_key,
+    read_key_file,
+)
 
 SCHEMA_ID = "mirrorpub.keys/1"
 KEYS_LIMIT = 256 * 1024  # a list of a thousand keys is ~100 KB
@@ -197,9 +203,14 @@ def revoke(current: KeyList | None, root: Signer, key: str) -> KeyList:
 
 
 def public_text(argument: str) -> str:
-    """A public key argument (the ed25519:… line, or a file holding it), normalized."""
+    """A public key argument (the ed25519:… line, or a file holding it), normalized; the
+    key file itself will do too (only its public half is used)."""
     from mirrorpub.trust.signing import public_key_text
 
+    path = Path(argument).expanduser()
+    if not argument.startswith("ed25519:") and path.is_file() and \
+            path.read_bytes()[:10] == b"-----BEGIN":
+        return Signer(read_key_file(path, argument)).public_text
     return public_key_text(parse_public_key(argument))
 
 
@@ -237,7 +248,9 @@ def site_key_files(path: Path, signer: Signer | None, now: datetime) -> dict[str
                            "site.signing_key to a key the root delegated")
     problem = keys.standing(signer.public_text, now)
     if problem:
+        fix = ("make a new key (`mirrorpub keygen`), delegate it with `mirrorpub keys "
+               "delegate`, and sign with it" if signer.public_text in keys.revoked else
+               "delegate it with `mirrorpub keys delegate`, or sign with a delegated key")
         raise SigningError(f"the signing key (fingerprint {signer.fingerprint}) {problem}; "
-                           "readers who trust the root would refuse every copy. Delegate it "
-                           "with `mirrorpub keys delegate`, or sign with a delegated key")
+                           f"readers who trust the root would refuse every copy: {fix}")
     return {layout.KEYS: data, layout.KEYS_SIGNATURE: signature}

@@ -180,7 +180,11 @@ def parse_public_key(text: str) -> Ed25519PublicKey:
     """`ed25519:BASE64` as keygen prints it, or the path of a file holding that line."""
     value = text.strip()
     if not value.startswith(PUBLIC_PREFIX) and names_a_file(Path(value)):
-        value = Path(value).read_text(encoding="utf-8").strip()
+        value = Path(value).read_text(encoding="utf-8", errors="replace").strip()
+    if value.startswith("-----BEGIN"):
+        raise SigningError("that file holds a PRIVATE key: give the public key instead (the "
+                           "ed25519:… line `mirrorpub keygen` printed), and keep the private "
+                           "key where it was")
     if not value.startswith(PUBLIC_PREFIX):
         raise SigningError("a public key looks like 'ed25519:…' (as `mirrorpub keygen` prints "
                            "it), or names a file holding that line")

@@ -6,7 +6,6 @@ byte-identical and re-render what an edited catalog changes."""
 
 from __future__ import annotations
 
-import json
 import re
 import shutil
 import zipfile
