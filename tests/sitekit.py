@@ -194,15 +194,18 @@ def article_paths(crawl_result: Crawl) -> set[str]:
     return {p for p in crawl_result.pages if re.fullmatch(r"articles/[a-z0-9-]+\.html", p)}
 
 
-def listed_files(folder: Path) -> dict[str, dict[str, Any]]:
-    """What a folder copy's mirrors.json lists: its `files`, or those of its parts (the
-    second format, SPEC §12)."""
-    manifest = json.loads((folder / "mirrors.json").read_bytes())
+def listed_files(copy: Path | Mapping[str, bytes]) -> dict[str, dict[str, Any]]:
+    """What a copy's mirrors.json lists: its `files`, or those of its parts (the second
+    format, SPEC §12). `copy`: a folder, or its files by path."""
+    def read(path: str) -> bytes:
+        return (copy / path).read_bytes() if isinstance(copy, Path) else copy[path]
+
+    manifest = json.loads(read("mirrors.json"))
     if "files" in manifest:
         return dict(manifest["files"])
     out: dict[str, dict[str, Any]] = {}
     for entry in manifest["files_index"]:
-        out.update(json.loads((folder / entry["path"]).read_bytes())["files"])
+        out.update(json.loads(read(entry["path"]))["files"])
     return out
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
-import json
 import os
 import shutil
 import zipfile
@@ -21,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from mirrorpub.layout import is_part
 from mirrorpub.site.bundle import bundle_bytes
 from mirrorpub.trust.signing import check_signature, parse_public_key
 from tests.sitekit import (
@@ -30,6 +30,7 @@ from tests.sitekit import (
     assert_no_traceback,
     crawl,
     folder_fetcher,
+    listed_files,
     mirrorpub,
     write_site,
 )
@@ -109,8 +110,9 @@ def test_the_zip_holds_the_site_the_signed_manifest_and_a_readme(tmp_path: Path)
     manifest_bytes = data[f"{folder}/mirrors.json"]
     key = parse_public_key(public_key)
     assert check_signature(key, manifest_bytes, data[f"{folder}/mirrors.json.sig"])
-    listed = json.loads(manifest_bytes)["files"]
-    in_zip = {n[len(folder) + 1:] for n in names if n != "README.txt"}
+    inside = {n[len(folder) + 1:]: data[n] for n in names if n != "README.txt"}
+    listed = listed_files(inside)
+    in_zip = {n for n in inside if not is_part(n)}
     assert set(listed) == in_zip - {"mirrors.json", "mirrors.json.sig"}
     for path, entry in listed.items():
         assert hashlib.sha256(data[f"{folder}/{path}"]).hexdigest() == entry["sha256"], path

@@ -21,7 +21,14 @@ from tests.services.githttp import GitServer, bare, git_server
 from tests.services.kubo import KuboDaemon
 from tests.services.seaweed import SeaweedFS, free_port
 from tests.services.webfolder import web_folder
-from tests.sitekit import assert_no_traceback, crawl, folder_fetcher, http_fetcher, mirrorpub
+from tests.sitekit import (
+    assert_no_traceback,
+    crawl,
+    folder_fetcher,
+    http_fetcher,
+    listed_files,
+    mirrorpub,
+)
 
 pytestmark = [pytest.mark.s3, pytest.mark.ipfs]
 
@@ -182,6 +189,6 @@ def _every_published_file(world: World) -> dict[tuple[str, str], bytes]:
     manifest = json.loads((world.home / "media" / "usb" / "mirrors.json").read_text())
     ipfs = next(m for m in manifest["mirrors"] if m["name"] == "ipfs")
     base = ipfs["url"].removesuffix("index.html")
-    for path in [*manifest["files"], "mirrors.json"]:
+    for path in [*listed_files(world.home / "media" / "usb"), "mirrors.json"]:
         found["ipfs", path] = httpx.get(base + path, timeout=20).content
     return found

@@ -13,7 +13,7 @@ import httpx
 import jsonschema
 import pytest
 
-from mirrorpub.trust.schema import manifest_schema as schema
+from mirrorpub.trust.schema import manifest_v2_schema as schema
 from tests.services.faultproxy import STALL, FaultProxy
 from tests.services.kubo import KuboDaemon
 from tests.services.seaweed import SeaweedFS
@@ -23,6 +23,7 @@ from tests.sitekit import (
     crawl,
     folder_fetcher,
     http_fetcher,
+    listed_files,
     mirrorpub,
     write_site,
 )
@@ -111,8 +112,9 @@ def test_every_copy_carries_one_manifest(everything: dict[str, Any]) -> None:
     def comparable(m: dict[str, Any]) -> dict[str, Any]:
         return {**m, "mirrors": [{k: v for k, v in e.items()
                                   if k not in ("cid", "url", "gateway_urls")}
-                                 for e in m["mirrors"]], "files": {
-            p: f for p, f in m["files"].items() if p not in ("mirrors.html", "bc2.json")}}
+                                 for e in m["mirrors"]],
+                # The first part holds the per-copy files; the buckets are the same.
+                "files_index": m["files_index"][1:]}
     assert len({json.dumps(comparable(m), sort_keys=True) for m in manifests.values()}) == 1
     assert manifests["bucket-a"] == manifests["bucket-b"] == manifests["usb"]
 
@@ -293,7 +295,7 @@ def test_kept_manifest_files_never_outlive_what_they_show(tmp_path: Path) -> Non
     assert mirrorpub("publish", cwd=tmp_path).returncode == 0
     page = (usb / "mirrors.html").read_bytes()
     assert b"<p>Also by post.</p>" in page
-    listed = json.loads((usb / "mirrors.json").read_bytes())["files"]["mirrors.html"]
+    listed = listed_files(usb)["mirrors.html"]
     assert listed["sha256"] == hashlib.sha256(page).hexdigest()
 
     kept = tmp_path / ".mirrorpub" / "manifests"
@@ -336,7 +338,7 @@ def test_a_build_after_an_edit_lists_the_new_bytes_in_its_manifest(tmp_path: Pat
     source.write_text(source.read_text() + "\nOne more line.\n")
     assert mirrorpub("build", cwd=tmp_path).returncode == 0
     public = tmp_path / "public"
-    listed = json.loads((public / "mirrors.json").read_bytes())["files"]
+    listed = listed_files(public)
     page = (public / "articles" / "help.html").read_bytes()
     assert b"One more line." in page
     assert listed["articles/help.html"]["sha256"] == hashlib.sha256(page).hexdigest()
