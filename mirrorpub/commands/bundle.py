@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import tempfile
 import zipfile
@@ -46,13 +47,20 @@ def make_bundle(config: Config, target: Path) -> BundleResult:
         return BundleResult(path=target, size=size, files=files, folder=folder)
     signer = load_signer(config)
     paths = [*build.files, *layout.copies_pages(config.site.languages), layout.BC2,
-             layout.MANIFEST]
+             layout.MANIFEST, *_parts(build.output_dir)]
+    paths += [p for p in (layout.KEYS, layout.KEYS_SIGNATURE) if (build.output_dir / p).is_file()]
     if signer is not None:  # a .sig left from an earlier key would fail every check
         paths.append(layout.SIGNATURE)
     readme = site_readme(config.site, folder, signer.public_text if signer else None,
                          signer.fingerprint if signer else None)
     size = _write_atomically(target, build.output_dir, paths, readme, folder)
     return BundleResult(path=target, size=size, files=len(paths), folder=folder)
+
+
+def _parts(output_dir: Path) -> list[str]:
+    """The parts public/mirrors.json names (it was just written by the build)."""
+    manifest = json.loads((output_dir / layout.MANIFEST).read_bytes())
+    return [e["path"] for e in manifest.get("files_index", []) if layout.is_part(e["path"])]
 
 
 def _copy_atomically(source: Path, target: Path) -> tuple[int, int]:
