@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from mirrorpub.formats import human_bytes
-from mirrorpub.layout import MANIFEST, is_part, upload_rank
+from mirrorpub.layout import MANIFEST, PARTS_DIR, is_part, upload_rank
 from mirrorpub.mirrors.plan import Plan, RemoteEntry, RemoteState, Upload, plan, upload_reason
 from mirrorpub.mirrors.protocol import FinalFiles, LocalSite, MirrorBase, Outcome, Progress
 from mirrorpub.mirrors.remoteindex import INDEX_NAME, decode_index, encode_index
@@ -93,6 +93,12 @@ def read_remote_state(store: Store, local_paths: set[str]) -> RemoteState:
         return _from_listing(store, local_paths, "the mirror's index is damaged")
     files, unsafe = _site_paths_only(decoded[0])
     pending = {p for p in decoded[1] if is_site_path(p)}
+    if PARTS_PENDING in pending:
+        # Cut off after the barrier: parts it sent have names the index never learnt.
+        # Only mirrorpub names files so (layout.is_part): they are ours, found once by a
+        # listing, and go the way of any part no manifest names.
+        pending.discard(PARTS_PENDING)
+        pending |= {p for p, _ in store.listing() if is_part(p) and p not in files}
     unsafe += tuple(sorted(p for p in decoded[1] if not is_site_path(p)))
     # One HEAD tells whether someone else changed the copy since our last publish.
     if (MANIFEST in files and MANIFEST not in pending
@@ -103,6 +109,11 @@ def read_remote_state(store: Store, local_paths: set[str]) -> RemoteState:
     pending_entries = {p: RemoteEntry(size=-1) for p in pending}
     return RemoteState(entries={**pending_entries, **entries}, owned=frozenset(files) | pending,
                        pending=frozenset(pending), source="index", unsafe=unsafe)
+
+
+# In the pending list of an index written before the manifest is known, for the new
+# parts whose names are not known yet: after a publish cut off, one listing finds them.
+PARTS_PENDING = f"{PARTS_DIR}/new-parts.pending"
 
 
 def _site_paths_only(entries: Mapping[str, RemoteEntry]
@@ -213,7 +224,7 @@ class ObjectStoreMirror(MirrorBase):
                            if is_part(p) and p in remote.owned and p not in previous)
         touched = {u.path for u in the_plan.uploads} | set(the_plan.deletes)
         if touched:
-            touched |= set(old_parts)
+            touched |= {*old_parts, PARTS_PENDING}
             self._write_index(remote, pending=touched | set(site.manifest_names))
         for group in the_plan.groups(final=False):
             self._send(group, site.output_dir, {}, progress, outcome)
@@ -226,7 +237,7 @@ class ObjectStoreMirror(MirrorBase):
             progress.planned(len(the_plan.uploads) + len(extra),
                              the_plan.upload_bytes + sum(u.entry.size for u in extra))
         if extra and not touched:
-            touched = set(site.manifest_names) | set(old_parts)
+            touched = {*site.manifest_names, *old_parts, PARTS_PENDING}
             self._write_index(remote, pending=touched)
         merged = sorted([u for g in final_uploads for u in g] + extra,
                         key=lambda u: (u.rank, u.path))

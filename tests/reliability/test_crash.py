@@ -28,10 +28,12 @@ import pytest
 from mirrorpub.config import load_config
 from mirrorpub.mirrors.remoteindex import INDEX_NAME
 from mirrorpub.publish.run import publish
+from mirrorpub.read.verify import verify_copy
 from mirrorpub.trust.signing import keygen
 from tests.reliability.conftest import (
     PidHolder,
     assert_index_parses,
+    assert_manifest_whole,
     assert_readable_copy,
     assert_same_files,
     assert_state_parses,
@@ -90,7 +92,7 @@ def make_site(root: Path, mirrors: list[dict[str, Any]], env: dict[str, str],
               monkeypatch: pytest.MonkeyPatch) -> Path:
     """Site v1, published in-process (setup, not under test)."""
     root.mkdir(parents=True)
-    keygen(root / "site.key")
+    (root / "site.pub").write_text(keygen(root / "site.key").public_text + "\n")
     config = write_v1(root, mirrors)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
@@ -233,6 +235,8 @@ def test_sigkill_before_each_file_operation_of_a_folder_publish(
 
             cut = crawl_folder(root / "usb")
             assert_readable_copy(cut, f"folder after a kill before file operation {n}")
+            # The manifest the copy serves names only whole parts, listing files there.
+            assert_manifest_whole(folder_files(root / "usb"), f"folder cut at {crash_at}")
             assert_state_parses(root / "site")
             assert_index_parses((root / "usb" / INDEX_NAME).read_bytes(), "folder index")
 
@@ -241,6 +245,9 @@ def test_sigkill_before_each_file_operation_of_a_folder_publish(
         local = folder_files(root / "site" / "public")
         assert_same_files(folder_files(root / "usb", hidden=True), local,
                           f"folder after recovering from a kill at {n}")
+        checked = verify_copy(str(root / "usb"), key=str(root / "site" / "site.pub"),
+                              seen_path=root / "seen.json")
+        assert checked.ok, (n, checked.problems, checked.bad_files, checked.extra_files)
         assert_old_or_new(cut.pages, old, local, f"folder cut at {n}")
         shutil.rmtree(root)
 
