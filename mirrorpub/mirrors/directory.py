@@ -19,7 +19,7 @@ from mirrorpub import fsatomic
 from mirrorpub.config.mirror import MirrorConfig
 from mirrorpub.config.options import as_path, folder_url, non_empty, option, public_http_url
 from mirrorpub.errors import MirrorError
-from mirrorpub.layout import is_manifest_file
+from mirrorpub.layout import is_manifest_file, is_part
 from mirrorpub.mirrors.objectstore import ObjectStoreMirror, Put, put_concurrently
 from mirrorpub.mirrors.plan import RemoteEntry
 from mirrorpub.mirrors.protocol import Backend
@@ -162,7 +162,7 @@ class DirectoryStore:
         path, source, data = item.path, item.source, item.data
         self._ready(create=True)
         self._operations += 1
-        durable = is_manifest_file(path)
+        durable = is_manifest_file(path) or is_part(path)  # mirrors.json names parts
         try:
             if data is not None:
                 self.folder.write_bytes(path, data, durable=durable)
