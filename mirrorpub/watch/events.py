@@ -28,10 +28,11 @@ class Relevance:
     config: Path
     trees: tuple[Path, ...] = ()  # content/, templates/ (recursive)
     ignored: tuple[Path, ...] = ()  # output and state folders: our own writes
+    files: tuple[Path, ...] = ()  # keys.json and its .sig: a new delegation goes out
 
     def __call__(self, raw: str) -> bool:
         path = Path(os.path.abspath(raw))
-        if path == self.config:
+        if path == self.config or path in self.files:
             return True
         if any(path == p or path.is_relative_to(p) for p in self.ignored):
             return False
@@ -52,8 +53,10 @@ def _relevance(config_path: Path, config: Config | None) -> Relevance:
         return Relevance(config_path)
     site = config.site
     trees = [site.content_dir.absolute(), site.templates_dir.absolute()]
+    keys = site.keys_file.absolute()
     return Relevance(config_path, tuple(trees),
-                     (site.output_dir.absolute(), config.state_dir.absolute()))
+                     (site.output_dir.absolute(), config.state_dir.absolute()),
+                     (keys, keys.with_name(keys.name + ".sig")))
 
 
 class Watcher:
@@ -97,9 +100,11 @@ class Watcher:
         self.observer.join(OBSERVER_JOIN)
 
     def follow(self, config: Config | None) -> None:
-        """Watch the config file's folder and, once known, content/ and templates/."""
+        """Watch the config file's folder and, once known, content/, templates/ and the
+        folder of keys.json."""
         self.relevance = _relevance(self.config_path, config)
-        wanted = [(self.config_path.parent, False), *((t, True) for t in self.relevance.trees)]
+        wanted = [(self.config_path.parent, False), *((t, True) for t in self.relevance.trees),
+                  *((f.parent, False) for f in self.relevance.files)]
         keys = {(path, recursive, _inode(path)) for path, recursive in wanted if path.is_dir()}
         for key in set(self.watches) - keys:  # gone, or replaced by a new folder (git)
             with contextlib.suppress(KeyError, OSError):

@@ -85,8 +85,12 @@ def test_failed_mirrors_wait_out_their_backoff_and_recover() -> None:
 def test_only_the_sites_sources_count_as_changes(tmp_path: Path) -> None:
     site = tmp_path / "site"
     relevant = Relevance(site / "mirrorpub.toml", (site / "content", site / "templates"),
-                         (site / "public", site / ".mirrorpub"))
+                         (site / "public", site / ".mirrorpub"),
+                         (site / "keys.json", site / "keys.json.sig"))
     assert relevant(str(site / "mirrorpub.toml"))
+    assert relevant(str(site / "keys.json"))  # a delegation or revocation goes out
+    assert relevant(str(site / "keys.json.sig"))
+    assert not relevant(str(site / "public/keys.json"))
     assert relevant(str(site / "content/news/a.md"))
     assert relevant(str(site / "content/img/map.png"))
     assert relevant(str(site / "templates/article.html"))
