@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
+from mirrorpub.layout import is_part
 from tests.services.faultproxy import FaultProxy
 from tests.services.seaweed import SeaweedFS
 from tests.sitekit import (
@@ -118,8 +119,10 @@ def test_one_edit_rewrites_only_the_objects_that_changed(tmp_path: Path,
     assert written[1] == "articles/three.html"
     # bc2.json carries no version, only the publish time: it changes unless both
     # publishes fell within one second.
-    assert {"mirrors.html", "mirrors.json"} <= set(written[2:-1]) <= \
+    parts = {p for p in written if is_part(p)}
+    assert {"mirrors.html", "mirrors.json"} <= set(written[2:-1]) - parts <= \
         {"bc2.json", "mirrors.html", "mirrors.json"}
+    assert len(parts) <= 2  # the bucket listing the article, the small part of the rest
     assert written[-1] == ".mirrorpub-index.json"
     page = seaweed.anonymous_get(bucket, "articles/three.html")
     assert b"A corrected paragraph." in page.content
@@ -133,10 +136,13 @@ def test_a_removed_article_is_deleted_after_the_new_pages_are_up(tmp_path: Path,
                    mirrors=[s3_mirror(seaweed, "s3", bucket, endpoint_url=proxy.url)])
         publish(tmp_path, seaweed)
         (tmp_path / "content" / "three.md").unlink()
+        parts_before = {k for k in seaweed.keys(bucket) if is_part(k)}
         proxy.requests.clear()
         report = publish(tmp_path, seaweed)
         steps = [(r.method, key_of(r.path), r.query) for r in proxy.mutations()]
-    assert report["mirrors"][0]["deleted"] == 1, steps
+    # The article, and the parts of the manifest before the one replaced.
+    parts_gone = parts_before - set(seaweed.keys(bucket))
+    assert report["mirrors"][0]["deleted"] == 1 + len(parts_gone), steps
     delete_at = next(i for i, s in enumerate(steps) if s[0] == "POST" and "delete" in s[2])
     uploaded_before = {s[1] for s in steps[:delete_at] if s[0] == "PUT"}
     assert {"index.html", "mirrors.json", "feed.xml"} <= uploaded_before
@@ -227,8 +233,10 @@ def test_a_thousand_files_go_up_intact_and_are_counted(tmp_path: Path,
     report = publish(tmp_path, seaweed)
     (mirror,) = report["mirrors"]
     # The files, the site, the manifest files; then, the copy now named, the five pages
-    # that name it and the manifest files once more (never the 1,100 files).
-    assert mirror["uploaded"] == len(files) + 7 + 3 + 5 + 3
+    # that name it and the manifest files once more (never the 1,100 files); and the
+    # manifest's parts of both rounds (all still there: the first round's kept one more).
+    parts = [k for k in seaweed.keys(bucket) if is_part(k)]
+    assert mirror["uploaded"] == len(files) + 7 + 3 + 5 + 3 + len(parts)
     # Each round: two reads (the index, or the listing when there is none; mirrors.json's
     # mark), two index writes, and three anonymous reads back (the feed, the front page,
     # mirrors.json).
