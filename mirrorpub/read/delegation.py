@@ -46,6 +46,19 @@ def remember(seen_path: Path, root: Any, keys: keylist.KeyList, url: str, result
         result.notes.append(note)
 
 
+def root_note(copy: Copy) -> str | None:
+    """For `verify --key`: the copy names a root key, whose list may have moved on."""
+    try:
+        keys = keylist.parse(copy.read(layout.KEYS, keylist.KEYS_LIMIT + 1))
+        root = fingerprint(parse_public_key(keys.root))
+    except (FetchError, keylist.KeysProblem, SigningError):
+        return None
+    return (f"this copy names a root key (fingerprint {root}) in keys.json: check it with "
+            "--root and the root's public key to follow the site's key changes, revocations "
+            "included (the fingerprint alone proves nothing: compare it with one the site "
+            "gives in a place you trust)")
+
+
 def _seen_key(root: Any) -> str:
     return f"keys:{fingerprint(root)}"
 

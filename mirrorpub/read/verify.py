@@ -186,6 +186,9 @@ def _verify(copy: Copy, result: VerifyResult, trust: _Trust, allow_rollback: boo
         result.keys_version = keys.version if keys else None
     elif trust.key is not None:
         _check_signature(copy, data, trust.key, result)
+        note = delegation.root_note(copy)
+        if note:
+            result.notes.append(note)
     else:
         result.notes.append(
             "no --key given: this copy is UNAUTHENTICATED. Its files are checked against its "

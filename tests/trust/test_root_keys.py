@@ -90,8 +90,9 @@ def test_delegate_publish_and_verify_with_the_root(newsroom: Newsroom, copy: Pat
     assert result.returncode == 0, result.stdout
     assert "OK: this copy is genuine, fresh and complete" in result.stdout
     assert f"key fingerprint {newsroom.laptop.fingerprint}, under root" in result.stdout
-    # --key keeps working on the same copy.
-    assert verify(copy, "--key", newsroom.laptop.public_text).returncode == 0
+    # --key keeps working on the same copy, and points at the root.
+    by_key = verify(copy, "--key", newsroom.laptop.public_text)
+    assert by_key.returncode == 0 and "check it with --root" in by_key.stdout
     # The copies page names the root, and tells readers to check with it.
     page = (copy / "mirrors.html").read_text()
     root_fingerprint = Signer(read_key_file(newsroom.root_key, "root")).fingerprint
