@@ -3,6 +3,7 @@ the file, the line of the key, and what was expected."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -11,6 +12,14 @@ from mirrorpub.content import frontmatter
 from mirrorpub.errors import ContentError
 
 FILE = "content/news/a.md"
+
+
+def case_id(value: object) -> str | None:
+    """Short printable ids: mutmut selects tests by id on a command line."""
+    if isinstance(value, str | bytes) and len(value) > 1:
+        text = value.decode("latin-1") if isinstance(value, bytes) else value
+        return re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-")[:40] or "blank"
+    return None
 
 
 def source(*front: str, body: str = "Body.\n") -> str:
@@ -59,7 +68,7 @@ def test_what_is_left_out_takes_its_default() -> None:
     ('"2026-11-25T12:30:00+06:00"', datetime(2026, 11, 25, 6, 30, tzinfo=UTC)),
     ('" 2026-11-25 "', datetime(2026, 11, 25, tzinfo=UTC)),
     ("2026-11-25 12:30:00Z", datetime(2026, 11, 25, 12, 30, tzinfo=UTC)),
-])
+], ids=case_id)
 def test_dates_are_read_in_every_iso_shape_and_never_in_the_machines_zone(
         value: str, expected: datetime) -> None:
     date = read("title: T", f"date: {value}").front.date
@@ -120,7 +129,7 @@ def test_fences_may_carry_trailing_spaces_and_windows_line_ends() -> None:
      "front matter is not valid YAML: expected <block end>"),
     (source("title: T", "date: 2026-13-45"), 2, "front matter is not valid YAML"),
     (source("title: T", "  date: x"), 3, "front matter is not valid YAML"),
-])
+], ids=case_id)
 def test_each_mistake_is_named_with_its_line(text: str, line: int, words: str) -> None:
     found_line, message = problem(text)
     assert words in message, message
@@ -138,7 +147,7 @@ def test_a_long_wrong_value_is_shortened_in_the_message() -> None:
     (b"---\ntitle: T\x00\n", 2, "contains a NUL character"),
     (b"---\n\ntitle: \x1b[31mT\n", 3, "contains the control character U+001B"),
     (b"---\ntitle: \xef\xbf\xbe\n", 2, "contains the control character U+FFFE"),
-])
+], ids=case_id)
 def test_bytes_no_page_or_feed_can_carry_are_named_with_their_line(raw: bytes, line: int,
                                                                    words: str) -> None:
     with pytest.raises(ContentError) as caught:
