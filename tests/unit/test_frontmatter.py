@@ -3,23 +3,16 @@ the file, the line of the key, and what was expected."""
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
 from mirrorpub.content import frontmatter
 from mirrorpub.errors import ContentError
+from tests.sitekit import case_id
 
 FILE = "content/news/a.md"
 
-
-def case_id(value: object) -> str | None:
-    """Short printable ids: mutmut selects tests by id on a command line."""
-    if isinstance(value, str | bytes) and len(value) > 1:
-        text = value.decode("latin-1") if isinstance(value, bytes) else value
-        return re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-")[:40] or "blank"
-    return None
 
 
 def source(*front: str, body: str = "Body.\n") -> str:
