@@ -64,7 +64,7 @@ def test_good_values_are_stored_converted_and_defaults_filled_in() -> None:
 ], ids=case_id)
 def test_each_problem_names_the_key_what_was_expected_and_what_was_found(
         table: dict[str, Any], expected: str) -> None:
-    values, problems = read(table)
+    _, problems = read(table)
     assert problems == [expected]
 
 
