@@ -192,3 +192,12 @@ def folder_fetcher(root: Path) -> Fetch:
 
 def article_paths(crawl_result: Crawl) -> set[str]:
     return {p for p in crawl_result.pages if re.fullmatch(r"articles/[a-z0-9-]+\.html", p)}
+
+
+def case_id(value: object) -> str | None:
+    """A short printable test id for a text parameter (mutmut selects tests by id on a
+    command line, where newlines and brackets in an id do not survive)."""
+    if isinstance(value, str | bytes) and len(value) > 1:
+        text = value.decode("latin-1") if isinstance(value, bytes) else value
+        return re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-")[:40] or "blank"
+    return None
