@@ -78,6 +78,11 @@ class KuboClient:
         """The daemon's kubo version, e.g. "0.43.1"."""
         return str(self._call("version")["Version"])
 
+    def node_id(self) -> tuple[str, list[str]]:
+        """The node's peer id and the addresses it listens on (/…/p2p/ID multiaddrs)."""
+        answer = self._call("id")
+        return str(answer["ID"]), [str(a) for a in answer.get("Addresses") or []]
+
     # -- adding ---------------------------------------------------------------------------
 
     def add_tree(
