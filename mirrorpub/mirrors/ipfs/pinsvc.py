@@ -126,6 +126,9 @@ class PinServiceClient:
         except httpx.ConnectError:
             raise PinServiceError(f"pin service {self.name!r} cannot be reached at "
                                   f"{self.endpoint} (is it running? check endpoint)") from None
+        except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError):
+            raise PinServiceError(f"pin service {self.name!r} at {self.endpoint} dropped the "
+                                  f"connection during {what} (is it running?)") from None
         except httpx.HTTPError as exc:
             raise PinServiceError(f"pin service {self.name!r} failed during {what}: "
                                   f"{type(exc).__name__}") from None
