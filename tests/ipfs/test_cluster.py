@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from mirrorpub.mirrors.ipfs import copies
+from mirrorpub.mirrors.ipfs.kubo import KuboClient
 from mirrorpub.mirrors.ipfs.pinsvc import PinServiceClient
 from tests.services.cluster import Cluster
 from tests.services.faultproxy import FORWARD, RESET, STALL, FaultProxy, Request
@@ -78,6 +79,10 @@ def test_the_cluster_keeps_the_site_when_the_editors_node_is_gone(
     report, _ = publish(tmp_path, first.token())
     cid = ipfs_report(report)["cid"]
     assert first.pin_state(cid) == {"peer1": "pinned", "peer2": "pinned"}
+    assert second.pin_state(cid) == {"peer1": "pinned", "peer2": "pinned"}
+    for node in cluster.kubos:  # each peer's own kubo holds the whole tree
+        with KuboClient(node.api_url) as kubo:
+            assert cid in kubo.pins()
     editor_kubo.stop()
     site = crawl(http_fetcher(f"{cluster.kubos[1].gateway_url}/ipfs/{cid}/"))
     assert site.problems == []
