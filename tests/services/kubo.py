@@ -40,7 +40,7 @@ from typing import Any
 import httpx
 import pytest
 
-from mirrorpub.mirrors.ipfs.kubo import KuboClient, KuboError
+from mirrorpub.mirrors.ipfs.kubo import KuboClient
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 BUILD_SCRIPT = REPO_ROOT / "scripts" / "build-kubo.sh"
@@ -408,12 +408,3 @@ class TestKubo(KuboClient):
     def name_resolve(self, name: str, *, timeout: float = 60.0) -> str:
         """Resolve an IPNS name to the "/ipfs/CID…" path it points to, bypassing the cache."""
         return str(self._call("name/resolve", timeout=timeout, arg=name, nocache="true")["Path"])
-
-    def files_stat(self, path: str) -> str | None:
-        """The CID at an MFS path, or None when nothing is there."""
-        try:
-            return str(self._call("files/stat", arg=path)["Hash"])
-        except KuboError as exc:
-            if "does not exist" in str(exc):
-                return None
-            raise

@@ -15,16 +15,16 @@ from __future__ import annotations
 import hashlib
 import io
 import os
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import IO, Any
+from pathlib import Path
+from typing import Any
 
 from mirrorpub.errors import MirrorError
 from mirrorpub.hashing import stable_digest
 from mirrorpub.mirrors.ipfs.config import IpfsConfig, PinServiceConfig
+from mirrorpub.mirrors.ipfs.mfs import IncrementalCopy, Opener
 from mirrorpub.mirrors.protocol import FinalFiles, LocalSite, MirrorBase, Outcome, Progress
-
-MFS_FOLDER = "/mirrorpub"
 
 
 @dataclass
@@ -145,11 +145,13 @@ class IpfsMirror(MirrorBase):
             progress.planned(0, 0)
             return Outcome(facts={"cid": roots[0]}, memory=dict(memory),
                            requests=self._requests - self._run_start)
-        total = plan.nbytes + sum(len(d) for d in manifest.values())
-        progress.planned(plan.files + len(manifest), total)
-        cid = self._call(self.client().add_tree, _openers(plan.site, manifest),
-                         on_file=progress.sent)
-        self._copy_to_mfs(cid)  # holds the blocks while the services fetch them
+        files = _files(plan.site, manifest)
+        copy = IncrementalCopy(self.client(), self.name, self._state_dir())
+        todo = self._call(copy.changes_for, files)
+        sending = list(files) if todo is None else todo.send
+        progress.planned(len(sending), sum(_size(plan.site, manifest, p) for p in sending))
+        sent = self._call(copy.send, todo, files, progress.sent)
+        cid = sent.cid
         warnings = self._remote_copies(cid, progress) if self.config.pin_services else []
         if self.config.pin:
             progress.stage("pinning")
@@ -160,19 +162,15 @@ class IpfsMirror(MirrorBase):
             roots = roots[: self.config.keep_pins]
         else:
             roots = [cid]
-        return Outcome(uploaded=plan.files + len(manifest), bytes_sent=total,
+        return Outcome(uploaded=sent.files, bytes_sent=sent.nbytes,
                        facts={"cid": cid}, requests=self._requests - self._run_start,
                        warnings=warnings,
                        memory={**memory, "roots": roots, "tree_digest": plan.tree_digest,
                                "manifest_digest": manifest_digest})
 
-    def _copy_to_mfs(self, cid: str) -> None:
-        # The newest root also sits in the node's file view (`ipfs files ls /mirrorpub`),
-        # where an operator can find it without mirrorpub.
-        target = f"{MFS_FOLDER}/{self.name}"
-        self._call(self.client().files_mkdir, MFS_FOLDER)
-        self._call(self.client().files_rm, target)
-        self._call(self.client().files_cp, f"/ipfs/{cid}", target)
+    def _state_dir(self) -> Path:
+        assert self.config.state_dir is not None, "a loaded config knows its state folder"
+        return self.config.state_dir
 
     def _remote_copies(self, cid: str, progress: Progress) -> list[str]:
         """Wait for `min_copies` confirmations of `cid`, or raise; then let go of old pins."""
@@ -216,9 +214,15 @@ class IpfsMirror(MirrorBase):
         return []
 
 
-def _openers(site: LocalSite, manifest: Mapping[str, bytes]) -> Iterator[
-        tuple[str, Callable[[], IO[bytes]]]]:
-    for path in site.files:
-        yield path, (lambda p=path: (site.output_dir / p).open("rb"))
+def _files(site: LocalSite, manifest: Mapping[str, bytes]) -> dict[str, tuple[str, Opener]]:
+    """Every file of the copy: path -> (sha256, opener)."""
+    files: dict[str, tuple[str, Opener]] = {
+        path: (entry.sha256, lambda p=path: (site.output_dir / p).open("rb"))
+        for path, entry in site.files.items()}
     for path, data in manifest.items():
-        yield path, (lambda d=data: io.BytesIO(d))
+        files[path] = (hashlib.sha256(data).hexdigest(), lambda d=data: io.BytesIO(d))
+    return files
+
+
+def _size(site: LocalSite, manifest: Mapping[str, bytes], path: str) -> int:
+    return len(manifest[path]) if path in manifest else site.files[path].size
