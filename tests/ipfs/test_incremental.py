@@ -16,7 +16,8 @@ from tests.sitekit import article, assert_no_traceback, mirrorpub, write_site
 pytestmark = [pytest.mark.ipfs, pytest.mark.timeout(900)]
 
 ARTICLES = 2000
-WORDS = ["press", "freedom", "court", "ruling", "reporters", "border", "election", "archive", "minister", "protest", "budget", "river", "harvest", "school"]
+WORDS = ["press", "freedom", "court", "ruling", "reporters", "border", "election",
+         "archive", "minister", "protest", "budget", "river", "harvest", "school"]
 
 
 def body(n: int) -> str:
