@@ -175,3 +175,21 @@ def _add(kubo: KuboDaemon, data: bytes) -> str:
 
 def _peer_id(kubo: KuboDaemon) -> str:
     return str(json.loads((kubo.repo / "config").read_text())["Identity"]["PeerID"])
+
+
+def test_status_tells_per_pin_service_whether_the_current_root_is_pinned(
+        tmp_path: Path, cluster: Cluster, editor_kubo: KuboDaemon) -> None:
+    first = cluster.peers[0]
+    token = first.token()
+    write_site(tmp_path, ARTICLES, files=FILES, mirrors=[ipfs_entry(
+        editor_kubo, cluster, [service("cluster", first.pinsvc_url)])])
+    cid = ipfs_report(publish(tmp_path, token)[0])["cid"]
+    result = mirrorpub("status", "--json", cwd=tmp_path, env={TOKEN_ENV: token}, timeout=100)
+    assert_no_traceback(result)
+    (copy,) = [c for c in json.loads(result.stdout)["copies"] if c["mirror"] == "ipfs"]
+    assert copy["pin_services"] == {"cluster": "pinned"} and copy["ok"], copy
+    with PinServiceClient("c", first.pinsvc_url, token) as svc:
+        svc.remove(cid)  # someone unpinned it on the service
+    result = mirrorpub("status", cwd=tmp_path, env={TOKEN_ENV: token}, timeout=100)
+    assert result.returncode == 3
+    assert "pinned on 0 pin service(s), min_copies is 1: cluster: not pinned" in result.stdout
