@@ -47,7 +47,13 @@ EXAMPLE = """\
 # gateways = ["https://ipfs.io", "https://dweb.link"]
 # ipns_key = "news"                 # optional: also publish under this IPNS key
 # pin = true
-# keep_pins = 3
+# keep_pins = 3                     # also on the pin services: only mirrorpub's own pins
+# min_copies = 1                    # pin services that must confirm before others name it
+# pin_timeout = 600
+# [[mirrors.pin_services]]          # IPFS Pinning Service API v1: Pinata, IPFS Cluster, …
+# name = "cluster"
+# endpoint = "https://pin.example.org"
+# token_env = "CLUSTER_PIN_TOKEN"
 """
 
 def kept_elsewhere(config: IpfsConfig, facts: Mapping[str, Any]
