@@ -67,7 +67,8 @@ def bundle_car(config_path: str, target: str) -> CarResult:
 
 @contextlib.contextmanager
 def _atomic_file(target: Path) -> Iterator[BinaryIO]:
-    """A file written beside `target` and renamed over it once complete."""
+    """A file written beside `target` and renamed over it once complete: never a
+    half-written zip or CAR."""
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name[:40]}.",
@@ -75,7 +76,7 @@ def _atomic_file(target: Path) -> Iterator[BinaryIO]:
     except OSError as exc:
         raise BuildError(f"bundle: cannot write {target}: {exc.strerror}") from None
     try:
-        with os.fdopen(fd, "wb") as handle:
+        with os.fdopen(fd, "w+b") as handle:
             yield handle
             handle.flush()
             os.fsync(handle.fileno())
@@ -123,23 +124,6 @@ def _copy_atomically(source: Path, target: Path) -> tuple[int, int]:
 def _write_atomically(target: Path, output_dir: Path, paths: list[str], readme: str,
                       folder: str) -> int:
     """Write into a temporary file beside `target`, then rename: never a half-written zip."""
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name[:40]}.",
-                                   suffix=".tmp")
-    except OSError as exc:
-        raise BuildError(f"bundle: cannot write {target}: {exc.strerror}") from None
-    try:
-        with os.fdopen(fd, "w+b") as handle:
-            write_zip(handle, output_dir, paths, readme, folder)
-            handle.flush()
-            os.fsync(handle.fileno())
-            size = os.fstat(handle.fileno()).st_size
-        os.chmod(tmp, ZIP_FILE_MODE)
-        os.replace(tmp, target)
-    except OSError as exc:
-        raise BuildError(f"bundle: cannot write {target}: {exc.strerror}") from None
-    finally:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-    return size
+    with _atomic_file(target) as handle:
+        write_zip(handle, output_dir, paths, readme, folder)
+    return target.stat().st_size
