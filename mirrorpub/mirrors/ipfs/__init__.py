@@ -48,12 +48,11 @@ EXAMPLE = """\
 # ipns_key = "news"                 # optional: also publish under this IPNS key
 # pin = true
 # keep_pins = 3                     # also on the pin services: only mirrorpub's own pins
-# min_copies = 1                    # pin services that must confirm before others name it
+# # Pin services (IPFS Pinning Service API v1: IPFS Cluster, Pinata, …) keep copies
+# # elsewhere; other copies name a new CID once min_copies of them confirmed it.
+# pin_services = [{ name = "cluster", endpoint = "https://pin.example", token_env = "PIN_TOKEN" }]
+# min_copies = 1
 # pin_timeout = 600
-# [[mirrors.pin_services]]          # IPFS Pinning Service API v1: Pinata, IPFS Cluster, …
-# name = "cluster"
-# endpoint = "https://pin.example.org"
-# token_env = "CLUSTER_PIN_TOKEN"
 """
 
 def kept_elsewhere(config: IpfsConfig, facts: Mapping[str, Any]
