@@ -54,6 +54,7 @@ def publish(root: Path, token: str, code: int = 0) -> tuple[dict[str, Any], str]
     assert_no_traceback(result)
     assert result.returncode == code, result.stdout + result.stderr
     assert token not in result.stdout + result.stderr
+    assert token not in (root / ".mirrorpub" / "state.json").read_text()
     return json.loads(result.stdout), result.stderr
 
 
