@@ -85,7 +85,7 @@ def test_an_updated_copy_has_the_cid_of_a_full_add(
     files: dict[str, bytes | None] = {
         **first, **{f"many/item-{n:04d}.html": b"%d" % n for n in range(many)}}
     with KuboClient(sharding_kubo.api_url) as client:
-        copy = mfs.IncrementalCopy(client, "prop", tmp_path / "state", full_add_share=1.0)
+        copy = mfs.IncrementalCopy(client, "prop", tmp_path / "state", full_add_share=float("inf"))
         client.files_rm(copy.path)
         copy.update(as_files(files), on_file=lambda p, n: None)
         for edits in rounds:
