@@ -5,6 +5,7 @@ full `ipfs add -r --cid-version=1` of the same copy gives."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -47,6 +48,9 @@ def test_a_one_edit_publish_sends_kubo_under_a_megabyte(tmp_path: Path,
         first = sum(r.sent for r in proxy.requests) - first
         path = tmp_path / "content" / "n1234.md"
         path.write_text(path.read_text() + "\nA correction, in one sentence.\n")
+        dry = mirrorpub("publish", "--dry-run", cwd=tmp_path, timeout=800)
+        assert re.search(r"^ipfs: send \d+ changed files and the manifest files into the "
+                         r"node's copy, remove 0$", dry.stdout, re.M), dry.stdout
         before = len(proxy.requests)
         report = publish(tmp_path)
         sent = sum(r.sent for r in proxy.requests[before:])

@@ -85,7 +85,7 @@ def test_an_updated_copy_has_the_cid_of_a_full_add(
     files: dict[str, bytes | None] = {
         **first, **{f"many/item-{n:04d}.html": b"%d" % n for n in range(many)}}
     with KuboClient(sharding_kubo.api_url) as client:
-        copy = mfs.IncrementalCopy(client, "prop", tmp_path / "state", full_add_share=1.0)
+        copy = mfs.IncrementalCopy(client, "prop", tmp_path / "state", full_add_share=float("inf"))
         client.files_rm(copy.path)
         copy.update(as_files(files), on_file=lambda p, n: None)
         for edits in rounds:
@@ -121,3 +121,18 @@ def sharded(client: KuboClient, cid: str) -> bool:
     node = client._call("dag/get", arg=cid)
     data = base64.b64decode(node["Data"]["/"]["bytes"] + "==")
     return data[:2] == b"\x08\x05"
+
+
+def test_a_copy_changed_behind_mirrorpubs_back_is_added_whole_again(
+        tmp_path: Path, kubo_daemon: KuboDaemon) -> None:
+    files: dict[str, bytes | None] = {"index.html": b"home", "articles/a.html": b"a"}
+    with KuboClient(kubo_daemon.api_url) as client:
+        copy = mfs.IncrementalCopy(client, "by-hand", tmp_path / "state")
+        client.files_rm(copy.path)
+        copy.update(as_files(files), on_file=lambda p, n: None)
+        client.files_rm(copy.path + "/articles/a.html")  # an operator, or a cut-off update
+        files["index.html"] = b"home, edited"
+        sent = copy.update(as_files(files), on_file=lambda p, n: None)
+        assert sent.full and sent.files == 2
+        write_folder(tmp_path / "copy", files)
+        assert sent.cid == full_add(kubo_daemon, tmp_path / "copy")

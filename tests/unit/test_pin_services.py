@@ -166,3 +166,12 @@ def test_bad_pin_services(tmp_path: Path, extra: str, expected: str) -> None:
     found = config_problems(tmp_path, extra)
     assert expected in found
     assert "eyJhbGciOiJIUzI1NiJ9abc123XYZ" not in found
+
+
+def test_min_copies_zero_asks_every_service_and_waits_for_none() -> None:
+    service = FakePinService(final="queued")
+    with client(service) as svc:
+        result = copies.request([svc], pin(CIDS[0], datetime.now(UTC)), min_copies=0,
+                                timeout=600)
+    assert service.cids() == {CIDS[0]}
+    assert result.problems == {"svc": "pin service 'svc' has not confirmed the pin yet (queued)"}

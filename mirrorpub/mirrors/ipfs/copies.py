@@ -70,6 +70,8 @@ def request(clients: Sequence[PinServiceClient], pin: PinRequest, *, min_copies:
     `timeout` seconds passed (bounded: a stalled call ends at the client's own timeout)."""
     result = Confirmations()
     enough = threading.Event()
+    if min_copies <= 0:
+        enough.set()  # ask, but wait for nobody
     lock = threading.Lock()
     deadline = time.monotonic() + timeout
     wait = sleep or (lambda event, seconds: event.wait(seconds))
@@ -78,9 +80,9 @@ def request(clients: Sequence[PinServiceClient], pin: PinRequest, *, min_copies:
         try:
             status = _confirm(client, pin, deadline, enough, wait)
         except PinServiceError as exc:
-            status, problem = None, str(exc)
+            problem = str(exc)
         else:
-            problem = _problem(client.name, status, timeout)
+            problem = _problem(client.name, status, timeout, stopped_early=enough.is_set())
         with lock:
             if problem is None:
                 result.confirmed.append(client.name)
@@ -109,11 +111,14 @@ def _confirm(client: PinServiceClient, pin: PinRequest, deadline: float,
     return status
 
 
-def _problem(service: str, status: PinStatus, timeout: float) -> str | None:
+def _problem(service: str, status: PinStatus, timeout: float, *,
+             stopped_early: bool) -> str | None:
     if status.status == "pinned":
         return None
     if status.status == "failed":
         return f"pin service {service!r} reports the pin failed (can it reach this node?)"
+    if stopped_early:
+        return f"pin service {service!r} has not confirmed the pin yet ({status.status})"
     return (f"pin service {service!r} still reports the pin {status.status} after "
             f"{timeout:g} s (pin_timeout)")
 

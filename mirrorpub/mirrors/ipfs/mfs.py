@@ -94,7 +94,7 @@ class IncrementalCopy:
     def changes_for(self, files: Mapping[str, tuple[str, Opener]]) -> Changes | None:
         """What to send for `files`; None: add the whole tree."""
         wanted = {p: h for p, (h, _) in files.items()}
-        old = self._remembered()
+        old = self.remembered()
         if old is None:
             return None
         todo = changes(old, wanted)
@@ -144,7 +144,7 @@ class IncrementalCopy:
         self._remember(cid, wanted)
         return Sent(cid=cid, files=len(files), nbytes=sent[0], full=True)
 
-    def _remembered(self) -> dict[str, str] | None:
+    def remembered(self) -> dict[str, str] | None:
         """The files of the MFS copy, if it is still the one last written."""
         try:
             data = json.loads(self.index_path.read_text(encoding="utf-8"))

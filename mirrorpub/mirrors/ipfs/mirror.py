@@ -23,7 +23,7 @@ from typing import Any
 from mirrorpub.errors import MirrorError
 from mirrorpub.hashing import stable_digest
 from mirrorpub.mirrors.ipfs.config import IpfsConfig, PinServiceConfig
-from mirrorpub.mirrors.ipfs.mfs import IncrementalCopy, Opener
+from mirrorpub.mirrors.ipfs.mfs import Changes, IncrementalCopy, Opener, changes
 from mirrorpub.mirrors.protocol import FinalFiles, LocalSite, MirrorBase, Outcome, Progress
 
 
@@ -35,6 +35,7 @@ class IpfsPlan:
     files: int
     nbytes: int
     config: IpfsConfig
+    changes: Changes | None = None  # site files only; None: the whole tree is added
 
     @property
     def is_noop(self) -> bool:
@@ -43,7 +44,10 @@ class IpfsPlan:
     def summary(self) -> str:
         if self.unchanged:
             return "unchanged since the last publish (same tree, root still pinned)"
-        return f"add {self.files} files ({self.nbytes} bytes) as one tree"
+        if self.changes is None:
+            return f"add {self.files} files ({self.nbytes} bytes) as one tree"
+        return (f"send {len(self.changes.send)} changed files and the manifest files into "
+                f"the node's copy, remove {len(self.changes.remove)}")
 
     def lines(self) -> list[str]:
         out = [self.summary()]
@@ -133,7 +137,18 @@ class IpfsMirror(MirrorBase):
             not self.config.pin or roots[0] in self._call(self.client().pins))
         return IpfsPlan(site=site, tree_digest=tree, unchanged=unchanged,
                         files=len(site.files), nbytes=sum(e.size for e in site.files.values()),
-                        config=self.config)
+                        config=self.config, changes=self._site_changes(site))
+
+    def _site_changes(self, site: LocalSite) -> Changes | None:
+        """For the plan's lines: what changed among the site files since the node's copy
+        was last written (the manifest files are new every time)."""
+        copy = IncrementalCopy(self.client(), self.name, self._state_dir())
+        old = self._call(copy.remembered)
+        if old is None:
+            return None
+        todo = changes({p: h for p, h in old.items() if p not in site.manifest_names},
+                       {p: e.sha256 for p, e in site.files.items()})
+        return todo if len(todo) <= copy.full_add_share * max(len(site.files), 1) else None
 
     def apply(self, plan: IpfsPlan, final_files: FinalFiles, progress: Progress,
               memory: Mapping[str, Any]) -> Outcome:
