@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: setup test lint demo demo-stop bench kubo chromium tor git azurite messages clean
+.PHONY: setup test lint demo demo-stop bench mutate kubo chromium tor git azurite messages clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "mirrorpub needs Python 3.11 or newer")'
@@ -76,5 +76,16 @@ bench: $(STAMP)
 	$(PY) -m pip install --quiet -e '.[bench]'
 	$(PY) benchmarks/run.py
 
+# Mutation testing of the pure core ([tool.mutmut] in pyproject.toml) against the fast
+# tests; a tool run like `make bench`, not part of `make test`. Slow: narrow it with
+# MUTATE='mirrorpub.content.slugs*'; JOBS=1 on a shared machine. Results stay in mutants/
+# (a rerun only checks what changed); the scores come from benchmarks/mutation_scores.py.
+MUTATE ?=
+JOBS ?= 2
+mutate: $(STAMP)
+	$(PY) -m pip install --quiet -e '.[mutate]'
+	$(VENV)/bin/mutmut run --max-children $(JOBS) $(MUTATE)
+	$(PY) benchmarks/mutation_scores.py --survivors --min 85
+
 clean:
-	rm -rf public .mirrorpub demo test-output .pytest_cache .ruff_cache
+	rm -rf public mutants .mirrorpub demo test-output .pytest_cache .ruff_cache

@@ -34,7 +34,14 @@ def write_config(root: Path, site: Mapping[str, Any], mirrors: list[Mapping[str,
                  name: str = "mirrorpub.toml") -> Path:
     lines = ["[site]"] + [f"{k} = {toml_value(v)}" for k, v in site.items()]
     for mirror in mirrors:
-        lines += ["", "[[mirrors]]"] + [f"{k} = {toml_value(v)}" for k, v in mirror.items()]
+        tables = {k: v for k, v in mirror.items()
+                  if isinstance(v, list) and v and all(isinstance(t, Mapping) for t in v)}
+        lines += ["", "[[mirrors]]"] + [f"{k} = {toml_value(v)}" for k, v in mirror.items()
+                                        if k not in tables]
+        for key, entries in tables.items():  # e.g. [[mirrors.pin_services]]
+            for table in entries:
+                lines += [f"[[mirrors.{key}]]"] + [f"{k} = {toml_value(v)}"
+                                                  for k, v in table.items()]
     path = root / name
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
@@ -225,3 +232,12 @@ def rewrite_listing(folder: Path, change: Callable[[dict[str, Any]], None]) -> d
     manifest["files_index"] = [{"path": f"mirrorpub-files/{digest}.json", "sha256": digest}]
     (folder / "mirrors.json").write_text(json.dumps(manifest, indent=2))
     return manifest
+
+
+def case_id(value: object) -> str | None:
+    """A short printable test id for a text parameter (mutmut selects tests by id on a
+    command line, where newlines and brackets in an id do not survive)."""
+    if isinstance(value, str | bytes) and len(value) > 1:
+        text = value.decode("latin-1") if isinstance(value, bytes) else value
+        return re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-")[:40] or "blank"
+    return None

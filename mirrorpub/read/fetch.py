@@ -29,7 +29,6 @@ from __future__ import annotations
 import errno
 import hashlib
 import os
-import posixpath
 import re
 import stat
 import threading
@@ -47,6 +46,7 @@ import httpx
 from mirrorpub import __version__
 from mirrorpub.errors import FetchError, NotFound, Refused, Stopped, Unreachable, VerifyError
 from mirrorpub.formats import human_bytes
+from mirrorpub.safepath import is_site_path
 
 T = TypeVar("T")
 TIMEOUT = 20.0
@@ -184,13 +184,6 @@ def _folder_root(path: Path) -> Path:
     if not path.is_dir():
         raise VerifyError(f"{path}: no such folder (is the drive mounted?)")
     return path.resolve()
-
-
-def safe_path(path: str) -> bool:
-    """A manifest path that stays inside the copy: no '..', no absolute or empty parts."""
-    parts = path.split("/")
-    return bool(path) and not path.startswith("/") and all(
-        p not in ("", ".", "..") for p in parts) and posixpath.normpath(path) == path
 
 
 def _digest_chunks(chunks: Iterator[bytes]) -> Digest:
@@ -374,7 +367,7 @@ class FolderCopy:
 
     def _open(self, path: str) -> BinaryIO:
         where = self.url(path)
-        if not safe_path(path):
+        if not is_site_path(path):
             raise Refused("leads outside the copy's folder", url=where, path=path)
         try:
             return open(_open_regular(self.folder, path), "rb")

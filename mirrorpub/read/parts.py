@@ -18,7 +18,8 @@ from typing import Any
 
 from mirrorpub import layout
 from mirrorpub.errors import FetchError, VerifyError
-from mirrorpub.read.fetch import Copy, safe_path
+from mirrorpub.read.fetch import Copy
+from mirrorpub.safepath import is_site_path
 from mirrorpub.trust.schema import files_part_schema, schema_errors
 
 # A part of a 100,000-article site is ~0.4 MB (manifest.split_files); ten times that is
@@ -74,7 +75,7 @@ def _parse_part(data: bytes, where: str) -> Files:
     problems = schema_errors(doc, files_part_schema(), where="part")
     if not problems:
         problems = [f"files: {p!r} leads outside the copy" for p in doc["files"]
-                    if not safe_path(p)]
+                    if not is_site_path(p)]
     if problems:
         more = len(problems) - MAX_ERRORS
         raise VerifyError(f"{where}: not a valid part of a manifest: "

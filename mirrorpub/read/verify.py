@@ -53,8 +53,9 @@ from mirrorpub.formats import parse_iso
 from mirrorpub.layout import MANIFEST, SIGNATURE, is_part
 from mirrorpub.mirrors.remoteindex import INDEX_NAME
 from mirrorpub.read import delegation, seen
-from mirrorpub.read.fetch import Copy, Digest, ReadLimits, digest_all, open_copy, safe_path
+from mirrorpub.read.fetch import Copy, Digest, ReadLimits, digest_all, open_copy
 from mirrorpub.read.parts import Files, is_v2, listed_files
+from mirrorpub.safepath import is_site_path
 from mirrorpub.trust.schema import manifest_schema, manifest_v2_schema, schema_errors
 
 MANIFEST_LIMIT = 32 * 1024 * 1024  # a manifest of 100 000 files is ~15 MB
@@ -294,7 +295,7 @@ def manifest_problems(doc: Any) -> list[str]:
     if problems:
         return problems
     problems = [] if is_v2(doc) else [f"files: {path!r} leads outside the copy"
-                                      for path in doc["files"] if not safe_path(path)]
+                                      for path in doc["files"] if not is_site_path(path)]
     for key in ("published_at", "expires_at"):
         try:
             parse_iso(doc[key])

@@ -31,6 +31,7 @@ from urllib.parse import urlsplit
 from mirrorpub import layout
 from mirrorpub.formats import iso, parse_iso
 from mirrorpub.hashing import stable_digest
+from mirrorpub.mirrors import registry
 from mirrorpub.model import FileEntry, Location, MirrorStatus, Stamp
 from mirrorpub.site import csp
 from mirrorpub.site.mediatypes import entry_for_bytes
@@ -262,7 +263,11 @@ def _render_files(site: SiteInfo, renderer: PageRenderer, stamp: Stamp,
 
 def _page_row(mirror: ManifestMirror) -> dict[str, Any]:
     extra = mirror.location.extra
+    backend = registry.find(mirror.type)
+    # A content-addressed copy cannot name itself: the page says where its address is.
+    addressed = backend is not None and backend.content_addressed
     return {"name": mirror.name, "type": mirror.type, "status": mirror.status,
+            "content_addressed": addressed,
             "url": mirror.location.url, "cid": extra.get("cid"),
             "gateway_urls": extra.get("gateway_urls", []), "ipns_url": extra.get("ipns_url")}
 

@@ -1,8 +1,9 @@
 """git copies (SPEC §10): GitHub / GitLab / Codeberg Pages. The remote is Debian's
 `git http-backend` behind a test server with basic auth (smart HTTP, as git hosts serve
 it), or a bare repository over file://; "Pages" is the pushed branch, taken out with
-`git archive`, served from a folder as a Pages host would. (ssh:// needs an ssh server
-and is not exercised here; it is git's own transport, with prompts off.)"""
+`git archive`, served from a folder as a Pages host would. ssh:// runs git's own ssh
+transport through a stand-in `ssh` (GIT_SSH_COMMAND) that runs the remote's command on
+this machine: no ssh server, no network, the same commands git sends a real host."""
 
 from __future__ import annotations
 
@@ -188,6 +189,32 @@ def test_a_bare_repository_over_file_url(tmp_path: Path) -> None:
                         ignore=shutil.ignore_patterns(".git"))
         assert crawl(http_fetcher(url)).problems == []
         assert mirrorpub("verify", url, cwd=root).returncode == 0
+
+
+FAKE_SSH = """#!/bin/sh
+# ssh [options] HOST COMMAND: note the host, run the command here, as sshd would there.
+for last; do :; done
+eval "host=\\${$(($# - 1))}"
+echo "$host" >> "$(dirname "$0")/hosts"
+exec sh -c "$last"
+"""
+
+
+def test_a_remote_over_ssh(tmp_path: Path) -> None:
+    repo = bare(tmp_path / "server", "site.git")
+    ssh = tmp_path / "bin" / "ssh"
+    ssh.parent.mkdir()
+    ssh.write_text(FAKE_SSH)
+    ssh.chmod(0o755)
+    root = tmp_path / "site"
+    make_site(root, [{"name": "pages", "type": "git", "branch": "main",
+                      "remote": f"ssh://git@pages.example{repo}",
+                      "public_url": "https://pages.invalid/"}])
+    report = publish(root, {"GIT_SSH_COMMAND": str(ssh)})
+    assert mirror_report(report, "pages")["ok"]
+    assert set((tmp_path / "bin" / "hosts").read_text().split()) == {"git@pages.example"}
+    files = git(f"--git-dir={repo}", "ls-tree", "-r", "--name-only", "main").split()
+    assert "index.html" in files and "mirrors.json" in files
 
 
 def test_a_protected_branch_fails_the_mirror_with_the_remotes_reason(

@@ -261,14 +261,33 @@ def test_a_build_waits_for_a_running_publish(tmp_path: Path) -> None:
     build = subprocess.Popen([sys.executable, "-m", "mirrorpub", "build"], cwd=tmp_path,
                              stderr=subprocess.PIPE, text=True)
     try:
-        with pytest.raises(subprocess.TimeoutExpired):
-            build.wait(timeout=3)  # still waiting: it must not touch public/ meanwhile
+        # The build has reached the lock (it holds the lock file open) while we hold it:
+        # it must wait, not build, not give up.
+        assert _opens(build, tmp_path / ".mirrorpub" / "lock"), "the build never took the lock"
+        assert build.poll() is None
         assert not (tmp_path / "public").exists()
     finally:
         release.set()
         thread.join()
     assert build.wait(timeout=60) == 0, build.stderr.read() if build.stderr else ""
     assert (tmp_path / "public" / "index.html").is_file()
+
+
+def _opens(process: Any, path: Path, within: float = 60.0) -> bool:
+    """Whether `process` comes to hold `path` open (polling its /proc fd table)."""
+    import os
+    import time
+
+    target, deadline = os.path.realpath(path), time.monotonic() + within
+    while time.monotonic() < deadline and process.poll() is None:
+        for fd in Path(f"/proc/{process.pid}/fd").glob("*"):
+            try:
+                if os.readlink(fd) == target:
+                    return True
+            except OSError:  # closed meanwhile
+                continue
+        time.sleep(0.02)
+    return False
 
 
 def test_kept_manifest_files_never_outlive_what_they_show(tmp_path: Path) -> None:

@@ -111,9 +111,11 @@ def test_a_waiting_publish_proceeds_once_the_holder_dies(
             except Exception as exc:  # reported by the assertion below
                 results.append(exc)
 
+        retried = _watch_lock_retries(monkeypatch)
         waiter = threading.Thread(target=wait_and_publish)
         waiter.start()
-        time.sleep(1.0)  # the waiter is now blocked on the lock (nothing to assert on time)
+        # It found the lock held and tries again, rather than giving up or going ahead.
+        assert retried.wait(60), "the second publish never found the lock held"
         assert not results, "the second publish did not wait for the lock"
         proxy.rule = lambda request: FORWARD
         first.send_signal(signal.SIGKILL)
@@ -124,6 +126,24 @@ def test_a_waiting_publish_proceeds_once_the_holder_dies(
     assert results[0].exit_code == 0
     assert_same_files(bucket_objects(seaweed, bucket), folder_files(tmp_path / "public"),
                       "S3 after waiting for the lock")
+
+
+def _watch_lock_retries(monkeypatch: pytest.MonkeyPatch) -> threading.Event:
+    """An event set when a publish in this process finds the site lock held and waits."""
+    from mirrorpub.publish import lock
+
+    retried = threading.Event()
+
+    class _Time:
+        monotonic = staticmethod(time.monotonic)
+
+        @staticmethod
+        def sleep(seconds: float) -> None:
+            retried.set()
+            time.sleep(seconds)
+
+    monkeypatch.setattr(lock, "time", _Time)
+    return retried
 
 
 @pytest.mark.parametrize("planted", ["link to a file", "dangling link", "fifo"])

@@ -20,8 +20,8 @@ from mirrorpub.read.fetch import (
     Unreachable,
     digest_all,
     open_copy,
-    safe_path,
 )
+from mirrorpub.safepath import is_site_path
 
 
 @pytest.mark.parametrize(("url", "root"), [
@@ -63,10 +63,11 @@ def test_what_is_not_a_copy_address_is_refused_in_one_line(url: str):
 @pytest.mark.parametrize(("path", "ok"), [
     ("index.html", True), ("articles/a.html", True), ("files/img/x.png", True),
     ("../x", False), ("a/../../x", False), ("/etc/passwd", False), ("a//b", False),
-    ("./a", False), ("a/./b", False), ("", False), ("a/", False),
+    ("./a", False), ("a/./b", False), ("", False), ("a/", False), ("a\\b", False),
+    ("a\nb", False), ("a\x00b", False),
 ])
 def test_manifest_paths_must_stay_inside_the_copy(path: str, ok: bool):
-    assert safe_path(path) is ok
+    assert is_site_path(path) is ok
 
 
 def test_a_folder_copy_never_reads_outside_itself(tmp_path: Path):

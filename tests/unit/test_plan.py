@@ -129,28 +129,36 @@ def test_manifest_files_are_kept_even_though_the_build_does_not_list_them() -> N
     (5, 5, 5, 0),
     (6, 5, 0, 6),  # over the cap: nothing deleted, all held back and reported
     (6, -1, 6, 0),  # -1: no cap
+    (1, 0, 0, 1),  # --max-deletes 0: no delete at all, not "no cap"
+    (0, 0, 0, 0),
 ])
 def test_delete_cap(stale: int, cap: int, deleted: int, held: int) -> None:
     extra = {f"articles/old-{i}.html": RemoteEntry(1, "x") for i in range(stale)}
     remote = RemoteState(entries=extra, owned=frozenset(extra))
     result = plan({}, remote, max_deletes=cap)
     assert (len(result.deletes), len(result.held_deletes)) == (deleted, held)
+    assert result.max_deletes == cap  # the cap the report names
 
 
 def test_pending_paths_from_an_interrupted_publish_are_sent_again() -> None:
+    """The index still lists the right bytes, but the write was cut off: send it again."""
     remote = remote_of(SITE)
-    remote = RemoteState(entries={**remote.entries, "articles/a.html": RemoteEntry(size=-1)},
-                         owned=remote.owned, pending=frozenset({"articles/a.html"}))
+    remote = RemoteState(entries=remote.entries, owned=remote.owned,
+                         pending=frozenset({"articles/a.html"}))
     result = plan(SITE, remote)
-    assert [u.path for u in result.uploads] == ["articles/a.html"]
+    assert [(u.path, u.reason) for u in result.uploads] == [
+        ("articles/a.html", "left unfinished by an interrupted publish")]
+    assert result.unchanged == len(SITE) - 1
 
 
 def test_groups_split_site_files_from_the_final_step() -> None:
-    result = plan(SITE, RemoteState.empty())
-    first = [u.path for g in result.groups(final=False) for u in g]
-    final = [u.path for g in result.groups(final=True) for u in g]
-    assert final == ["index.html"]
-    assert "index.html" not in first
+    result = plan({**SITE, "mirrors.html": entry("copies")}, RemoteState.empty())
+    first = [[u.path for u in g] for g in result.groups(final=False)]
+    final = [[u.path for u in g] for g in result.groups(final=True)]
+    # One group per step: a step goes up only once the one before it is complete.
+    assert first == [["files/img/map.png"], ["articles/a.html", "articles/b.html"],
+                     ["tags/news.html"], ["feed.xml", "page-2.html"]]
+    assert final == [["mirrors.html"], ["index.html"]]
     assert all(u.rank < FIRST_FINAL_RANK for g in result.groups(final=False) for u in g)
 
 

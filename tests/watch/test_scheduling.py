@@ -26,21 +26,16 @@ def test_a_burst_from_many_threads_wakes_once() -> None:
 
 
 def test_a_continuous_stream_still_publishes() -> None:
-    debouncer = Debouncer(quiet=0.3, max_wait=0.5)
-    done = threading.Event()
-
-    def stream() -> None:  # a change every 50 ms: never 0.3 s of quiet
-        while not done.wait(0.05):
-            debouncer.poke("/site/content/live.md")
-
-    poker = threading.Thread(target=stream)
-    poker.start()
-    try:
-        assert debouncer.next_wake() is Wake.CHANGES
-        assert poker.is_alive()  # woke while the stream was still going
-    finally:
-        done.set()
-        poker.join()
+    now = [0.0]
+    debouncer = Debouncer(quiet=0.3, max_wait=0.5, clock=lambda: now[0])
+    for step in range(10):  # a change every 50 ms: never 0.3 s of quiet
+        now[0] = step * 0.05
+        debouncer.poke("/site/content/live.md")
+        assert debouncer.next_wake(timer=now[0]) is Wake.TIMER  # not due yet
+    now[0] = 0.5  # max_wait after the first change, with the stream still going
+    debouncer.poke("/site/content/live.md")
+    assert debouncer.next_wake(timer=now[0]) is Wake.CHANGES
+    assert debouncer.take() == (["/site/content/live.md"], 11)
 
 
 def test_stop_from_a_signal_or_thread_wakes_the_loop() -> None:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import signal
+import threading
 from typing import Any
 
 import pytest
 
 from mirrorpub.publish.lock import site_lock
+from tests.services.faultproxy import FORWARD, FaultProxy
 from tests.sitekit import REPO, article
 from tests.watch.conftest import Site, WatchProcess
 
@@ -132,23 +135,49 @@ def test_waits_for_another_publish_holding_the_lock(make_site: Any, start_watch:
     assert watch.terminate() == 0
 
 
-def test_sigterm_during_a_publish_finishes_it_first(make_site: Any, start_watch: Any) -> None:
-    site = make_site()
-    watch = start_watch(site, "--debounce", "0.2")
-    first_publish(site, watch)
-    starts = len(watch.events("start"))
+class _Through:
+    """A SeaweedFS server as a site sees it through a FaultProxy (reads stay direct)."""
 
-    staging = site.root / "staging"  # outside content/: arrives as one folder, at once
-    staging.mkdir()
-    for n in range(20):
-        (staging / f"m{n:02d}.md").write_text(article(f"More {n}", body=f"token-m{n:02d}"))
-    staging.rename(site.root / "content" / "more")
-    watch.wait_for(lambda: len(watch.events("start")) > starts, "the next publish to start")
-    assert watch.terminate() == 0
+    def __init__(self, server: Any, proxy: FaultProxy) -> None:
+        self._server, self.endpoint = server, proxy.url
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._server, name)
+
+
+def test_sigterm_during_a_publish_finishes_it_first(make_site: Any, start_watch: Any,
+                                                    seaweed: Any) -> None:
+    with FaultProxy.to(seaweed.endpoint, lambda request: FORWARD) as proxy:
+        site = make_site(_Through(seaweed, proxy))
+        watch = start_watch(site, "--debounce", "0.2")
+        first_publish(site, watch)
+        # From now on the bucket's first answer waits for us: SIGTERM surely arrives while
+        # the next publish is under way.
+        reached, release = threading.Event(), threading.Event()
+
+        def hold(request: Any) -> str:
+            reached.set()
+            release.wait(30)
+            return FORWARD
+
+        proxy.rule = hold
+        staging = site.root / "staging"  # outside content/: arrives as one folder, at once
+        staging.mkdir()
+        for n in range(20):
+            (staging / f"m{n:02d}.md").write_text(article(f"More {n}", body=f"token-m{n:02d}"))
+        staging.rename(site.root / "content" / "more")
+        assert reached.wait(30), "the next publish never reached the bucket"
+        published = len(watch.publishes())
+        watch.process.send_signal(signal.SIGTERM)
+        watch.wait_for(lambda: watch.events("stopping"), "watch to say it stops after the step")
+        release.set()
+        assert watch.process.wait(timeout=30) == 0
     # Stopped after the step it was in: that publish is complete on both mirrors.
+    assert len(watch.publishes()) == published + 1
     last = watch.publishes()[-1]
     assert site.versions() == (last["version"], last["version"])
     assert all((site.folder / f"articles/m{n:02d}.html").is_file() for n in range(20))
+    assert site.live_on_both("articles/m19.html", "token-m19")
 
 
 def test_a_failed_mirror_is_retried_while_edits_reach_the_healthy_one(
