@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from mirrorpub.layout import is_part
 from mirrorpub.model import FileEntry, Location, MirrorStatus, Stamp
 from mirrorpub.trust import manifest
 from mirrorpub.trust.manifest import ManifestMirror, SiteInfo
@@ -112,9 +113,17 @@ def test_mirrors_json_lists_each_copy_and_every_file_but_itself() -> None:
     ]
     files = {**FILES, "mirrors.json": FILES["index.html"], "mirrors.json.sig": FILES["index.html"],
              "bc2.json": FILES["index.html"]}
-    document = manifest.manifest_document(SITE, STAMP, mirrors, files)
+    parts = manifest.split_files(files)
+    document = manifest.manifest_document(SITE, STAMP, mirrors, parts)
+    assert _listed({**parts, "mirrors.json": manifest.encode(document)}) == {
+        "articles/x.html": {"sha256": "b" * 64, "size": 20},
+        "bc2.json": {"sha256": "a" * 64, "size": 10},
+        "index.html": {"sha256": "a" * 64, "size": 10}}
+    assert json.loads(manifest.encode(document)) == document  # parts one a line: still JSON
+    assert document["key"] == "PUBKEY" and list(document)[-2:] == ["key", "files_index"]
+    document = {k: v for k, v in document.items() if k not in ("key", "files_index")}
     assert document == {
-        "schema": "mirrorpub.manifest/1",
+        "schema": "mirrorpub.manifest/2",
         "site": {"title": "Kloop", "language": "ru"},
         "version": 7,
         "published_at": "2026-11-28T10:00:00Z",
@@ -129,14 +138,19 @@ def test_mirrors_json_lists_each_copy_and_every_file_but_itself() -> None:
              "updated_at": "2026-11-01T00:00:00Z"},  # when it last had the site
             {"name": "old", "type": "s3", "status": "retired", "url": "https://old.example/"},
         ],
-        "files": {"articles/x.html": {"sha256": "b" * 64, "size": 20},
-                  "bc2.json": {"sha256": "a" * 64, "size": 10},
-                  "index.html": {"sha256": "a" * 64, "size": 10}},
     }
     assert list(document["mirrors"][1]) == ["name", "type", "status", "cid", "ipns", "url",
                                             "region", "updated_at"]
     assert manifest.encode(document) == (json.dumps(document, indent=2, ensure_ascii=False)
                                          + "\n").encode()
+
+
+def _listed(files: Mapping[str, bytes]) -> dict[str, Any]:
+    """What mirrors.json among `files` lists, through its parts (SPEC §12)."""
+    out: dict[str, Any] = {}
+    for entry in json.loads(files["mirrors.json"])["files_index"]:
+        out.update(json.loads(files[entry["path"]])["files"])
+    return out
 
 
 def test_non_ascii_is_written_as_it_is() -> None:
@@ -203,8 +217,9 @@ def _render(mirrors: list[ManifestMirror], **kwargs: Any) -> tuple[dict[str, byt
 def test_the_manifest_lists_the_copies_page_and_bc2_and_is_signed() -> None:
     out, renderer = _render([mirror("s3", "https://s3.example/b/")],
                             signer=_Signer())
-    assert set(out) == {"mirrors.html", "bc2.json", "mirrors.json", "mirrors.json.sig"}
-    listed = json.loads(out["mirrors.json"])["files"]
+    parts = {p for p in out if is_part(p)}
+    assert set(out) - parts == {"mirrors.html", "bc2.json", "mirrors.json", "mirrors.json.sig"}
+    listed = _listed(out)
     assert set(listed) == {"index.html", "articles/x.html", "mirrors.html", "bc2.json"}
     assert out["mirrors.json.sig"] == b"signed:" + out["mirrors.json"][:10]
     assert json.loads(out["bc2.json"])["sites"][0]["main_domain"] == "s3.example"
@@ -252,8 +267,8 @@ def test_with_a_bundle_the_zip_is_listed_beside_it_but_not_inside_it() -> None:
 
     out, renderer = _render([mirror("s3", "https://s3.example/b/")], signer=_Signer(),
                             bundler=bundler)
-    inside = json.loads(seen[0]["mirrors.json"])["files"]
-    beside = json.loads(out["mirrors.json"])["files"]
+    inside = _listed(seen[0])
+    beside = _listed(out)
     assert "site.zip" not in inside
     assert beside["site.zip"]["size"] == len(out["site.zip"])
     assert out["site.zip"] == b"PK zip of " + seen[0]["mirrors.json"][:20]
