@@ -22,6 +22,7 @@ from typing import Any
 
 from mirrorpub.errors import MirrorError
 from mirrorpub.hashing import stable_digest
+from mirrorpub.layout import is_part
 from mirrorpub.mirrors.ipfs.config import IpfsConfig, PinServiceConfig
 from mirrorpub.mirrors.ipfs.mfs import Changes, IncrementalCopy, Opener, changes
 from mirrorpub.mirrors.protocol import FinalFiles, LocalSite, MirrorBase, Outcome, Progress
@@ -141,12 +142,13 @@ class IpfsMirror(MirrorBase):
 
     def _site_changes(self, site: LocalSite) -> Changes | None:
         """For the plan's lines: what changed among the site files since the node's copy
-        was last written (the manifest files are new every time)."""
+        was last written (the manifest files and their parts are new every time)."""
         copy = IncrementalCopy(self.client(), self.name, self._state_dir())
         old = self._call(copy.remembered)
         if old is None:
             return None
-        todo = changes({p: h for p, h in old.items() if p not in site.manifest_names},
+        todo = changes({p: h for p, h in old.items()
+                        if p not in site.manifest_names and not is_part(p)},
                        {p: e.sha256 for p, e in site.files.items()})
         return todo if len(todo) <= copy.full_add_share * max(len(site.files), 1) else None
 
