@@ -209,7 +209,9 @@ def keys_group() -> None:
 @keys_group.command("delegate")
 @click.option("--root", "root_key", required=True, type=click.Path(dir_okay=False),
               metavar="ROOT.key", help="The root key file (from `keygen --root`).")
-@click.option("--until", metavar="DATE", help="Last day the key may sign (default: a year).")
+@click.option("--until", metavar="DATE",
+              help="The key may sign until this date (00:00 UTC) or ISO time; default: a "
+                   "year from now.")
 @click.argument("key", metavar="PUBKEY")
 @command
 def keys_delegate(out: Console, config_path: str, root_key: str, until: str | None,
