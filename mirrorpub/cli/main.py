@@ -21,7 +21,7 @@ import click
 from mirrorpub import __version__
 from mirrorpub.cli import views
 from mirrorpub.cli.console import Console
-from mirrorpub.errors import EXIT_ERROR, ConfigError, MirrorpubError
+from mirrorpub.errors import EXIT_ERROR, ConfigError, MirrorpubError, UsageError
 
 log = logging.getLogger("mirrorpub")
 
@@ -48,12 +48,9 @@ def command(function: Callable[..., Any]) -> Callable[..., Any]:
         out = Console(quiet=quiet)
         try:
             code = function(out=out, config_path=config_path, **kwargs)
-        except ConfigError as exc:
-            for problem in exc.problems:
-                out.error(f"{exc.file}: {problem}")
-            sys.exit(exc.exit_code)
         except MirrorpubError as exc:
-            out.error(str(exc))
+            for line in _error_lines(exc):
+                out.error(line)
             sys.exit(exc.exit_code)
         except KeyboardInterrupt:
             out.error("interrupted")
@@ -66,6 +63,13 @@ def command(function: Callable[..., Any]) -> Callable[..., Any]:
         sys.exit(code or 0)
 
     return wrapper
+
+
+def _error_lines(exc: MirrorpubError) -> list[str]:
+    """What an error says: a config error lists every problem, each naming the file."""
+    if isinstance(exc, ConfigError):
+        return [f"{exc.file}: {problem}" for problem in exc.problems]
+    return [str(exc)]
 
 
 def _show(out: Console, result: Any, as_json: bool, view: Callable[[Console, Any], None]) -> int:
@@ -197,20 +201,53 @@ def bundle(out: Console, config_path: str, output: str | None) -> int:
 
 
 @main.command()
-@click.option("--port", type=int, default=8000, show_default=True)
-@click.option("--bind", default="127.0.0.1", show_default=True)
+@click.option("--port", type=int, default=8000, show_default=True,
+              help="Port to listen on (1-65535); when busy, the next free one.")
+@click.option("--bind", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--drafts", is_flag=True,
+              help="Show drafts too, in the preview only (never in public/ or a copy).")
 @click.option("--root", default=None, metavar="DIR",
               help="Serve this folder as it is (a folder copy), without building.")
 @command
-def serve(out: Console, config_path: str, port: int, bind: str, root: str | None) -> int:
-    """Build and preview the site locally, or serve a folder copy (--root)."""
-    from mirrorpub.commands.serve import build_for_preview, folder_to_serve
+def serve(out: Console, config_path: str, port: int, bind: str, drafts: bool,
+          root: str | None) -> int:
+    """Preview the site: rebuilt on every save, open pages reload themselves. With
+    --root, serve a folder copy as it is."""
+    from mirrorpub.commands.serve import folder_to_serve, open_server
     from mirrorpub.commands.serve import serve as run_serve
 
-    folder = folder_to_serve(root) if root else build_for_preview(config_path)
-    out.info(f"serving {folder} at http://{bind}:{port}/index.html (Ctrl-C to stop)")
-    run_serve(folder, bind, port)
+    if root:
+        if drafts:
+            raise UsageError("--drafts: only for the preview, not with --root")
+        server = open_server(folder_to_serve(root), bind, port)
+        _listening(out, port, server.server_port, bind, "serving the folder")
+        run_serve(server)
+        return 0
+    from mirrorpub.commands.preview import Preview, Rebuilder, start_preview
+
+    config, result = start_preview(config_path, drafts)
+    views.print_build(out, result)
+    preview = Preview(result.output_dir)
+    server = open_server(result.output_dir, bind, port, preview)
+
+    def report(outcome: Any) -> None:
+        if isinstance(outcome, MirrorpubError):
+            for line in _error_lines(outcome):
+                out.error(line)
+        else:
+            views.print_build(out, outcome)
+
+    _listening(out, port, server.server_port, bind,
+               "previewing the site" + (" with drafts" if drafts else ""))
+    with Rebuilder(config, preview, drafts, report):
+        run_serve(server)
     return 0
+
+
+def _listening(out: Console, asked: int, port: int, bind: str, what: str) -> None:
+    if port != asked:
+        out.warn(f"port {asked} is busy; using {port} instead")
+    out.info(f"{what} at http://{bind}:{port}/index.html (Ctrl-C to stop)")
 
 
 @main.group("import")
