@@ -94,8 +94,16 @@ def init(out: Console, config_path: str, directory: str) -> int:
     """Scaffold a site: mirrorpub.toml and one sample article."""
     from mirrorpub.commands.init import scaffold
 
-    for path in scaffold(Path(directory), config_name=Path(config_path).name):
+    made = scaffold(Path(directory), config_name=Path(config_path).name)
+    for path in made.files:
         out.info(f"created {path}")
+    kept = "kept the signing key made earlier for this folder" if made.key_existed else \
+        "created a signing key for this site"
+    out.info(f"{kept}: {made.key_path} (mode 0600, outside the site folder; keep it secret "
+             "and backed up)")
+    out.info(f"fingerprint: {made.signer.fingerprint}")
+    out.info("public key (give it to readers for `mirrorpub verify --key`):")
+    click.echo(made.signer.public_text)
     out.info("next: edit mirrorpub.toml, then run `mirrorpub build` or `mirrorpub publish`")
     return 0
 
@@ -157,7 +165,9 @@ def status(out: Console, config_path: str, as_json: bool) -> int:
 
 @main.command()
 @click.argument("url")
-@click.option("--key", "key", metavar="PUBKEY", help="The site's public key (or a file with it).")
+@click.option("--key", "key", metavar="PUBKEY",
+              help="The site's public key (or a file with it); default, inside a site "
+                   "folder: that site's own key (its config's signing_key).")
 @click.option("--allow-rollback", is_flag=True,
               help="Accept a copy older than one already verified.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON document.")
@@ -165,8 +175,13 @@ def status(out: Console, config_path: str, as_json: bool) -> int:
 def verify(out: Console, config_path: str, url: str, key: str | None, allow_rollback: bool,
            as_json: bool) -> int:
     """Check a copy's manifest, signature, freshness and every file."""
+    from mirrorpub.commands.verify import site_key
     from mirrorpub.commands.verify import verify as run_verify
 
+    if key is None and (own := site_key(config_path)) is not None:
+        key = own.public_text
+        out.info(f"checking against this site's key ({own.fingerprint}, from "
+                 f"{Path(config_path).name}); --key KEY checks another")
     result = run_verify(url, key=key, allow_rollback=allow_rollback)
     return _show(out, result, as_json, views.print_verify)
 

@@ -42,7 +42,14 @@ def bundle_line(result: Any) -> str:
             f"unzips into {result.folder}/ beside README.txt)")
 
 
+UNSIGNED_NOTE = ("note: the manifest is not signed, so readers cannot check that a copy is "
+                 "genuine; create a key with `mirrorpub keygen` and set site.signing_key "
+                 "(or MIRRORPUB_SIGNING_KEY)")
+
+
 def print_publish(out: Console, report: Any) -> None:
+    if not report.signed:
+        out.info(UNSIGNED_NOTE)
     if report.dry_run:
         for mirror in report.mirrors:
             out.say(f"{mirror.name}: {mirror.error or mirror.plan}")
