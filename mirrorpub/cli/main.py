@@ -109,6 +109,18 @@ def init(out: Console, config_path: str, directory: str) -> int:
 
 
 @main.command()
+@click.argument("title")
+@command
+def new(out: Console, config_path: str, title: str) -> int:
+    """Start an article: content/<slug>.md with its front matter, as a draft."""
+    from mirrorpub.commands.new import new_article, shown
+
+    out.say(shown(new_article(config_path, title)))
+    out.info("a draft: `mirrorpub serve --drafts` shows it; remove `draft: true` to publish")
+    return 0
+
+
+@main.command()
 @click.option("-o", "--output", type=click.Path(file_okay=False), help="Build into DIR.")
 @command
 def build(out: Console, config_path: str, output: str | None) -> int:
