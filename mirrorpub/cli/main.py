@@ -91,7 +91,7 @@ def main() -> None:
 @click.argument("directory", default=".", type=click.Path(file_okay=False))
 @command
 def init(out: Console, config_path: str, directory: str) -> int:
-    """Scaffold a site: mirrorpub.toml and one sample article."""
+    """Scaffold a site: mirrorpub.toml, a sample draft, and a signing key of its own."""
     from mirrorpub.commands.init import scaffold
 
     made = scaffold(Path(directory), config_name=Path(config_path).name)
