@@ -7,6 +7,7 @@ import os
 from datetime import UTC, datetime
 from pathlib import Path
 
+from mirrorpub import fsatomic
 from mirrorpub.config import load_config
 from mirrorpub.content.slugs import slugify
 from mirrorpub.errors import MirrorpubError, UsageError
@@ -27,10 +28,8 @@ def new_article(config_path: str, title: str, *, now: datetime | None = None) ->
     config = load_config(config_path)
     path = config.site.content_dir / f"{slugify(title)}.md"
     text = front_matter(title, now or datetime.now(UTC).astimezone())
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with open(path, "x", encoding="utf-8") as handle:  # "x": never over an article
-            handle.write(text)
+    try:  # whole or not at all, and never over an article (or a link), even in a race
+        fsatomic.write_new(path, text.encode("utf-8"), mode=0o644)
     except FileExistsError:
         raise MirrorpubError(f"{shown(path)} already exists; not overwriting it (choose "
                              "another title, or edit that file)") from None
