@@ -250,12 +250,7 @@ def serve(out: Console, config_path: str, port: int, bind: str, drafts: bool,
         _listening(out, port, server.server_port, bind, "serving the folder")
         run_serve(server)
         return 0
-    from mirrorpub.commands.preview import Preview, Rebuilder, start_preview
-
-    config, result = start_preview(config_path, drafts)
-    views.print_build(out, result)
-    preview = Preview(result.output_dir)
-    server = open_server(result.output_dir, bind, port, preview)
+    from mirrorpub.commands.preview import open_preview
 
     def report(outcome: Any) -> None:
         if isinstance(outcome, MirrorpubError):
@@ -264,9 +259,11 @@ def serve(out: Console, config_path: str, port: int, bind: str, drafts: bool,
         else:
             views.print_build(out, outcome)
 
-    _listening(out, port, server.server_port, bind,
-               "previewing the site" + (" with drafts" if drafts else ""))
-    with Rebuilder(config, preview, drafts, report):
+    with open_preview(config_path, drafts, report) as preview:  # watching from here on
+        views.print_build(out, preview.first_build())
+        server = open_server(preview.preview.root, bind, port, preview.preview)
+        _listening(out, port, server.server_port, bind,
+                   "previewing the site" + (" with drafts" if drafts else ""))
         run_serve(server)
     return 0
 

@@ -103,23 +103,24 @@ def widened(policy: str, script_hash: str) -> str:
     return "; ".join(directives)
 
 
-def build_preview(config: Config, drafts: bool) -> BuildResult:
-    """Build what the preview shows: public/ as `build` makes it, or, with drafts, a
-    folder of its own under .mirrorpub/ (public/ never holds a draft)."""
-    if drafts:
-        site = dataclasses.replace(config.site, output_dir=config.state_dir / DRAFTS_FOLDER)
-        config = dataclasses.replace(config, site=site)
-    return build_only(config, drafts=drafts)
+def preview_config(config: Config, drafts: bool) -> Config:
+    """What the preview builds: public/ as `build` makes it, or, with drafts, a folder of
+    its own under .mirrorpub/ (public/ never holds a draft)."""
+    if not drafts:
+        return config
+    site = dataclasses.replace(config.site, output_dir=config.state_dir / DRAFTS_FOLDER)
+    return dataclasses.replace(config, site=site)
 
 
 class Rebuilder:
-    """Follows edits to the site and rebuilds the preview, on a thread of its own."""
+    """Follows edits to the site and rebuilds the preview, on a thread of its own. It
+    watches from the moment it is entered, before the first build: an edit saved while
+    that build runs is not missed."""
 
-    def __init__(self, config: Config, preview: Preview, drafts: bool,
-                 report: Report) -> None:
+    def __init__(self, config: Config, drafts: bool, report: Report) -> None:
         self.config = config
         self.config_path = config.path
-        self.preview = preview
+        self.preview = Preview(preview_config(config, drafts).site.output_dir)
         self.drafts = drafts
         self.report = report
         self.debouncer = Debouncer(QUIET, MAX_WAIT)
@@ -137,6 +138,10 @@ class Rebuilder:
         self.watcher.__exit__(*exc)
         self.thread.join(5.0)
 
+    def first_build(self) -> BuildResult:
+        """The preview's first build; its errors are the command's (exit 1)."""
+        return build_only(preview_config(self.config, self.drafts), drafts=self.drafts)
+
     def _run(self) -> None:
         while self.debouncer.next_wake() is Wake.CHANGES:
             self.debouncer.take()
@@ -145,7 +150,7 @@ class Rebuilder:
     def rebuild(self) -> None:
         try:
             config = load_config(self.config_path)
-            result = build_preview(config, self.drafts)
+            result = build_only(preview_config(config, self.drafts), drafts=self.drafts)
         except MirrorpubError as exc:  # the editor fixes it and saves again
             self.report(exc)
             return
@@ -154,7 +159,6 @@ class Rebuilder:
         self.report(result)
 
 
-def start_preview(config_path: str, drafts: bool) -> tuple[Config, BuildResult]:
-    """The config and the first build of the preview."""
-    config = load_config(config_path)
-    return config, build_preview(config, drafts)
+def open_preview(config_path: str, drafts: bool, report: Report) -> Rebuilder:
+    """The preview of the site whose config is at `config_path` (enter it to start)."""
+    return Rebuilder(load_config(config_path), drafts, report)

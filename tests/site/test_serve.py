@@ -116,3 +116,15 @@ def test_the_policy_allows_the_reload_script_and_nothing_more() -> None:
     assert served.index("<script>") > served.index("<p>hi</p>")
     assert served.endswith("</script></body></html>")
     assert "script-src 'sha256-" in served and "var v=3;" in served
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--root", ".", "--drafts"], "error: --drafts: only for the preview, not with --root"),
+    (["--bind", "192.0.2.1"], "error: --bind 192.0.2.1: not an address of this machine"),
+])
+def test_serve_options_that_cannot_work_are_one_line(site: Path, args: list[str],
+                                                     message: str) -> None:
+    result = mirrorpub("serve", "--port", str(free_port()), *args, cwd=site, timeout=60)
+    assert_no_traceback(result)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1] == message
