@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,8 @@ PLUGINS = Path(__file__).parent / "plugins"
 sys.path.insert(0, str(PLUGINS))
 os.environ["PYTHONPATH"] = os.pathsep.join(
     p for p in (str(PLUGINS), os.environ.get("PYTHONPATH")) if p)
+# `mirrorpub init` makes each site a signing key under $XDG_CONFIG_HOME: never the real one.
+os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="mirrorpub-test-config-")
 
 from tests.services.azurite import azurite  # noqa: E402, F401
 from tests.services.kubo import (  # noqa: E402, F401 (fixtures are found by name)

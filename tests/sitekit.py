@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import posixpath
 import re
 import subprocess
 import sys
-from collections.abc import Callable, Mapping
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
@@ -241,3 +244,54 @@ def case_id(value: object) -> str | None:
         text = value.decode("latin-1") if isinstance(value, bytes) else value
         return re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-")[:40] or "blank"
     return None
+
+
+# --- the preview (`mirrorpub serve`) ----------------------------------------------------
+
+@dataclass
+class Serving:
+    """A running `mirrorpub serve`: its base URL and the lines it wrote to stderr."""
+
+    process: subprocess.Popen[str]
+    url: str
+    lines: list[str]
+
+    def wait_for_line(self, needle: str, timeout: float = 60) -> str:
+        """The first stderr line containing `needle` (waits for the server to write it)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = [line for line in self.lines if needle in line]
+            if found:
+                return found[0]
+            if self.process.poll() is not None:
+                break
+            time.sleep(0.05)
+        raise AssertionError(f"no line with {needle!r} from serve:\n" + "".join(self.lines))
+
+
+@contextlib.contextmanager
+def serving(root: Path, *args: str) -> Iterator[Serving]:
+    """`mirrorpub serve ARGS` in `root`, until the block ends; waits until it listens."""
+    process = subprocess.Popen([sys.executable, "-m", "mirrorpub", "serve", *args], cwd=root,
+                               env={**os.environ, "PYTHONUNBUFFERED": "1"}, text=True,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    lines: list[str] = []
+    assert process.stderr is not None
+    stderr = process.stderr
+
+    def read() -> None:
+        for line in iter(stderr.readline, ""):
+            lines.append(line)
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    try:
+        started = Serving(process, "", lines)
+        listening = started.wait_for_line("/index.html (Ctrl-C to stop)")
+        url = re.search(r"(http://\S+/)index\.html", listening)
+        assert url, listening
+        yield Serving(process, url[1], lines)
+    finally:
+        process.terminate()
+        process.wait(30)
+        reader.join(5)

@@ -9,6 +9,9 @@ for mirror in manifest["mirrors"]:
     if mirror["status"] != "active":
         print(f"  {mirror['name']:<14} {mirror['status'].upper()}")
         continue
+    if "url" not in mirror:  # a folder copy without public_url: never a local path
+        print(f"  {mirror['name']:<14} ({mirror['type']} copy, no public address)")
+        continue
     print(f"  {mirror['name']:<14} {mirror['url']}")
     for url in mirror.get("gateway_urls", [])[1:]:
         print(f"  {'':<14} {url}")

@@ -21,7 +21,7 @@ import click
 from mirrorpub import __version__
 from mirrorpub.cli import views
 from mirrorpub.cli.console import Console
-from mirrorpub.errors import EXIT_ERROR, ConfigError, MirrorpubError
+from mirrorpub.errors import EXIT_ERROR, ConfigError, MirrorpubError, UsageError
 
 log = logging.getLogger("mirrorpub")
 
@@ -48,12 +48,9 @@ def command(function: Callable[..., Any]) -> Callable[..., Any]:
         out = Console(quiet=quiet)
         try:
             code = function(out=out, config_path=config_path, **kwargs)
-        except ConfigError as exc:
-            for problem in exc.problems:
-                out.error(f"{exc.file}: {problem}")
-            sys.exit(exc.exit_code)
         except MirrorpubError as exc:
-            out.error(str(exc))
+            for line in _error_lines(exc):
+                out.error(line)
             sys.exit(exc.exit_code)
         except KeyboardInterrupt:
             out.error("interrupted")
@@ -66,6 +63,13 @@ def command(function: Callable[..., Any]) -> Callable[..., Any]:
         sys.exit(code or 0)
 
     return wrapper
+
+
+def _error_lines(exc: MirrorpubError) -> list[str]:
+    """What an error says: a config error lists every problem, each naming the file."""
+    if isinstance(exc, ConfigError):
+        return [f"{exc.file}: {problem}" for problem in exc.problems]
+    return [str(exc)]
 
 
 def _show(out: Console, result: Any, as_json: bool, view: Callable[[Console, Any], None]) -> int:
@@ -87,12 +91,32 @@ def main() -> None:
 @click.argument("directory", default=".", type=click.Path(file_okay=False))
 @command
 def init(out: Console, config_path: str, directory: str) -> int:
-    """Scaffold a site: mirrorpub.toml and one sample article."""
+    """Scaffold a site: mirrorpub.toml, a sample draft, and a signing key of its own."""
     from mirrorpub.commands.init import scaffold
 
-    for path in scaffold(Path(directory), config_name=Path(config_path).name):
+    made = scaffold(Path(directory), config_name=Path(config_path).name)
+    for path in made.files:
         out.info(f"created {path}")
+    kept = "kept the signing key made earlier for this folder" if made.key_existed else \
+        "created a signing key for this site"
+    out.info(f"{kept}: {made.key_path} (mode 0600, outside the site folder; keep it secret "
+             "and backed up)")
+    out.info(f"fingerprint: {made.signer.fingerprint}")
+    out.info("public key (give it to readers for `mirrorpub verify --key`):")
+    click.echo(made.signer.public_text)
     out.info("next: edit mirrorpub.toml, then run `mirrorpub build` or `mirrorpub publish`")
+    return 0
+
+
+@main.command()
+@click.argument("title")
+@command
+def new(out: Console, config_path: str, title: str) -> int:
+    """Start an article: content/<slug>.md with its front matter, as a draft."""
+    from mirrorpub.commands.new import new_article, shown
+
+    out.say(shown(new_article(config_path, title)))
+    out.info("a draft: `mirrorpub serve --drafts` shows it; remove `draft: true` to publish")
     return 0
 
 
@@ -153,7 +177,9 @@ def status(out: Console, config_path: str, as_json: bool) -> int:
 
 @main.command()
 @click.argument("url")
-@click.option("--key", "key", metavar="PUBKEY", help="The site's public key (or a file with it).")
+@click.option("--key", "key", metavar="PUBKEY",
+              help="The site's public key (or a file with it); default, inside a site "
+                   "folder: that site's own key (its config's signing_key).")
 @click.option("--root", "root", metavar="PUBKEY",
               help="The site's root key (or a file with it): follow its keys.json.")
 @click.option("--allow-rollback", is_flag=True,
@@ -163,11 +189,16 @@ def status(out: Console, config_path: str, as_json: bool) -> int:
 def verify(out: Console, config_path: str, url: str, key: str | None, root: str | None,
            allow_rollback: bool, as_json: bool) -> int:
     """Check a copy's manifest, signature, freshness and every file."""
+    from mirrorpub.commands.verify import site_key
     from mirrorpub.commands.verify import verify as run_verify
 
     if key and root:
         out.error("give --key or --root, not both")
         return 2
+    if key is None and root is None and (own := site_key(config_path)) is not None:
+        key = own.public_text
+        out.info(f"checking against this site's key ({own.fingerprint}, from "
+                 f"{Path(config_path).name}); --key KEY checks another")
     result = run_verify(url, key=key, root=root, allow_rollback=allow_rollback)
     return _show(out, result, as_json, views.print_verify)
 
@@ -259,20 +290,50 @@ def bundle(out: Console, config_path: str, output: str | None, car: str | None) 
 
 
 @main.command()
-@click.option("--port", type=int, default=8000, show_default=True)
-@click.option("--bind", default="127.0.0.1", show_default=True)
+@click.option("--port", type=int, default=8000, show_default=True,
+              help="Port to listen on (1-65535); when busy, the next free one.")
+@click.option("--bind", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--drafts", is_flag=True,
+              help="Show drafts too, in the preview only (never in public/ or a copy).")
 @click.option("--root", default=None, metavar="DIR",
               help="Serve this folder as it is (a folder copy), without building.")
 @command
-def serve(out: Console, config_path: str, port: int, bind: str, root: str | None) -> int:
-    """Build and preview the site locally, or serve a folder copy (--root)."""
-    from mirrorpub.commands.serve import build_for_preview, folder_to_serve
+def serve(out: Console, config_path: str, port: int, bind: str, drafts: bool,
+          root: str | None) -> int:
+    """Preview the site: rebuilt on every save, open pages reload themselves. With
+    --root, serve a folder copy as it is."""
+    from mirrorpub.commands.serve import folder_to_serve, open_server
     from mirrorpub.commands.serve import serve as run_serve
 
-    folder = folder_to_serve(root) if root else build_for_preview(config_path)
-    out.info(f"serving {folder} at http://{bind}:{port}/index.html (Ctrl-C to stop)")
-    run_serve(folder, bind, port)
+    if root:
+        if drafts:
+            raise UsageError("--drafts: only for the preview, not with --root")
+        server = open_server(folder_to_serve(root), bind, port)
+        _listening(out, port, server.server_port, bind, "serving the folder")
+        run_serve(server)
+        return 0
+    from mirrorpub.commands.preview import open_preview
+
+    def report(outcome: Any) -> None:
+        if isinstance(outcome, MirrorpubError):
+            for line in _error_lines(outcome):
+                out.error(line)
+        else:
+            views.print_build(out, outcome)
+
+    with open_preview(config_path, drafts, report) as preview:  # watching from here on
+        views.print_build(out, preview.first_build())
+        server = open_server(preview.preview.root, bind, port, preview.preview)
+        _listening(out, port, server.server_port, bind,
+                   "previewing the site" + (" with drafts" if drafts else ""))
+        run_serve(server)
     return 0
+
+
+def _listening(out: Console, asked: int, port: int, bind: str, what: str) -> None:
+    if port != asked:
+        out.warn(f"port {asked} is busy; using {port} instead")
+    out.info(f"{what} at http://{bind}:{port}/index.html (Ctrl-C to stop)")
 
 
 @main.group("import")

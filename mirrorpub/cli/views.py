@@ -47,7 +47,14 @@ def car_line(result: Any) -> str:
             f"{result.mirror}, root {result.root}")
 
 
+UNSIGNED_NOTE = ("note: the manifest is not signed, so readers cannot check that a copy is "
+                 "genuine; create a key with `mirrorpub keygen` and set site.signing_key "
+                 "(or MIRRORPUB_SIGNING_KEY)")
+
+
 def print_publish(out: Console, report: Any) -> None:
+    if not report.signed:
+        out.info(UNSIGNED_NOTE)
     if report.dry_run:
         for mirror in report.mirrors:
             out.say(f"{mirror.name}: {mirror.error or mirror.plan}")

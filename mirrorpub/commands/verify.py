@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from mirrorpub.config import load_config
 from mirrorpub.read.verify import VerifyResult, verify_copy
+from mirrorpub.trust.signing import Signer, load_signer
+
+
+def site_key(config_path: str) -> Signer | None:
+    """The key of the site whose folder verify runs in (its config names one, or
+    MIRRORPUB_SIGNING_KEY does), if there is such a site."""
+    if not Path(config_path).is_file():
+        return None
+    return load_signer(load_config(config_path))
 
 
 def verify(url: str, *, key: str | None = None, root: str | None = None,

@@ -18,22 +18,22 @@ from mirrorpub.trust.signing import load_signer
 BUILD_LOCK_WAIT = 60.0
 
 
-def build_only(config: Config) -> BuildResult:
+def build_only(config: Config, *, drafts: bool = False) -> BuildResult:
     """The site plus manifest files saying what the last publish said.
 
     Holds the site lock: a build must not rewrite public/ under a running publish, which
     would send files whose bytes no longer match the hashes it planned with."""
     with site_lock(config.state_dir, wait=BUILD_LOCK_WAIT):
-        return _build_only(config)
+        return _build_only(config, drafts)
 
 
-def _build_only(config: Config) -> BuildResult:
+def _build_only(config: Config, drafts: bool) -> BuildResult:
     state = load_state(config.state_dir)
     signer = load_signer(config)
     facts = {m.name: dict(state.mirror(m.name).facts) for m in config.mirrors}
     links = page_links(config, state, facts)
     fingerprint = signer.fingerprint if signer else None
-    build = build_site(config, mirror_links=links, fingerprint=fingerprint)
+    build = build_site(config, mirror_links=links, fingerprint=fingerprint, drafts=drafts)
     mirrors = [ManifestMirror(
         name=m.name, type=m.type,
         status=MirrorStatus.RETIRED if m.retired else state.mirror(m.name).status,

@@ -46,6 +46,7 @@ class PublishReport:
     dry_run: bool
     build: BuildResult
     mirrors: list[MirrorReport]
+    signed: bool = True  # whether a signing key was set: readers can check the copies
 
     @property
     def exit_code(self) -> int:
@@ -60,4 +61,5 @@ class PublishReport:
 
     def as_json(self) -> dict[str, Any]:
         return {"version": self.version, "changed": self.changed, "dry_run": self.dry_run,
-                "files": len(self.build.files), "mirrors": [m.as_json() for m in self.mirrors]}
+                "files": len(self.build.files), "signed": self.signed,
+                "mirrors": [m.as_json() for m in self.mirrors]}

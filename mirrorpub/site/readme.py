@@ -27,6 +27,10 @@ the addresses of the other copies on the internet.
 
 %(verify)s
 """)
+# Translators: %(command)s is "pipx install mirrorpub", %(page)s the project's web page.
+INSTALL = N_("mirrorpub is free software; install it with %(command)s (see %(page)s).")
+INSTALL_COMMAND = "pipx install mirrorpub"
+PROJECT_PAGE = "https://pypi.org/project/mirrorpub/"
 README_VERIFY_SIGNED = N_("""\
 To check that this copy is genuine and complete, run mirrorpub in the folder where you
 unzipped it:
@@ -48,5 +52,6 @@ def readme_text(words: Translator, *, title: str, folder: str, key: str | None,
     """README.txt in the language of `words` (English where it has no translation)."""
     verify = words.gettext(README_VERIFY_SIGNED if key else README_VERIFY_UNSIGNED) % {
         "folder": folder, "key": key or "", "fingerprint": fingerprint or ""}
+    install = words.gettext(INSTALL) % {"command": INSTALL_COMMAND, "page": PROJECT_PAGE}
     text = words.gettext(README) % {"title": title, "folder": folder, "verify": verify}
-    return text.rstrip("\n") + "\n"
+    return text.rstrip("\n") + "\n\n" + install + "\n"

@@ -192,7 +192,10 @@ def test_init_makes_a_site_that_builds(tmp_path: Path) -> None:
     assert mirrorpub("init", "news", cwd=tmp_path).returncode == 0
     result = mirrorpub("build", cwd=tmp_path / "news")
     assert result.returncode == 0, result.stderr
-    assert (tmp_path / "news/public/articles/hello.html").is_file()
+    assert (tmp_path / "news/public/index.html").is_file()
+    # the sample article is a draft: it shows how to write one, and is never published
+    assert "draft: true" in (tmp_path / "news/content/hello.md").read_text(encoding="utf-8")
+    assert not (tmp_path / "news/public/articles/hello.html").exists()
     assert mirrorpub("init", "news", cwd=tmp_path).returncode == 1  # never overwrites
 
 

@@ -80,16 +80,19 @@ def site_renderer(config: Config, mirror_links: tuple[MirrorLink, ...],
 
 
 def build_site(config: Config, *, mirror_links: tuple[MirrorLink, ...] = (),
-               fingerprint: str | None = None, workers: int | None = None) -> BuildResult:
+               fingerprint: str | None = None, workers: int | None = None,
+               drafts: bool = False) -> BuildResult:
+    """`drafts`: render drafts as if published (the preview of `serve --drafts` only,
+    which builds into a folder of its own)."""
     try:
-        return _build(config, mirror_links, fingerprint, workers)
+        return _build(config, mirror_links, fingerprint, workers, drafts)
     except OSError as exc:  # the output folder cannot be made or written: a disk, a path
         where = exc.filename or config.site.output_dir
         raise BuildError(f"{where}: cannot be written ({exc.strerror or exc})") from None
 
 
 def _build(config: Config, mirror_links: tuple[MirrorLink, ...], fingerprint: str | None,
-           workers: int | None) -> BuildResult:
+           workers: int | None, show_drafts: bool) -> BuildResult:
     site = config.site
     label = content_label(config)
     started_ns = time.time_ns()
@@ -103,11 +106,11 @@ def _build(config: Config, mirror_links: tuple[MirrorLink, ...], fingerprint: st
     asset_stats = {rel: source_stat(str(source), f"{label}/{rel}")
                    for rel, source in scan.file_sources.items()}
     inputs = _inputs_digest(config, theme.digest, words.digest_all, context_digest, scan,
-                            stats, asset_stats)
-    unchanged = _unchanged_build(cache, inputs, stats, asset_stats, site)
+                            stats, asset_stats, show_drafts)
+    unchanged = _unchanged_build(cache, inputs, stats, asset_stats, site, show_drafts)
     if unchanged is not None:
         kept_files, kept_entries = unchanged
-        words.warn([*site.languages, *_record_languages(cache, site.language)])
+        words.warn([*site.languages, *_record_languages(cache, site.language, show_drafts)])
         return BuildResult(output_dir=site.output_dir, files=kept_files, entries=kept_entries,
                            rendered=0, reused=len(kept_entries) + len(cache.pages),
                            renderer=renderer)
@@ -117,10 +120,10 @@ def _build(config: Config, mirror_links: tuple[MirrorLink, ...], fingerprint: st
     articles = read_articles(scan.articles, stats, label, site.language, cache, workers,
                               started_ns)
     check_allow_external(articles, site.allow_external, site.content_dir, label)
-    published = newest_first([a for a in articles if not a.front.draft])
+    published = newest_first([a for a in articles if show_drafts or not a.front.draft])
     check_unique_slugs(published)
     words.warn([*site.languages, *(a.lang for a in published)])
-    drafts = {a.rel for a in articles if a.front.draft}
+    drafts = {a.rel for a in articles if a.front.draft and not show_drafts}
     job = RenderJob(site.content_dir, site.output_dir, renderer, scan, published, drafts,
                      [theme.digest, context_digest], site.allow_external)
     files: dict[str, FileEntry] = {}
@@ -155,14 +158,15 @@ def _guard_output_dir(output_dir: Path, cache: RenderCache) -> None:
 
 def _inputs_digest(config: Config, theme_digest: str, words_digest: str, context_digest: str,
                    scan: Scan, stats: dict[str, list[int]],
-                   asset_stats: dict[str, list[int]]) -> str:
+                   asset_stats: dict[str, list[int]], show_drafts: bool) -> str:
     """Everything a build reads: the site settings pages depend on, the theme and its
     catalogs, and the stat of every source (ctime included, so any write to one changes
     it)."""
     site = config.site
     h = hashlib.sha256(json.dumps([CODE_VERSION, theme_digest, words_digest,
                                    context_digest, site.allow_external, site.per_page,
-                                   str(site.content_dir), sorted(scan.folders)]).encode())
+                                   str(site.content_dir), sorted(scan.folders),
+                                   show_drafts]).encode())
     for rel, stat in stats.items():
         h.update(f"\n{rel}\0{stat}".encode("utf-8", "surrogateescape"))
     for rel, stat in asset_stats.items():
@@ -171,8 +175,8 @@ def _inputs_digest(config: Config, theme_digest: str, words_digest: str, context
 
 
 def _unchanged_build(cache: RenderCache, inputs: str, stats: dict[str, list[int]],
-                     asset_stats: dict[str, list[int]],
-                     site: SiteConfig) -> tuple[dict[str, FileEntry], Sequence[Entry]] | None:
+                     asset_stats: dict[str, list[int]], site: SiteConfig,
+                     show_drafts: bool) -> tuple[dict[str, FileEntry], Sequence[Entry]] | None:
     """The last build's result, read from the cache, when it read exactly these inputs,
     every source is still vouched for by its stat, and every output it wrote is there.
     Then no article needs even its front matter: a 10,000-article no-op costs a scan, the
@@ -184,7 +188,7 @@ def _unchanged_build(cache: RenderCache, inputs: str, stats: dict[str, list[int]
     if not all(cache.trusted(records[rel], stat) for rel, stat in stats.items()) or \
             not all(cache.trusted(assets[rel], stat) for rel, stat in asset_stats.items()):
         return None
-    published = [r for r in records.values() if not r["front"].get("draft")]
+    published = [r for r in records.values() if show_drafts or not r["front"].get("draft")]
     if not all("entry" in r for r in published):
         return None
     outputs = [(r["output"], r["entry"]) for r in published]
@@ -200,10 +204,10 @@ def _unchanged_build(cache: RenderCache, inputs: str, stats: dict[str, list[int]
     return files, _RecordEntries(published, site.language)
 
 
-def _record_languages(cache: RenderCache, default: str) -> set[str]:
+def _record_languages(cache: RenderCache, default: str, show_drafts: bool) -> set[str]:
     """The languages of the published articles an unchanged build answers for."""
     return {r["front"].get("lang") or default for r in cache.articles.values()
-            if not r["front"].get("draft")}
+            if show_drafts or not r["front"].get("draft")}
 
 
 class _RecordEntries(Sequence[Entry]):
