@@ -4,6 +4,7 @@
     ├── ConfigError                mirrorpub.toml is wrong (lists every problem)
     ├── ContentError               an article or file under content/ is wrong
     ├── BuildError                 rendering failed (a template, the output folder)
+    ├── PreflightError             a mirror cannot be published to; checked before sending
     ├── LockError                  another publish of this site is running
     ├── SigningError               a signing key cannot be read or made
     ├── UsageError                 a command line that cannot work (exit 2)
@@ -33,6 +34,10 @@ class MirrorpubError(Exception):
 
     exit_code = EXIT_ERROR
 
+    def lines(self) -> list[str]:
+        """What the CLI prints: one line per problem."""
+        return [str(self)]
+
 
 class ConfigError(MirrorpubError):
     """The config file has one or more problems; all of them are listed."""
@@ -41,6 +46,9 @@ class ConfigError(MirrorpubError):
         self.file = file
         self.problems = list(problems)
         super().__init__("; ".join(f"{file}: {p}" for p in self.problems))
+
+    def lines(self) -> list[str]:
+        return [f"{self.file}: {p}" for p in self.problems]
 
 
 class ContentError(MirrorpubError):
@@ -56,6 +64,19 @@ class ContentError(MirrorpubError):
 
 class BuildError(MirrorpubError):
     pass
+
+
+class PreflightError(MirrorpubError):
+    """Checks made before anything is sent found mirrors that cannot take this publish
+    (credentials missing, a service not answering): nothing was sent to any mirror."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = list(problems)
+        super().__init__("; ".join(self.problems))
+
+    def lines(self) -> list[str]:
+        return [*self.problems, "nothing was sent to any mirror; fix the above, or publish "
+                "--skip-preflight to send to the other mirrors anyway"]
 
 
 class LockError(MirrorpubError):

@@ -21,7 +21,7 @@ import click
 from mirrorpub import __version__
 from mirrorpub.cli import views
 from mirrorpub.cli.console import Console
-from mirrorpub.errors import EXIT_ERROR, ConfigError, MirrorpubError
+from mirrorpub.errors import EXIT_ERROR, MirrorpubError
 
 log = logging.getLogger("mirrorpub")
 
@@ -48,12 +48,9 @@ def command(function: Callable[..., Any]) -> Callable[..., Any]:
         out = Console(quiet=quiet)
         try:
             code = function(out=out, config_path=config_path, **kwargs)
-        except ConfigError as exc:
-            for problem in exc.problems:
-                out.error(f"{exc.file}: {problem}")
-            sys.exit(exc.exit_code)
         except MirrorpubError as exc:
-            out.error(str(exc))
+            for line in exc.lines():
+                out.error(line)
             sys.exit(exc.exit_code)
         except KeyboardInterrupt:
             out.error("interrupted")
@@ -114,15 +111,19 @@ def build(out: Console, config_path: str, output: str | None) -> int:
 @click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON document.")
 @click.option("--max-deletes", type=int, default=None, metavar="N",
               help="Refuse to delete more than N files per mirror (default 256; -1: no cap).")
+@click.option("--skip-preflight", is_flag=True,
+              help="Send even when the checks made before sending find a mirror that "
+                   "cannot take it (an emergency: the others still get the site).")
 @command
 def publish(out: Console, config_path: str, mirrors: tuple[str, ...], dry_run: bool,
-            as_json: bool, max_deletes: int | None) -> int:
+            as_json: bool, max_deletes: int | None, skip_preflight: bool) -> int:
     """Build, push to every mirror (or those named), write and push the manifest."""
     from mirrorpub.commands.publish import publish as run_publish
 
     with out.progress() as progress:
         report = run_publish(config_path, mirrors=mirrors, dry_run=dry_run,
-                             max_deletes=max_deletes, progress=progress)
+                             max_deletes=max_deletes, progress=progress,
+                             skip_preflight=skip_preflight)
     return _show(out, report, as_json, views.print_publish)
 
 

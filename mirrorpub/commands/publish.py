@@ -1,4 +1,4 @@
-"""`mirrorpub publish [--mirror NAME]… [--dry-run] [--max-deletes N]`."""
+"""`mirrorpub publish [--mirror NAME]… [--dry-run] [--max-deletes N] [--skip-preflight]`."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ from mirrorpub.publish.run import publish as run_publish
 
 
 def publish(config_path: str, *, mirrors: tuple[str, ...] = (), dry_run: bool = False,
-            max_deletes: int | None = None, progress: ProgressFactory | None = None
-            ) -> PublishReport:
+            max_deletes: int | None = None, progress: ProgressFactory | None = None,
+            skip_preflight: bool = False) -> PublishReport:
     config = load_config(config_path)
     cap = DEFAULT_MAX_DELETES if max_deletes is None else max_deletes
     extra = {"progress": progress} if progress is not None else {}
     return run_publish(config, only=list(mirrors) or None, dry_run=dry_run, max_deletes=cap,
-                       **extra)
+                       preflight=not skip_preflight, **extra)

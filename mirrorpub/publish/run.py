@@ -37,7 +37,7 @@ from typing import Any
 
 from mirrorpub import fsatomic, layout
 from mirrorpub.config import Config, MirrorConfig
-from mirrorpub.errors import MirrorError, UsageError
+from mirrorpub.errors import MirrorError, PreflightError, UsageError
 from mirrorpub.mirrors.plan import DEFAULT_MAX_DELETES
 from mirrorpub.mirrors.protocol import (
     FinalFiles,
@@ -82,16 +82,39 @@ def selected_mirrors(config: Config, only: list[str] | None) -> list[MirrorConfi
 def publish(config: Config, *, only: list[str] | None = None, dry_run: bool = False,
             max_deletes: int = DEFAULT_MAX_DELETES,
             progress: ProgressFactory = lambda name: SilentProgress(),
-            lock_wait: float = 0.0, mirrors: OpenMirrors | None = None) -> PublishReport:
+            lock_wait: float = 0.0, mirrors: OpenMirrors | None = None,
+            preflight: bool = False) -> PublishReport:
     """Publish the site. `mirrors` keeps mirrors open across calls (watch); without it,
-    the mirrors this publish opens are closed when it ends."""
+    the mirrors this publish opens are closed when it ends. With `preflight`, every
+    chosen mirror is first checked without sending anything; a problem there stops the
+    publish before any mirror gets a file (PreflightError)."""
     chosen = selected_mirrors(config, only)
     options = _Options(dry_run, max_deletes, progress)
     with site_lock(config.state_dir, wait=lock_wait):
+        if preflight and not dry_run:
+            check_mirrors(chosen)
         if mirrors is not None:
             return _publish(config, chosen, options, mirrors)
         with OpenMirrors() as opened:
             return _publish(config, chosen, options, opened)
+
+
+def check_mirrors(chosen: list[MirrorConfig]) -> None:
+    """Every mirror's preflight, at once (each waits a few seconds at most)."""
+    def check(config: MirrorConfig) -> list[str]:
+        backend_check = backend_of(config).preflight
+        if backend_check is None:
+            return []
+        try:
+            found = backend_check(config)
+        except MirrorError as exc:
+            found = [exc.message]
+        return [f"mirror {config.name!r}: {problem}" for problem in found]
+
+    with ThreadPoolExecutor(max_workers=max(1, len(chosen))) as pool:
+        problems = [p for found in pool.map(check, chosen) for p in found]
+    if problems:
+        raise PreflightError(problems)
 
 
 def _publish(config: Config, chosen: list[MirrorConfig], options: _Options,

@@ -35,6 +35,20 @@ def open_mirror(config: IpfsConfig) -> Mirror:
     return IpfsMirror(config)
 
 
+def preflight(config: IpfsConfig) -> list[str]:
+    """The kubo daemon answers at `api` within a few seconds."""
+    from mirrorpub.mirrors.ipfs.kubo import KuboClient, KuboError
+    from mirrorpub.mirrors.protocol import PREFLIGHT_TIMEOUT
+
+    try:
+        with KuboClient(config.api, timeout=min(float(config.timeout), PREFLIGHT_TIMEOUT)) \
+                as client:
+            client.version()
+    except KuboError as exc:
+        return [str(exc)]
+    return []
+
+
 EXAMPLE = """\
 # [[mirrors]]
 # name = "ipfs"
@@ -47,4 +61,4 @@ EXAMPLE = """\
 """
 
 BACKEND = Backend(type="ipfs", config=IpfsConfig, locate=locate, open=open_mirror,
-                  content_addressed=True, example=EXAMPLE)
+                  content_addressed=True, example=EXAMPLE, preflight=preflight)
