@@ -3,6 +3,7 @@
     MirrorpubError                 exit 1 unless said otherwise
     ├── ConfigError                mirrorpub.toml is wrong (lists every problem)
     ├── ContentError               an article or file under content/ is wrong
+    │   └── ContentErrors          several of them, each its own line (up to a cap)
     ├── BuildError                 rendering failed (a template, the output folder)
     ├── PreflightError             a mirror cannot be published to; checked before sending
     ├── LockError                  another publish of this site is running
@@ -60,6 +61,37 @@ class ContentError(MirrorpubError):
         self.message = message
         where = f"{file}:{line}" if line else file
         super().__init__(f"{where}: {message}")
+
+
+# Content problems listed at once; past this many the rest are counted, not listed.
+CONTENT_ERRORS_SHOWN = 20
+
+
+class ContentErrors(ContentError):
+    """Every content problem one step of the build found, so the editor fixes them in one
+    go; str() is the first (and how many more) for a log line, lines() one per problem."""
+
+    def __init__(self, errors: list[ContentError]) -> None:
+        self.errors = sorted(errors, key=lambda e: (e.file, e.line or 0, e.message))
+        first = self.errors[0]
+        more = len(self.errors) - 1
+        super().__init__(first.file, first.message + (f" (and {more} more content "
+                                                     "problems)" if more else ""), first.line)
+
+    def lines(self) -> list[str]:
+        shown = [str(e) for e in self.errors[:CONTENT_ERRORS_SHOWN]]
+        hidden = len(self.errors) - CONTENT_ERRORS_SHOWN
+        if hidden > 0:
+            shown.append(f"… and {hidden} more content problems; fix these and build again")
+        return shown
+
+
+def raise_content_errors(errors: list[ContentError]) -> None:
+    """Raise what a build step found: nothing, the one error, or all of them."""
+    if len(errors) == 1:
+        raise errors[0]
+    if errors:
+        raise ContentErrors(errors)
 
 
 class BuildError(MirrorpubError):
