@@ -34,7 +34,14 @@ def write_config(root: Path, site: Mapping[str, Any], mirrors: list[Mapping[str,
                  name: str = "mirrorpub.toml") -> Path:
     lines = ["[site]"] + [f"{k} = {toml_value(v)}" for k, v in site.items()]
     for mirror in mirrors:
-        lines += ["", "[[mirrors]]"] + [f"{k} = {toml_value(v)}" for k, v in mirror.items()]
+        tables = {k: v for k, v in mirror.items()
+                  if isinstance(v, list) and v and all(isinstance(t, Mapping) for t in v)}
+        lines += ["", "[[mirrors]]"] + [f"{k} = {toml_value(v)}" for k, v in mirror.items()
+                                        if k not in tables]
+        for key, entries in tables.items():  # e.g. [[mirrors.pin_services]]
+            for table in entries:
+                lines += [f"[[mirrors.{key}]]"] + [f"{k} = {toml_value(v)}"
+                                                  for k, v in table.items()]
     path = root / name
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path

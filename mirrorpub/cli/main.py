@@ -187,13 +187,18 @@ def keygen(out: Console, config_path: str, path: str | None, force: bool) -> int
 
 @main.command()
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="The zip file to write.")
+@click.option("--car", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Write the published IPFS copy as this CAR file instead (with -o: both).")
 @command
-def bundle(out: Console, config_path: str, output: str | None) -> int:
-    """The built site as one zip, for offline hand-on."""
+def bundle(out: Console, config_path: str, output: str | None, car: str | None) -> int:
+    """The built site as one zip, for offline hand-on; or the IPFS copy as a CAR."""
     from mirrorpub.commands.bundle import bundle as make_bundle
+    from mirrorpub.commands.bundle import bundle_car
 
-    result = make_bundle(config_path, output)
-    out.info(views.bundle_line(result))
+    if car:
+        out.info(views.car_line(bundle_car(config_path, car)))
+    if output or not car:
+        out.info(views.bundle_line(make_bundle(config_path, output)))
     return 0
 
 

@@ -42,6 +42,11 @@ def bundle_line(result: Any) -> str:
             f"unzips into {result.folder}/ beside README.txt)")
 
 
+def car_line(result: Any) -> str:
+    return (f"wrote {result.path} ({human_bytes(result.size)}): the IPFS copy of mirror "
+            f"{result.mirror}, root {result.root}")
+
+
 def print_publish(out: Console, report: Any) -> None:
     if report.dry_run:
         for mirror in report.mirrors:

@@ -1,7 +1,10 @@
-"""`mirrorpub bundle`: the built site as one zip, to read offline and hand on (SPEC §3).
+"""`mirrorpub bundle`: the built site as one zip, to read offline and hand on (SPEC §3);
+`--car FILE`: the published IPFS copy as one CAR file, for services that take CARs (§9).
 
     build (manifest files included) -> the site's paths -> README in the site's language
     -> one deterministic zip (site/bundle.py), written beside the target and renamed over it
+    car: the first mirror whose backend exports CARs and has published -> its node's
+    dag/export of that root, written beside the target and renamed over it
 """
 
 from __future__ import annotations
@@ -10,13 +13,17 @@ import contextlib
 import os
 import tempfile
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from mirrorpub import fsatomic, layout
 from mirrorpub.config import Config, load_config
-from mirrorpub.errors import BuildError
+from mirrorpub.errors import BuildError, UsageError
+from mirrorpub.mirrors.registry import backend_of
 from mirrorpub.publish.local import build_only
+from mirrorpub.publish.state import load_state
 from mirrorpub.site.bundle import ZIP_FILE_MODE, folder_name, site_readme, write_zip
 from mirrorpub.trust.signing import load_signer
 
@@ -33,6 +40,53 @@ def bundle(config_path: str, output: str | None = None) -> BundleResult:
     config = load_config(config_path)
     target = Path(output) if output else Path(f"{config.root.name or 'site'}-site.zip")
     return make_bundle(config, target)
+
+
+@dataclass(frozen=True)
+class CarResult:
+    path: Path
+    size: int
+    root: str  # the copy's address, the CAR's only root
+    mirror: str
+
+
+def bundle_car(config_path: str, target: str) -> CarResult:
+    config = load_config(config_path)
+    state = load_state(config.state_dir)
+    for mirror in config.mirrors:
+        export = backend_of(mirror).export_car
+        facts = state.mirrors[mirror.name].facts if mirror.name in state.mirrors else {}
+        if export is not None and not mirror.retired and facts.get("cid"):
+            path = Path(target)
+            with _atomic_file(path) as handle:
+                root = export(mirror, facts, handle.write)
+            return CarResult(path=path, size=path.stat().st_size, root=root, mirror=mirror.name)
+    raise UsageError(f"--car: {config.path.name} has no IPFS copy published from here yet "
+                     "(run `mirrorpub publish` first)")
+
+
+@contextlib.contextmanager
+def _atomic_file(target: Path) -> Iterator[BinaryIO]:
+    """A file written beside `target` and renamed over it once complete: never a
+    half-written zip or CAR."""
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name[:40]}.",
+                                   suffix=".tmp")
+    except OSError as exc:
+        raise BuildError(f"bundle: cannot write {target}: {exc.strerror}") from None
+    try:
+        with os.fdopen(fd, "w+b") as handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, ZIP_FILE_MODE)
+        os.replace(tmp, target)
+    except OSError as exc:
+        raise BuildError(f"bundle: cannot write {target}: {exc.strerror}") from None
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
 
 
 def make_bundle(config: Config, target: Path) -> BundleResult:
@@ -70,23 +124,6 @@ def _copy_atomically(source: Path, target: Path) -> tuple[int, int]:
 def _write_atomically(target: Path, output_dir: Path, paths: list[str], readme: str,
                       folder: str) -> int:
     """Write into a temporary file beside `target`, then rename: never a half-written zip."""
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name[:40]}.",
-                                   suffix=".tmp")
-    except OSError as exc:
-        raise BuildError(f"bundle: cannot write {target}: {exc.strerror}") from None
-    try:
-        with os.fdopen(fd, "w+b") as handle:
-            write_zip(handle, output_dir, paths, readme, folder)
-            handle.flush()
-            os.fsync(handle.fileno())
-            size = os.fstat(handle.fileno()).st_size
-        os.chmod(tmp, ZIP_FILE_MODE)
-        os.replace(tmp, target)
-    except OSError as exc:
-        raise BuildError(f"bundle: cannot write {target}: {exc.strerror}") from None
-    finally:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-    return size
+    with _atomic_file(target) as handle:
+        write_zip(handle, output_dir, paths, readme, folder)
+    return target.stat().st_size

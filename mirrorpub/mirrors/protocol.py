@@ -151,6 +151,13 @@ class Backend:
     # (config, facts) -> problems only this machine can see, for `status` (an onion copy:
     # its key against the files tor reads).
     local_problems: Callable[[Any, Mapping[str, Any]], list[str]] | None = None
+    # (config, facts) -> (per other machine keeping the copy: its state there, e.g.
+    # {"cluster": "pinned"}; problems), for `status` (an IPFS copy's pin services).
+    kept_elsewhere: Callable[[Any, Mapping[str, Any]],
+                             tuple[dict[str, str], list[str]]] | None = None
+    # (config, facts, sink) -> the published copy as one deterministic CAR file, written to
+    # sink piece by piece; its root is the copy's address (`bundle --car`).
+    export_car: Callable[[Any, Mapping[str, Any], Callable[[bytes], object]], str] | None = None
     # (config) -> problems found before anything is sent anywhere, each one line naming
     # the key or service to fix (credentials present, the service answering within
     # PREFLIGHT_TIMEOUT, the bucket there). None: nothing to check before sending.

@@ -84,6 +84,7 @@ class CopyStatus:
     bad_files: list[FileProblem] = field(default_factory=list)
     local_diff: list[FileProblem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    kept_by: dict[str, str] = field(default_factory=dict)  # pin service -> state there
 
     @property
     def ok(self) -> bool:
@@ -104,7 +105,7 @@ class CopyStatus:
             "files_checked": self.files_checked, "problems": list(self.problems),
             "bad_files": [p.as_json() for p in self.bad_files],
             "differs_from_local_build": [p.as_json() for p in self.local_diff],
-            "notes": list(self.notes),
+            "notes": list(self.notes), "pin_services": dict(self.kept_by),
         }
 
 
@@ -241,16 +242,23 @@ def _check_target(mirror: MirrorConfig, url: str | None, expected: int | None,
 
 
 def _add_local_problems(config: Config, state: SiteState, copies: list[CopyStatus]) -> None:
-    """What only this machine can check (an onion's key against tor's files), once per
-    mirror, on its first address."""
+    """What only this machine can check (an onion's key against tor's files; which pin
+    services keep an IPFS copy), once per mirror, on its first address."""
     for mirror in config.mirrors:
         backend = backend_of(mirror)
         first = next((c for c in copies if c.mirror == mirror.name), None)
-        if first is None or backend.local_problems is None:
+        if first is None:
             continue
         remembered = state.mirrors.get(mirror.name)
-        for problem in backend.local_problems(mirror, remembered.facts if remembered else {}):
-            first.fail(CopyState.BROKEN, problem)
+        facts = remembered.facts if remembered else {}
+        if backend.local_problems is not None:
+            for problem in backend.local_problems(mirror, facts):
+                first.fail(CopyState.BROKEN, problem)
+        if backend.kept_elsewhere is not None:
+            first.kept_by, problems = backend.kept_elsewhere(mirror, facts)
+            first.notes += [f"pin service {n!r}: {s}" for n, s in sorted(first.kept_by.items())]
+            for problem in problems:
+                first.fail(CopyState.BROKEN, problem)
 
 
 def _check_copy(copy: Copy, status: CopyStatus, context: _Context, backend: Backend) -> None:

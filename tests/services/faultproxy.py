@@ -16,7 +16,8 @@ upstream connection and the proxy never has to parse an answer. `cut_upload_afte
 resets a request once n bytes of its body went through (a daemon "going away" mid-
 upload); `on_upload` may also be set to act at a byte count (e.g. kill the daemon).
 `cut_all()` resets every open connection now. Each request's `answered` counts the bytes
-of its answer passed on to the client (how much a client let itself be sent). Everything
+of its answer passed on to the client (how much a client let itself be sent), and `sent`
+the bytes of the request (head and body) that went upstream. Everything
 listens on 127.0.0.1 only.
 """
 
@@ -67,6 +68,7 @@ class Request:
     target: str  # path and query, as sent
     headers: dict[str, str]
     answered: int = 0  # bytes of the answer (head included) passed on to the client
+    sent: int = 0  # bytes the client sent (head and body) that went upstream
 
     @property
     def path(self) -> str:
@@ -235,7 +237,7 @@ class FaultProxy:
             if name:
                 headers[name.strip().lower()] = value.strip()
         with self._lock:
-            request = Request(len(self.requests) + 1, method, target, headers)
+            request = Request(len(self.requests) + 1, method, target, headers, sent=len(head))
             self.requests.append(request)
         return request
 
@@ -264,6 +266,7 @@ class FaultProxy:
     def _count_upload(self, request: Request, sent: list[int], n: int, client: socket.socket,
                       upstream: socket.socket) -> bool:
         sent[0] += n
+        request.sent += n
         if self.on_upload is not None and self.on_upload(request, sent[0]) == RESET:
             _reset(client)
             _reset(upstream)

@@ -40,7 +40,7 @@ from typing import Any
 import httpx
 import pytest
 
-from mirrorpub.mirrors.ipfs.kubo import KuboClient, KuboError
+from mirrorpub.mirrors.ipfs.kubo import KuboClient
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 BUILD_SCRIPT = REPO_ROOT / "scripts" / "build-kubo.sh"
@@ -104,8 +104,13 @@ class KuboDaemon:
         *,
         binary: Path | None = None,
         config: dict[str, Any] | None = None,
+        online: bool = False,
     ) -> None:
         self.workdir = Path(workdir)
+        # Online: a swarm listener on 127.0.0.1 so blocks move between test nodes (no
+        # bootstrap, no mDNS, no routing: peers meet only by swarm/connect).
+        self.online = online
+        self.swarm_port = 0
         self.repo = self.workdir / "repo"
         self.binary = Path(binary) if binary else kubo_binary()
         self.config = dict(config or {})
@@ -121,6 +126,12 @@ class KuboDaemon:
     @property
     def gateway_url(self) -> str:
         return f"http://127.0.0.1:{self.gateway_port}"
+
+    @property
+    def swarm_address(self) -> str:
+        """This node's multiaddr for swarm/connect (online nodes only)."""
+        peer = json.loads((self.repo / "config").read_text())["Identity"]["PeerID"]
+        return f"/ip4/127.0.0.1/tcp/{self.swarm_port}/p2p/{peer}"
 
     @property
     def running(self) -> bool:
@@ -141,6 +152,7 @@ class KuboDaemon:
         for attempt in range(3):
             if not self.api_port or attempt:
                 self.api_port, self.gateway_port = _two_free_ports()
+                self.swarm_port = free_port() if self.online else 0
             self._write_config()
             self._spawn()
             try:
@@ -236,7 +248,12 @@ class KuboDaemon:
         settings: dict[str, Any] = {
             "Addresses.API": f"/ip4/127.0.0.1/tcp/{self.api_port}",
             "Addresses.Gateway": f"/ip4/127.0.0.1/tcp/{self.gateway_port}",
-            "Addresses.Swarm": [],  # --offline does not listen anyway; nothing to announce
+            # --offline does not listen anyway; an online test node only on loopback.
+            "Addresses.Swarm": [f"/ip4/127.0.0.1/tcp/{self.swarm_port}"] if self.online else [],
+            "Addresses.NoAnnounce": [],
+            "Swarm.RelayClient.Enabled": False,
+            "Swarm.RelayService.Enabled": False,
+            "Swarm.DisableNatPortMap": True,
             "Bootstrap": [],
             "Peering.Peers": [],
             "AutoConf.Enabled": False,  # would fetch bootstrap/DNS/routing lists over HTTPS
@@ -245,6 +262,7 @@ class KuboDaemon:
             "Routing.DelegatedRouters": [],
             "Ipns.DelegatedPublishers": [],
             "Plugins.Plugins.telemetry.Config.Mode": "off",
+            **({"Routing.Type": "none"} if self.online else {}),
             **self.config,
         }
         for key, value in settings.items():
@@ -254,7 +272,7 @@ class KuboDaemon:
     def _spawn(self) -> None:
         with self._stdout.open("ab") as out, self._stderr.open("ab") as err:
             self.process = subprocess.Popen(
-                [str(self.binary), "daemon", "--offline"],
+                [str(self.binary), "daemon", *([] if self.online else ["--offline"])],
                 env=self._env(),
                 stdin=subprocess.DEVNULL,
                 stdout=out,
@@ -390,12 +408,3 @@ class TestKubo(KuboClient):
     def name_resolve(self, name: str, *, timeout: float = 60.0) -> str:
         """Resolve an IPNS name to the "/ipfs/CID…" path it points to, bypassing the cache."""
         return str(self._call("name/resolve", timeout=timeout, arg=name, nocache="true")["Path"])
-
-    def files_stat(self, path: str) -> str | None:
-        """The CID at an MFS path, or None when nothing is there."""
-        try:
-            return str(self._call("files/stat", arg=path)["Hash"])
-        except KuboError as exc:
-            if "does not exist" in str(exc):
-                return None
-            raise

@@ -233,8 +233,10 @@ def test_the_copies_page_shows_every_copy_not_retired_and_may_ask_only_those() -
     assert copies[1] == {"name": "ipfs", "type": "ipfs", "status": "active",
                          "url": "https://gw.example/ipfs/bafy/", "cid": "bafy",
                          "gateway_urls": ["https://dweb.example/ipfs/bafy/"],
-                         "ipns_url": "https://gw.example/ipns/k51/"}
+                         "ipns_url": "https://gw.example/ipns/k51/",
+                         "content_addressed": True}
     assert copies[2]["gateway_urls"] == [] and copies[2]["cid"] is None
+    assert not copies[0]["content_addressed"] and not copies[2]["content_addressed"]
     hosts = {"s3.example", "gw.example", "dweb.example"}  # not old.example: retired
     assert set(renderer.calls[0]["connect"]) == {f"https://{h}" for h in hosts} | {
         f"https://*.{h}" for h in hosts}

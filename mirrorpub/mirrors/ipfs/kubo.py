@@ -78,6 +78,11 @@ class KuboClient:
         """The daemon's kubo version, e.g. "0.43.1"."""
         return str(self._call("version")["Version"])
 
+    def node_id(self) -> tuple[str, list[str]]:
+        """The node's peer id and the addresses it listens on (/…/p2p/ID multiaddrs)."""
+        answer = self._call("id")
+        return str(answer["ID"]), [str(a) for a in answer.get("Addresses") or []]
+
     # -- adding ---------------------------------------------------------------------------
 
     def add_tree(
@@ -182,15 +187,58 @@ class KuboClient:
 
     # -- MFS (the daemon's mutable file system) -------------------------------------------
 
-    def files_cp(self, source_path: str, dest: str) -> None:
-        """Copy e.g. "/ipfs/CID" to an MFS path; the MFS entry keeps the blocks from GC."""
-        self._call("files/cp", arg=[source_path, dest])
+    def files_cp(self, source_path: str, dest: str, *, replace: bool = False) -> None:
+        """Copy e.g. "/ipfs/CID" to an MFS path; the MFS entry keeps the blocks from GC.
+        `replace`: make missing parent folders, and overwrite what is at `dest`."""
+        flags = {"parents": "true", "force": "true"} if replace else {}
+        self._call("files/cp", arg=[source_path, dest], **flags)
+
+    def files_stat(self, path: str) -> str | None:
+        """The CID at an MFS path, or None when nothing is there."""
+        try:
+            return str(self._call("files/stat", arg=path)["Hash"])
+        except KuboError as exc:
+            if "does not exist" in str(exc) or "file does not exist" in str(exc):
+                return None
+            raise
+
+    def add_file(self, opener: FileOpener) -> str:
+        """Add one file's bytes (CIDv1, raw leaves, the same layout as a tree's add, not
+        pinned) and return its CID."""
+        boundary = secrets.token_hex(24)
+        params = {"cid-version": "1", "raw-leaves": "true", "pin": "false", "quiet": "true"}
+
+        def body() -> Iterator[bytes]:
+            yield from _part_head(boundary, "file", "application/octet-stream")
+            with opener() as stream:
+                while chunk := stream.read(CHUNK_SIZE):
+                    yield chunk
+            yield f"\r\n--{boundary}--\r\n".encode()
+
+        headers = {"Content-Type": f"multipart/form-data; boundary={boundary}"}
+        with self._errors("add"):
+            response = self._http.post("/add", params=params, content=body(), headers=headers)
+            _raise_for_status(response, self.api, "add")
+            lines = [json.loads(line) for line in response.text.splitlines() if line.strip()]
+        if not lines or "Hash" not in lines[-1]:
+            raise KuboError(f"the IPFS daemon at {self.api} did not report the CID of an "
+                            "added file")
+        return str(lines[-1]["Hash"])
+
+    def dag_export(self, cid: str, sink: Callable[[bytes], object]) -> None:
+        """Write the CAR (v1) of the DAG under `cid` to `sink`, piece by piece."""
+        with self._errors("dag/export"), self._http.stream(
+                "POST", "/dag/export", params={"arg": cid}) as response:
+            _raise_for_status(response, self.api, "dag/export")
+            for chunk in response.iter_bytes(CHUNK_SIZE):
+                sink(chunk)
 
     def files_rm(self, path: str, recursive: bool = True, force: bool = True) -> None:
         self._call("files/rm", arg=path, recursive=_flag(recursive), force=_flag(force))
 
     def files_mkdir(self, path: str, parents: bool = True) -> None:
-        self._call("files/mkdir", arg=path, parents=_flag(parents))
+        # CIDv1 folders, as `add --cid-version=1` makes them (MFS would make CIDv0 ones).
+        self._call("files/mkdir", arg=path, parents=_flag(parents), **{"cid-version": "1"})
 
 
     # -- plumbing -------------------------------------------------------------------------

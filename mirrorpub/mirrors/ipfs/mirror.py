@@ -1,8 +1,11 @@
 """The IPFS mirror: the whole site as one content-addressed tree on a kubo node.
 
 The copy's address (root CID) depends on every byte of it, so it gets its manifest
-files before anything is sent, and cannot name its own CID (SPEC §7). The newest
-`keep_pins` roots stay pinned; older ones are unpinned. An optional IPNS name points
+files before anything is sent, and cannot name its own CID (SPEC §7). With pin services
+(SPEC §9) the new root counts as published only once `min_copies` of them confirmed it
+(copies.py): until then apply() raises, the mirror fails this publish, and the other
+copies keep naming the last confirmed root. The newest `keep_pins` roots stay pinned,
+on the node and on the services; older ones are unpinned. An optional IPNS name points
 at the newest root; publishing it can take long on a real network, so it runs as a
 follow-up with its own timeout and never holds the other mirrors up.
 """
@@ -11,16 +14,17 @@ from __future__ import annotations
 
 import hashlib
 import io
-from collections.abc import Callable, Iterator, Mapping
+import os
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import IO, Any
+from pathlib import Path
+from typing import Any
 
 from mirrorpub.errors import MirrorError
 from mirrorpub.hashing import stable_digest
-from mirrorpub.mirrors.ipfs.config import IpfsConfig
+from mirrorpub.mirrors.ipfs.config import IpfsConfig, PinServiceConfig
+from mirrorpub.mirrors.ipfs.mfs import Changes, IncrementalCopy, Opener, changes
 from mirrorpub.mirrors.protocol import FinalFiles, LocalSite, MirrorBase, Outcome, Progress
-
-MFS_FOLDER = "/mirrorpub"
 
 
 @dataclass
@@ -31,6 +35,7 @@ class IpfsPlan:
     files: int
     nbytes: int
     config: IpfsConfig
+    changes: Changes | None = None  # site files only; None: the whole tree is added
 
     @property
     def is_noop(self) -> bool:
@@ -39,12 +44,19 @@ class IpfsPlan:
     def summary(self) -> str:
         if self.unchanged:
             return "unchanged since the last publish (same tree, root still pinned)"
-        return f"add {self.files} files ({self.nbytes} bytes) as one tree"
+        if self.changes is None:
+            return f"add {self.files} files ({self.nbytes} bytes) as one tree"
+        return (f"send {len(self.changes.send)} changed files and the manifest files into "
+                f"the node's copy, remove {len(self.changes.remove)}")
 
     def lines(self) -> list[str]:
         out = [self.summary()]
         if not self.unchanged and self.config.pin:
             out.append(f"pin the new root; keep the newest {self.config.keep_pins} roots pinned")
+        if not self.unchanged and self.config.pin_services:
+            names = ", ".join(s.name for s in self.config.pin_services)
+            out.append(f"ask pin services {names} to pin it; wait for {self.config.min_copies} "
+                       "confirmation(s)")
         if self.config.ipns_key:
             out.append(f"point IPNS key {self.config.ipns_key!r} at the new root")
         return out
@@ -57,6 +69,7 @@ class IpfsMirror(MirrorBase):
         self._client: Any = None
         self._requests = 0  # over this mirror's life; each Outcome counts its own run's
         self._run_start = 0
+        self._services: list[Any] | None = None
 
     def client(self) -> Any:
         if self._client is None:
@@ -65,10 +78,34 @@ class IpfsMirror(MirrorBase):
             self._client = KuboClient(self.config.api, timeout=float(self.config.timeout))
         return self._client
 
+    def services(self) -> list[Any]:
+        """One client per pin service; its token read from its variable now."""
+        if self._services is None:
+            from mirrorpub.mirrors.ipfs.pinsvc import PinServiceClient
+
+            timeout = float(min(self.config.timeout, self.config.pin_timeout))
+            self._services = [PinServiceClient(s.name, s.endpoint, self._token(s),
+                                               token_env=s.token_env, timeout=timeout)
+                              for s in self.config.pin_services]
+        return self._services
+
+    def _token(self, service: PinServiceConfig) -> str:
+        from mirrorpub import redact
+
+        token = os.environ.get(service.token_env, "").strip()
+        if not token:
+            raise MirrorError(self.name, f"pin service {service.name!r}: token_env: the "
+                              f"variable {service.token_env} is not set")
+        redact.remember(token)
+        return token
+
     def close(self) -> None:
         if self._client is not None:
             self._client.close()
             self._client = None
+        for service in self._services or []:
+            service.close()
+        self._services = None
 
     def _call(self, function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         from mirrorpub.mirrors.ipfs.kubo import KuboError
@@ -93,13 +130,25 @@ class IpfsMirror(MirrorBase):
 
     def plan(self, site: LocalSite, memory: Mapping[str, Any], *, max_deletes: int) -> IpfsPlan:
         self._call(self.client().version)  # is the daemon there at all?
+        self.services()  # every token is there, before anything is sent
         tree = stable_digest(sorted((p, e.sha256) for p, e in site.files.items()))
         roots = memory.get("roots", [])
         unchanged = bool(roots) and memory.get("tree_digest") == tree and (
             not self.config.pin or roots[0] in self._call(self.client().pins))
         return IpfsPlan(site=site, tree_digest=tree, unchanged=unchanged,
                         files=len(site.files), nbytes=sum(e.size for e in site.files.values()),
-                        config=self.config)
+                        config=self.config, changes=self._site_changes(site))
+
+    def _site_changes(self, site: LocalSite) -> Changes | None:
+        """For the plan's lines: what changed among the site files since the node's copy
+        was last written (the manifest files are new every time)."""
+        copy = IncrementalCopy(self.client(), self.name, self._state_dir())
+        old = self._call(copy.remembered)
+        if old is None:
+            return None
+        todo = changes({p: h for p, h in old.items() if p not in site.manifest_names},
+                       {p: e.sha256 for p, e in site.files.items()})
+        return todo if len(todo) <= copy.full_add_share * max(len(site.files), 1) else None
 
     def apply(self, plan: IpfsPlan, final_files: FinalFiles, progress: Progress,
               memory: Mapping[str, Any]) -> Outcome:
@@ -111,10 +160,14 @@ class IpfsMirror(MirrorBase):
             progress.planned(0, 0)
             return Outcome(facts={"cid": roots[0]}, memory=dict(memory),
                            requests=self._requests - self._run_start)
-        total = plan.nbytes + sum(len(d) for d in manifest.values())
-        progress.planned(plan.files + len(manifest), total)
-        cid = self._call(self.client().add_tree, _openers(plan.site, manifest),
-                         on_file=progress.sent)
+        files = _files(plan.site, manifest)
+        copy = IncrementalCopy(self.client(), self.name, self._state_dir())
+        todo = self._call(copy.changes_for, files)
+        sending = list(files) if todo is None else todo.send
+        progress.planned(len(sending), sum(_size(plan.site, manifest, p) for p in sending))
+        sent = self._call(copy.send, todo, files, progress.sent)
+        cid = sent.cid
+        warnings = self._remote_copies(cid, progress) if self.config.pin_services else []
         if self.config.pin:
             progress.stage("pinning")
             self._call(self.client().pin_add, cid)
@@ -124,19 +177,42 @@ class IpfsMirror(MirrorBase):
             roots = roots[: self.config.keep_pins]
         else:
             roots = [cid]
-        self._copy_to_mfs(cid)
-        return Outcome(uploaded=plan.files + len(manifest), bytes_sent=total,
+        return Outcome(uploaded=sent.files, bytes_sent=sent.nbytes,
                        facts={"cid": cid}, requests=self._requests - self._run_start,
+                       warnings=warnings,
                        memory={**memory, "roots": roots, "tree_digest": plan.tree_digest,
                                "manifest_digest": manifest_digest})
 
-    def _copy_to_mfs(self, cid: str) -> None:
-        # The newest root also sits in the node's file view (`ipfs files ls /mirrorpub`),
-        # where an operator can find it without mirrorpub.
-        target = f"{MFS_FOLDER}/{self.name}"
-        self._call(self.client().files_mkdir, MFS_FOLDER)
-        self._call(self.client().files_rm, target)
-        self._call(self.client().files_cp, f"/ipfs/{cid}", target)
+    def _state_dir(self) -> Path:
+        assert self.config.state_dir is not None, "a loaded config knows its state folder"
+        return self.config.state_dir
+
+    def _remote_copies(self, cid: str, progress: Progress) -> list[str]:
+        """Wait for `min_copies` confirmations of `cid`, or raise; then let go of old pins."""
+        from mirrorpub.mirrors.ipfs import copies
+        from mirrorpub.mirrors.ipfs.pinsvc import PinServiceError
+
+        peer_id, origins = self._call(self.client().node_id)
+        owner = copies.owner_mark(peer_id, self.name)
+        progress.stage("waiting for pin services")
+        services = self.services()
+        self._requests += 2 * len(services)
+        result = copies.request(services, copies.pin_request(
+            cid, mirror=self.name, owner=owner, origins=origins),
+            min_copies=self.config.min_copies, timeout=float(self.config.pin_timeout))
+        if len(result.confirmed) < self.config.min_copies:
+            raise MirrorError(self.name, f"new root {cid} not published: "
+                              + result.summary(self.config.min_copies))
+        warnings = [f"{problem} (the copy is published; that service may lag)"
+                    for _, problem in sorted(result.problems.items())]
+        for service in services:
+            if service.name in result.confirmed:
+                try:
+                    self._requests += 1
+                    copies.prune(service, owner=owner, keep=self.config.keep_pins)
+                except PinServiceError as exc:
+                    warnings.append(f"old pins not removed: {exc}")
+        return warnings
 
     def follow_up(self, outcome: Outcome, progress: Progress) -> list[str]:
         key, cid = self.config.ipns_key, outcome.facts.get("cid")
@@ -153,9 +229,15 @@ class IpfsMirror(MirrorBase):
         return []
 
 
-def _openers(site: LocalSite, manifest: Mapping[str, bytes]) -> Iterator[
-        tuple[str, Callable[[], IO[bytes]]]]:
-    for path in site.files:
-        yield path, (lambda p=path: (site.output_dir / p).open("rb"))
+def _files(site: LocalSite, manifest: Mapping[str, bytes]) -> dict[str, tuple[str, Opener]]:
+    """Every file of the copy: path -> (sha256, opener)."""
+    files: dict[str, tuple[str, Opener]] = {
+        path: (entry.sha256, lambda p=path: (site.output_dir / p).open("rb"))
+        for path, entry in site.files.items()}
     for path, data in manifest.items():
-        yield path, (lambda d=data: io.BytesIO(d))
+        files[path] = (hashlib.sha256(data).hexdigest(), lambda d=data: io.BytesIO(d))
+    return files
+
+
+def _size(site: LocalSite, manifest: Mapping[str, bytes], path: str) -> int:
+    return len(manifest[path]) if path in manifest else site.files[path].size

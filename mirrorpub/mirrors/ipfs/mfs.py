@@ -1,0 +1,180 @@
+"""Send kubo only what changed (SPEC §9): the copy lives in the node's MFS at
+/mirrorpub/<mirror>, and a publish after an edit adds the changed files one by one,
+copies them into place (`files/cp`), removes what left the site (`files/rm`), and reads
+the folder's CID (`files/stat`).
+
+    changes(old, new)   pure: the files to send, the paths to remove
+    update(...)         carry them out; a full `add` of the tree when there is no
+                        trustworthy earlier copy, or when most of the site changed
+
+Each file is added on its own, with the same settings as the whole tree's add, so its
+CID (chunking, layout) is what a full `ipfs add -r --cid-version=1` gives it; MFS then
+builds the folders, sharding them (HAMT) exactly as add does. tests/ipfs/test_mfs.py
+compares the two over random edits.
+
+What the MFS copy holds is remembered in `.mirrorpub/ipfs/<mirror>.json` (its root and
+each file's sha256), written after every update: a publish cut off part way leaves an
+MFS root that no longer matches it, and the next publish adds the whole tree again.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from mirrorpub import fsatomic
+
+log = logging.getLogger(__name__)
+
+MFS_FOLDER = "/mirrorpub"
+# Above this share of the site changed, one add of the whole tree is cheaper than a few
+# requests per file.
+FULL_ADD_SHARE = 0.3
+
+Opener = Callable[[], BinaryIO]
+
+
+@dataclass(frozen=True)
+class Changes:
+    send: list[str]  # new or changed files, sorted
+    remove: list[str]  # files and whole folders that left the site, sorted
+
+    def __len__(self) -> int:
+        return len(self.send) + len(self.remove)
+
+
+@dataclass(frozen=True)
+class Sent:
+    cid: str
+    files: int  # files sent to kubo
+    nbytes: int  # their bytes
+    full: bool  # the whole tree was added
+
+
+def changes(old: Mapping[str, str], new: Mapping[str, str]) -> Changes:
+    """What turns the tree `old` (path -> sha256) into `new`. A folder that leaves the site
+    is removed once, with everything in it."""
+    gone_folders = _folders(old) - _folders(new)
+    top_gone = {f for f in gone_folders if not any(
+        f.startswith(g + "/") for g in gone_folders)}
+    # Removals go first: a file where a folder was is then free to be sent, and so is
+    # a folder where a file was.
+    remove = {p for p in old if p not in new and not _inside(p, gone_folders)}
+    return Changes(send=sorted(p for p, h in new.items() if old.get(p) != h),
+                   remove=sorted(remove | top_gone))
+
+
+def _folders(paths: Iterable[str]) -> set[str]:
+    return {"/".join(p.split("/")[:i]) for p in paths for i in range(1, p.count("/") + 1)}
+
+
+def _inside(path: str, folders: set[str]) -> bool:
+    return any(path.startswith(f + "/") for f in folders)
+
+
+class IncrementalCopy:
+    """The MFS copy of one mirror, and what mirrorpub remembers of it."""
+
+    def __init__(self, client: Any, mirror: str, state_dir: Path, *,
+                 full_add_share: float = FULL_ADD_SHARE) -> None:
+        self.client, self.full_add_share = client, full_add_share
+        self.path = f"{MFS_FOLDER}/{mirror}"
+        self.index_path = state_dir / "ipfs" / f"{mirror}.json"
+        self._old: Mapping[str, str] = {}  # what changes_for() found in the MFS copy
+
+    def update(self, files: Mapping[str, tuple[str, Opener]],
+               on_file: Callable[[str, int], None]) -> Sent:
+        """Make the MFS copy hold exactly `files` (path -> (sha256, opener)); its CID."""
+        return self.send(self.changes_for(files), files, on_file)
+
+    def changes_for(self, files: Mapping[str, tuple[str, Opener]]) -> Changes | None:
+        """What to send for `files`; None: add the whole tree."""
+        wanted = {p: h for p, (h, _) in files.items()}
+        old = self.remembered()
+        if old is None:
+            return None
+        todo = changes(old, wanted)
+        self._old = old
+        return todo if len(todo) <= self.full_add_share * max(len(wanted), 1) else None
+
+    def send(self, todo: Changes | None, files: Mapping[str, tuple[str, Opener]],
+             on_file: Callable[[str, int], None]) -> Sent:
+        wanted = {p: h for p, (h, _) in files.items()}
+        if todo is None:
+            return self._full(files, wanted, on_file)
+        return self._apply(todo, files, wanted, self._old, on_file)
+
+    def _apply(self, todo: Changes, files: Mapping[str, tuple[str, Opener]],
+               wanted: Mapping[str, str], old: Mapping[str, str],
+               on_file: Callable[[str, int], None]) -> Sent:
+        for path in todo.remove:
+            self.client.files_rm(f"{self.path}/{path}")
+        # New folders first, as CIDv1 ones (files/cp --parents would make CIDv0 folders).
+        for folder in sorted(_folders(todo.send) - _folders(old)):
+            self.client.files_mkdir(f"{self.path}/{folder}")
+        nbytes = 0
+        for path in todo.send:
+            counted = _Counting(files[path][1])
+            cid = self.client.add_file(counted.open)
+            self.client.files_cp(f"/ipfs/{cid}", f"{self.path}/{path}", replace=True)
+            nbytes += counted.nbytes
+            on_file(path, counted.nbytes)
+        root = self.client.files_stat(self.path)
+        self._remember(root, wanted)
+        log.debug("MFS copy %s: %d sent, %d removed", self.path, len(todo.send),
+                  len(todo.remove))
+        return Sent(cid=root, files=len(todo.send), nbytes=nbytes, full=False)
+
+    def _full(self, files: Mapping[str, tuple[str, Opener]], wanted: Mapping[str, str],
+              on_file: Callable[[str, int], None]) -> Sent:
+        sent = [0]
+
+        def counted(path: str, nbytes: int) -> None:
+            sent[0] += nbytes
+            on_file(path, nbytes)
+
+        cid = self.client.add_tree(((p, o) for p, (_, o) in files.items()), on_file=counted)
+        self.client.files_mkdir(MFS_FOLDER)
+        self.client.files_rm(self.path)
+        self.client.files_cp(f"/ipfs/{cid}", self.path)
+        self._remember(cid, wanted)
+        return Sent(cid=cid, files=len(files), nbytes=sent[0], full=True)
+
+    def remembered(self) -> dict[str, str] | None:
+        """The files of the MFS copy, if it is still the one last written."""
+        try:
+            data = json.loads(self.index_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        if not isinstance(data, dict) or self.client.files_stat(self.path) != data.get("root"):
+            return None  # changed by hand, a node reset, or an update cut off
+        return dict(data.get("files") or {})
+
+    def _remember(self, root: str | None, wanted: Mapping[str, str]) -> None:
+        text = json.dumps({"root": root, "files": dict(sorted(wanted.items()))},
+                          separators=(",", ":"))
+        self.index_path.parent.mkdir(parents=True, exist_ok=True)
+        fsatomic.write_bytes(self.index_path, text.encode("utf-8"))
+
+
+class _Counting:
+    """An opener that notes how many bytes were read from it."""
+
+    def __init__(self, opener: Opener) -> None:
+        self.opener, self.nbytes = opener, 0
+
+    def open(self) -> BinaryIO:
+        stream = self.opener()
+        read = stream.read
+
+        def counting(size: int = -1) -> bytes:
+            data = read(size)
+            self.nbytes += len(data)
+            return data
+
+        stream.read = counting  # type: ignore[method-assign]
+        return stream
