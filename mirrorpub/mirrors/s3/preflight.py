@@ -1,5 +1,6 @@
 """What an S3 mirror can check before anything is sent: credentials there, the bucket
-answering (one GET of the index object, within a few seconds, no retries)."""
+answering (one GET of the index object, within a few seconds, no retries). A busy service
+(5xx, SlowDown, a dropped connection) is not a reason to stop: the publish retries it."""
 
 from __future__ import annotations
 
@@ -27,6 +28,8 @@ def preflight(config: S3Config) -> list[str]:
     try:
         client.get(config.prefix + INDEX_NAME, 0)  # a missing index is fine; no bucket is not
     except wire.NetworkError as exc:
+        if exc.kind == "closed":
+            return []  # it answers, if badly: the publish's own retries deal with that
         where = config.endpoint_url or f"s3.{config.region}.amazonaws.com"
         if exc.kind == "timeout":
             return [f"no answer from {where} within {timeout:g} s; is the address right?"]
@@ -34,6 +37,10 @@ def preflight(config: S3Config) -> list[str]:
             return [f"cannot read the bucket: {explain(config, exc)}"]
         return [f"cannot reach {where} ({exc}); is endpoint_url right and the "
                 "service up?"]
+    except wire.ResponseError as exc:
+        if exc.status >= 500 or exc.code in ("SlowDown", "RequestTimeout"):
+            return []  # busy, not wrong: the publish retries with backoff
+        return [f"cannot read the bucket: {explain(config, exc)}"]
     except wire.S3Failure as exc:
         return [f"cannot read the bucket: {explain(config, exc)}"]
     finally:
