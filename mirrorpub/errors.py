@@ -6,6 +6,7 @@
     │   └── ContentErrors          several of them, each its own line (up to a cap)
     ├── BuildError                 rendering failed (a template, the output folder)
     ├── PreflightError             a mirror cannot be published to; checked before sending
+    ├── Interrupted                asked to stop (a signal) before anything was sent
     ├── LockError                  another publish of this site is running
     ├── SigningError               a signing key cannot be read or made
     ├── UsageError                 a command line that cannot work (exit 2)
@@ -109,6 +110,11 @@ class PreflightError(MirrorpubError):
     def lines(self) -> list[str]:
         return [*self.problems, "nothing was sent to any mirror; fix the above, or publish "
                 "--skip-preflight to send to the other mirrors anyway"]
+
+
+class Interrupted(MirrorpubError):
+    """Asked to stop before anything was sent: every copy is as it was. (The CLI gives the
+    exit code of the signal that asked: 130 for SIGINT, 143 for SIGTERM.)"""
 
 
 class LockError(MirrorpubError):

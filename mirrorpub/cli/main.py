@@ -118,13 +118,24 @@ def build(out: Console, config_path: str, output: str | None) -> int:
 def publish(out: Console, config_path: str, mirrors: tuple[str, ...], dry_run: bool,
             as_json: bool, max_deletes: int | None, skip_preflight: bool) -> int:
     """Build, push to every mirror (or those named), write and push the manifest."""
+    from mirrorpub.cli.stop import StopOnSignal
     from mirrorpub.commands.publish import publish as run_publish
+    from mirrorpub.errors import Interrupted
 
-    with out.progress() as progress:
-        report = run_publish(config_path, mirrors=mirrors, dry_run=dry_run,
-                             max_deletes=max_deletes, progress=progress,
-                             skip_preflight=skip_preflight)
-    return _show(out, report, as_json, views.print_publish)
+    with StopOnSignal() as stop:
+        try:
+            with out.progress() as progress:
+                report = run_publish(config_path, mirrors=mirrors, dry_run=dry_run,
+                                     max_deletes=max_deletes, progress=progress,
+                                     skip_preflight=skip_preflight, stop=stop.requested)
+        except Interrupted as exc:
+            out.error(f"{stop.name}: {exc}")
+            return stop.exit_code
+    code = _show(out, report, as_json, views.print_publish)
+    if stop.requested():
+        out.error(f"{stop.name}: stopped after finishing the publish: every copy is complete")
+        return stop.exit_code
+    return code
 
 
 @main.command()

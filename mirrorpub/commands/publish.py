@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from mirrorpub.config import load_config
 from mirrorpub.mirrors.plan import DEFAULT_MAX_DELETES
 from mirrorpub.publish.report import PublishReport
@@ -11,9 +13,10 @@ from mirrorpub.publish.run import publish as run_publish
 
 def publish(config_path: str, *, mirrors: tuple[str, ...] = (), dry_run: bool = False,
             max_deletes: int | None = None, progress: ProgressFactory | None = None,
-            skip_preflight: bool = False) -> PublishReport:
+            skip_preflight: bool = False, stop: Callable[[], bool] = lambda: False
+            ) -> PublishReport:
     config = load_config(config_path)
     cap = DEFAULT_MAX_DELETES if max_deletes is None else max_deletes
     extra = {"progress": progress} if progress is not None else {}
     return run_publish(config, only=list(mirrors) or None, dry_run=dry_run, max_deletes=cap,
-                       preflight=not skip_preflight, **extra)
+                       preflight=not skip_preflight, stop=stop, **extra)

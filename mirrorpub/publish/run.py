@@ -37,7 +37,7 @@ from typing import Any
 
 from mirrorpub import fsatomic, layout
 from mirrorpub.config import Config, MirrorConfig
-from mirrorpub.errors import MirrorError, PreflightError, UsageError
+from mirrorpub.errors import Interrupted, MirrorError, PreflightError, UsageError
 from mirrorpub.mirrors.plan import DEFAULT_MAX_DELETES
 from mirrorpub.mirrors.protocol import (
     FinalFiles,
@@ -83,13 +83,19 @@ def publish(config: Config, *, only: list[str] | None = None, dry_run: bool = Fa
             max_deletes: int = DEFAULT_MAX_DELETES,
             progress: ProgressFactory = lambda name: SilentProgress(),
             lock_wait: float = 0.0, mirrors: OpenMirrors | None = None,
-            preflight: bool = False) -> PublishReport:
+            preflight: bool = False, stop: Callable[[], bool] = lambda: False
+            ) -> PublishReport:
     """Publish the site. `mirrors` keeps mirrors open across calls (watch); without it,
     the mirrors this publish opens are closed when it ends. With `preflight`, every
     chosen mirror is first checked without sending anything; a problem there stops the
-    publish before any mirror gets a file (PreflightError)."""
+    publish before any mirror gets a file (PreflightError).
+
+    `stop()` true (a signal arrived) before the first file is sent: Interrupted, nothing
+    sent. Once sending began the publish is finished, because stopping a copy midway
+    leaves files its manifest does not describe; only the second round (naming new
+    copies everywhere, which the next publish does anyway) is left out."""
     chosen = selected_mirrors(config, only)
-    options = _Options(dry_run, max_deletes, progress)
+    options = _Options(dry_run, max_deletes, progress, stop)
     with site_lock(config.state_dir, wait=lock_wait):
         if preflight and not dry_run:
             check_mirrors(chosen)
@@ -128,7 +134,7 @@ def _publish(config: Config, chosen: list[MirrorConfig], options: _Options,
 
     first = _Run(config, chosen, replace(options, progress=progress), opened)
     report = first.run()
-    if options.dry_run or not first.newly_published:
+    if options.dry_run or not first.newly_published or options.stop():
         return report
     log.info("first publish of %s: once more, so every copy names it",
              ", ".join(sorted(first.newly_published)))
@@ -159,6 +165,7 @@ class _Options:
     dry_run: bool
     max_deletes: int
     progress: ProgressFactory
+    stop: Callable[[], bool] = lambda: False
 
 
 class _Run:
@@ -169,6 +176,7 @@ class _Run:
         self.dry_run = options.dry_run
         self.max_deletes = options.max_deletes
         self.progress = options.progress
+        self.stop = options.stop
         self.opened = opened
         self.state = load_state(config.state_dir)
         self.signer = load_signer(config)
@@ -191,6 +199,8 @@ class _Run:
         if self.dry_run:
             return PublishReport(self.state.version, False, True, build,
                                  list(self.reports.values()))
+        if self.stop():  # the last moment at which nothing has been sent
+            raise Interrupted("stopped before anything was sent: every copy is as it was")
         barrier = ManifestBarrier(RunFacts(
             config=self.config, state=self.state, signer=self.signer, build=build,
             facts=facts, prepared=self.prepared, chosen=frozenset(self.reports),
