@@ -33,7 +33,8 @@ def test_a_mirror_fixed_in_the_config_is_published_at_once(tmp_path: Path) -> No
     config = write_site(tmp_path, {"a.md": article("A")}, mirrors=_mirrors("typo"))
     now = [1000.0]
     with OpenMirrors() as mirrors:
-        session = Session(config, Watcher(config, Debouncer(1.0, 10.0)), mirrors, clock=lambda: now[0])
+        watcher = Watcher(config, Debouncer(1.0, 10.0))  # never started: no events
+        session = Session(config, watcher, mirrors, clock=lambda: now[0])
         session.attempt("start")
         assert session.retries.waiting() == {"mem"}  # backoff: 10 s from now
 
