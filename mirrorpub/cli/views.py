@@ -57,7 +57,9 @@ def print_publish(out: Console, report: Any) -> None:
         return
     for mirror in report.mirrors:
         o = mirror.outcome
-        if mirror.ok:
+        if mirror.ok and out.quiet:
+            pass  # -q: only what went wrong
+        elif mirror.ok:
             facts = " ".join(f"{k}={v}" for k, v in sorted(o.facts.items()) if k == "cid")
             out.say(
                 f"{mirror.name}: ok in {mirror.seconds:.1f} s: {o.uploaded} sent "
