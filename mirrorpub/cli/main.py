@@ -74,7 +74,44 @@ def _show(out: Console, result: Any, as_json: bool, view: Callable[[Console, Any
     return int(result.exit_code)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+EXIT_CODES = ("Exit codes: 0 success; 1 content, config or build error, or a check before "
+              "sending failed (nothing was pushed); 2 usage error; 3 at least one mirror "
+              "failed or is not current (the others were updated); 130 / 143 stopped by "
+              "Ctrl-C / SIGTERM.")
+
+
+class _Command(click.Command):
+    """Every command's --help ends with the exit codes, which scripts rely on."""
+
+    def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        super().format_epilog(ctx, formatter)
+        formatter.write_paragraph()
+        formatter.write_text(EXIT_CODES)
+
+
+class _Group(click.Group):
+    """Commands listed with their whole summary (click cuts them at ~45 characters)."""
+
+    command_class = _Command
+    group_class = type  # `import` lists its commands the same way
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = []
+        for name in self.list_commands(ctx):
+            found = self.get_command(ctx, name)
+            if found is not None and not found.hidden:
+                rows.append((name, found.get_short_help_str(limit=1000)))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+    def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        super().format_epilog(ctx, formatter)
+        formatter.write_paragraph()
+        formatter.write_text(EXIT_CODES)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="mirrorpub")
 def main() -> None:
     """Publish a static news site to many mirrors at once."""
