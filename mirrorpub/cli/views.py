@@ -71,6 +71,8 @@ def print_publish(out: Console, report: Any) -> None:
             out.warn(f"{mirror.name}: {warning}")
         if o.problem:
             out.error(f"{mirror.name}: {o.problem}")
+    for note in report.notes:
+        out.warn(note)
     state = "new version" if report.changed else "nothing changed; version stays"
     out.info(f"manifest: {state} {report.version}")
 

@@ -211,9 +211,10 @@ class _Run:
         final = barrier.final_stamp()
         for path, data in barrier.final_files().items():  # public/ = a complete copy too
             fsatomic.write_if_changed(build.output_dir / path, data)
+        notes = self._dropped_notes()
         self._record(barrier, facts)
         return PublishReport(final.version, barrier.changed, False, build,
-                             list(self.reports.values()))
+                             list(self.reports.values()), notes)
 
     def _prepare(self) -> dict[str, dict[str, Any]]:
         facts = {m.name: dict(self.state.mirror(m.name).facts) for m in self.config.mirrors}
@@ -317,10 +318,22 @@ class _Run:
     def _site_entry(self, path: str) -> FileEntry | None:
         return self.site_files.get(path)
 
+    def _dropped_notes(self) -> list[str]:
+        """A mirror removed from the config vanishes from every page and manifest without
+        a word to readers; say once how to tell them instead."""
+        notes = []
+        for name in self.state.dropped({m.name for m in self.config.mirrors}):
+            self.state.mirror(name).dropped_told = True
+            notes.append(f"mirror {name!r} is no longer in {self.config.path.name}: pages and "
+                         "manifests stop naming it, and readers are not told it is gone. To "
+                         f"tell them, put its entry back with retired = true")
+        return notes
+
     def _record(self, barrier: ManifestBarrier, facts: dict[str, dict[str, Any]]) -> None:
         final = barrier.final_stamp()
         for name, report in self.reports.items():
             mirror_state = self.state.mirror(name)
+            mirror_state.dropped_told = False  # in the config again: told again if it leaves
             if report.ok:
                 if not mirror_state.has_published:
                     self.newly_published.add(name)

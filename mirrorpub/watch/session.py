@@ -153,6 +153,8 @@ def _log_report(report: PublishReport, seconds: float, retries: Retries) -> None
             extra={"event": "publish", "version": report.version, "changed": report.changed,
                    "seconds": round(seconds, 3), "files": len(report.build.files),
                    "mirrors": [m.as_json() for m in report.mirrors]})
+    for note in report.notes:
+        log.warning("%s", note)
     for mirror in report.mirrors:
         for warning in mirror.outcome.warnings:
             log.warning("%s: %s", mirror.name, warning, extra={"mirror": mirror.name})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from tests.sitekit import article, assert_no_traceback, mirrorpub, write_site
@@ -18,3 +19,27 @@ def test_quiet_publish_prints_nothing_when_all_went_well(tmp_path: Path) -> None
     assert (tmp_path / "usb" / "index.html").is_file()
     loud = mirrorpub("publish", cwd=tmp_path / "site")
     assert any(line.startswith("usb: ok in") for line in loud.stdout.splitlines())
+
+
+def test_removing_a_mirror_from_the_config_hints_at_retired(tmp_path: Path) -> None:
+    usb = {"name": "usb", "type": "directory", "path": str(tmp_path / "usb")}
+    nas = {"name": "nas", "type": "directory", "path": str(tmp_path / "nas")}
+    write_site(tmp_path / "site", {"a.md": article("A")}, mirrors=[usb, nas])
+    mirrorpub("publish", cwd=tmp_path / "site", check=True)
+    write_site(tmp_path / "site", {"a.md": article("A")}, mirrors=[usb])  # nas removed
+    result = mirrorpub("publish", cwd=tmp_path / "site")
+    assert_no_traceback(result)
+    assert result.returncode == 0, result.stderr
+    (line,) = [x for x in result.stderr.splitlines() if "'nas'" in x]
+    assert line.startswith("warning: mirror 'nas' is no longer in mirrorpub.toml")
+    assert "retired = true" in line
+    assert "nas" not in (tmp_path / "usb" / "mirrors.json").read_text()  # as before: gone
+    again = mirrorpub("publish", cwd=tmp_path / "site")
+    assert again.returncode == 0 and "'nas'" not in again.stderr  # said once
+    write_site(tmp_path / "site", {"a.md": article("A")}, mirrors=[usb, {**nas,
+                                                                       "retired": True}])
+    retired = mirrorpub("publish", cwd=tmp_path / "site")
+    assert retired.returncode == 0, retired.stderr
+    entry = [m for m in json.loads((tmp_path / "usb" / "mirrors.json").read_text())["mirrors"]
+             if m["name"] == "nas"]
+    assert [m["status"] for m in entry] == ["retired"]
