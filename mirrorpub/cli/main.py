@@ -65,6 +65,11 @@ def command(function: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+def _site_folder(config_path: str) -> Path:
+    """The folder of the site's config: local paths in output are shown relative to it."""
+    return Path(config_path).absolute().parent
+
+
 def _show(out: Console, result: Any, as_json: bool, view: Callable[[Console, Any], None]) -> int:
     """A result as one JSON document (--json) or as its view; its exit code."""
     if as_json:
@@ -137,7 +142,7 @@ def build(out: Console, config_path: str, output: str | None) -> int:
     """Render the site into public/ (or DIR)."""
     from mirrorpub.commands.build import build as run_build
 
-    views.print_build(out, run_build(config_path, output))
+    views.print_build(out, run_build(config_path, output), _site_folder(config_path))
     return 0
 
 
@@ -197,7 +202,9 @@ def status(out: Console, config_path: str, as_json: bool) -> int:
     """Fetch every mirror as a reader would and say how current it is."""
     from mirrorpub.commands.status import status as run_status
 
-    return _show(out, run_status(config_path), as_json, views.print_status)
+    site = _site_folder(config_path)
+    return _show(out, run_status(config_path), as_json,
+                 lambda out, report: views.print_status(out, report, site))
 
 
 @main.command()

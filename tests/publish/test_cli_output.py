@@ -43,3 +43,21 @@ def test_removing_a_mirror_from_the_config_hints_at_retired(tmp_path: Path) -> N
     entry = [m for m in json.loads((tmp_path / "usb" / "mirrors.json").read_text())["mirrors"]
              if m["name"] == "nas"]
     assert [m["status"] for m in entry] == ["retired"]
+
+
+def test_build_and_status_print_no_absolute_local_paths(tmp_path: Path) -> None:
+    home, site = tmp_path / "home" / "reporter", tmp_path / "home" / "reporter" / "site"
+    write_site(site, {"a.md": article("A")}, mirrors=[
+        {"name": "usb", "type": "directory", "path": "copy"},
+        {"name": "nas", "type": "directory", "path": str(home / "nas")}])
+    env = {"HOME": str(home)}
+    mirrorpub("publish", cwd=site, env=env, check=True)
+    for args in (["build"], ["status"], ["status", "-c", str(site / "mirrorpub.toml")]):
+        result = mirrorpub(*args, cwd=site if len(args) == 1 else tmp_path, env=env)
+        assert_no_traceback(result)
+        assert result.returncode == 0, result.stdout + result.stderr
+        text = result.stdout + result.stderr
+        assert str(tmp_path) not in text, text
+    status = mirrorpub("status", cwd=site, env=env).stdout
+    assert "  copy" in status and "~/nas" in status
+    assert "into public " in mirrorpub("build", cwd=site, env=env).stderr
