@@ -65,6 +65,14 @@ def command(function: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+def _config_given() -> bool:
+    """Whether -c was on the command line (init, keygen and verify work without a site)."""
+    from click.core import ParameterSource
+
+    source = click.get_current_context().get_parameter_source("config_path")
+    return source is ParameterSource.COMMANDLINE
+
+
 def _site_folder(config_path: str) -> Path:
     """The folder of the site's config: local paths in output are shown relative to it."""
     return Path(config_path).absolute().parent
@@ -129,6 +137,8 @@ def init(out: Console, config_path: str, directory: str) -> int:
     """Scaffold a site: mirrorpub.toml and one sample article."""
     from mirrorpub.commands.init import scaffold
 
+    if directory == "." and _config_given():  # `init -c ~/sites/news/mirrorpub.toml`
+        directory = str(Path(config_path).parent)
     for path in scaffold(Path(directory), config_name=Path(config_path).name):
         out.info(f"created {path}")
     out.info("next: edit mirrorpub.toml, then run `mirrorpub build` or `mirrorpub publish`")
@@ -219,7 +229,8 @@ def verify(out: Console, config_path: str, url: str, key: str | None, allow_roll
     """Check a copy's manifest, signature, freshness and every file."""
     from mirrorpub.commands.verify import verify as run_verify
 
-    result = run_verify(url, key=key, allow_rollback=allow_rollback)
+    result = run_verify(url, key=key, allow_rollback=allow_rollback,
+                        config_path=config_path if _config_given() else None)
     return _show(out, result, as_json, views.print_verify)
 
 
@@ -231,7 +242,8 @@ def keygen(out: Console, config_path: str, path: str | None, force: bool) -> int
     """Create an Ed25519 signing key (mode 0600); print the public key on stdout."""
     from mirrorpub.commands.keygen import keygen as make_key
 
-    target, signer = make_key(path, force=force)
+    target, signer = make_key(path, force=force,
+                              config_path=config_path if _config_given() else None)
     out.info(f"wrote the private key to {target} (mode 0600); keep it secret and backed up")
     out.info(f"fingerprint: {signer.fingerprint}")
     out.info("set `signing_key` in mirrorpub.toml (or MIRRORPUB_SIGNING_KEY) to sign "

@@ -67,6 +67,16 @@ def load_config(path: str | Path = "mirrorpub.toml", *, output_dir: str | None =
     return Config(path=config_path, site=site, mirrors=mirrors)
 
 
+def named_key_file(path: str | Path) -> Path | None:
+    """The key file `site.signing_key` names, resolved as load_config would, read without
+    checking the rest: `keygen -c` makes that very file, so it need not exist yet."""
+    config_path = Path(path).absolute()
+    site = _read_toml(config_path, str(path)).get("site")
+    value = site.get("signing_key") if isinstance(site, dict) else None
+    return resolve_path(config_path.parent, value) if isinstance(value, str) and value \
+        else None
+
+
 def _section_hint(key: str) -> str:
     close = difflib.get_close_matches(key, ["site", "mirrors"], n=1, cutoff=0.75)
     if close == ["mirrors"]:
