@@ -25,14 +25,20 @@ def _folder_files(path: Path) -> list[Path]:
     return [p for p in path.rglob("*") if p.is_file()] if path.exists() else []
 
 
-def test_unset_credentials_stop_the_publish_before_the_folder_gets_a_file(
-        tmp_path: Path, seaweed: SeaweedFS) -> None:
+def _folder_and_unset_credentials(tmp_path: Path, seaweed: SeaweedFS) -> tuple[str, Path]:
+    """The reproduction: a folder mirror, and an S3 one whose credential variables are unset."""
     bucket = seaweed.make_bucket()
     folder = tmp_path / "usb"
     mirror = {**s3_mirror(seaweed, "aws", bucket), "access_key_id_env": "UNSET_KEY_ID",
               "secret_access_key_env": "UNSET_SECRET"}
     write_site(tmp_path / "site", ARTICLES, files=FILES, mirrors=[
         {"name": "usb", "type": "directory", "path": str(folder)}, mirror])
+    return bucket, folder
+
+
+def test_unset_credentials_stop_the_publish_before_the_folder_gets_a_file(
+        tmp_path: Path, seaweed: SeaweedFS) -> None:
+    bucket, folder = _folder_and_unset_credentials(tmp_path, seaweed)
     result = mirrorpub("publish", cwd=tmp_path / "site")
     assert_no_traceback(result)
     assert result.returncode == 1, result.stderr
@@ -46,12 +52,7 @@ def test_unset_credentials_stop_the_publish_before_the_folder_gets_a_file(
 
 def test_skip_preflight_sends_to_the_others_in_an_emergency(tmp_path: Path,
                                                            seaweed: SeaweedFS) -> None:
-    bucket = seaweed.make_bucket()
-    folder = tmp_path / "usb"
-    mirror = {**s3_mirror(seaweed, "aws", bucket), "access_key_id_env": "UNSET_KEY_ID",
-              "secret_access_key_env": "UNSET_SECRET"}
-    write_site(tmp_path / "site", ARTICLES, files=FILES, mirrors=[
-        {"name": "usb", "type": "directory", "path": str(folder)}, mirror])
+    bucket, folder = _folder_and_unset_credentials(tmp_path, seaweed)
     result = mirrorpub("publish", "--skip-preflight", cwd=tmp_path / "site")
     assert_no_traceback(result)
     assert result.returncode == 3, result.stderr
