@@ -139,9 +139,16 @@ def init(out: Console, config_path: str, directory: str) -> int:
 
     if directory == "." and _config_given():  # `init -c ~/sites/news/mirrorpub.toml`
         directory = str(Path(config_path).parent)
-    for path in scaffold(Path(directory), config_name=Path(config_path).name):
+    site = scaffold(Path(directory), config_name=Path(config_path).name)
+    for path in site.files:
         out.info(f"created {path}")
-    out.info("next: edit mirrorpub.toml, then run `mirrorpub build` or `mirrorpub publish`")
+    out.info(f"created this site's signing key {site.key_path} (mode 0600, outside the site "
+             "folder; back it up, never share it); mirrorpub.toml names it")
+    out.info(f"fingerprint: {site.signer.fingerprint}")
+    out.info("public key (give it to readers, e.g. on your social accounts):")
+    click.echo(site.signer.public_text)
+    out.info("next: edit mirrorpub.toml, `mirrorpub new \"Title\"` for an article, then "
+             "`mirrorpub serve` to preview or `mirrorpub publish`")
     return 0
 
 
