@@ -236,8 +236,10 @@ def verify(out: Console, config_path: str, url: str, key: str | None, allow_roll
     """Check a copy's manifest, signature, freshness and every file."""
     from mirrorpub.commands.verify import verify as run_verify
 
+    given = _config_given()
     result = run_verify(url, key=key, allow_rollback=allow_rollback,
-                        config_path=config_path if _config_given() else None)
+                        config_path=config_path if given else None,
+                        site_config=None if given else config_path)
     return _show(out, result, as_json, views.print_verify)
 
 
@@ -249,9 +251,9 @@ def keygen(out: Console, config_path: str, path: str | None, force: bool) -> int
     """Create an Ed25519 signing key (mode 0600); print the public key on stdout."""
     from mirrorpub.commands.keygen import keygen as make_key
 
-    target, signer = make_key(path, force=force,
-                              config_path=config_path if _config_given() else None)
-    out.info(f"wrote the private key to {target} (mode 0600); keep it secret and backed up")
+    target, signer = make_key(path, force=force, config_path=config_path)
+    out.info(f"wrote the private key to {views.local(str(target), None)} (mode 0600); keep it "
+             "secret and backed up")
     out.info(f"fingerprint: {signer.fingerprint}")
     out.info("set `signing_key` in mirrorpub.toml (or MIRRORPUB_SIGNING_KEY) to sign "
              "every publish; give readers the public key below")

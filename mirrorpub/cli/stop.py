@@ -21,6 +21,7 @@ class StopOnSignal:
     def __init__(self) -> None:
         self.signum: int | None = None
         self._before: dict[int, Any] = {}
+        self._pid = os.getpid()
 
     def requested(self) -> bool:
         return self.signum is not None
@@ -34,6 +35,8 @@ class StopOnSignal:
         return 128 + (self.signum or 0)
 
     def _handle(self, signum: int, frame: FrameType | None) -> None:
+        if os.getpid() != self._pid:
+            return  # a build worker (forked, handler inherited): Ctrl-C reaches it too
         if self.signum is not None:
             _say(f"error: {signal.Signals(signum).name} again: stopping at once; a copy being "
                  "written may be incomplete until the next publish completes it")

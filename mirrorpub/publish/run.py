@@ -211,7 +211,7 @@ class _Run:
         final = barrier.final_stamp()
         for path, data in barrier.final_files().items():  # public/ = a complete copy too
             fsatomic.write_if_changed(build.output_dir / path, data)
-        notes = self._dropped_notes()
+        notes = self._dropped_notes() + self._unsigned_note()
         self._record(barrier, facts)
         return PublishReport(final.version, barrier.changed, False, build,
                              list(self.reports.values()), notes)
@@ -317,6 +317,15 @@ class _Run:
 
     def _site_entry(self, path: str) -> FileEntry | None:
         return self.site_files.get(path)
+
+    def _unsigned_note(self) -> list[str]:
+        """Once per run: an unsigned manifest went out, and readers cannot tell a genuine
+        copy from an impostor's."""
+        if self.signer is not None:
+            return []
+        return [f"unsigned: {self.config.path.name} names no signing_key, so readers cannot "
+                "check these copies are genuine; run `mirrorpub keygen` in the site folder "
+                "and set signing_key to the file it writes"]
 
     def _dropped_notes(self) -> list[str]:
         """A mirror removed from the config vanishes from every page and manifest without
