@@ -3,7 +3,10 @@
     MirrorpubError                 exit 1 unless said otherwise
     ├── ConfigError                mirrorpub.toml is wrong (lists every problem)
     ├── ContentError               an article or file under content/ is wrong
+    │   └── ContentErrors          several of them, each its own line (up to a cap)
     ├── BuildError                 rendering failed (a template, the output folder)
+    ├── PreflightError             a mirror cannot be published to; checked before sending
+    ├── Interrupted                asked to stop (a signal) before anything was sent
     ├── LockError                  another publish of this site is running
     ├── SigningError               a signing key cannot be read or made
     ├── UsageError                 a command line that cannot work (exit 2)
@@ -33,6 +36,10 @@ class MirrorpubError(Exception):
 
     exit_code = EXIT_ERROR
 
+    def lines(self) -> list[str]:
+        """What the CLI prints: one line per problem."""
+        return [str(self)]
+
 
 class ConfigError(MirrorpubError):
     """The config file has one or more problems; all of them are listed."""
@@ -41,6 +48,9 @@ class ConfigError(MirrorpubError):
         self.file = file
         self.problems = list(problems)
         super().__init__("; ".join(f"{file}: {p}" for p in self.problems))
+
+    def lines(self) -> list[str]:
+        return [f"{self.file}: {p}" for p in self.problems]
 
 
 class ContentError(MirrorpubError):
@@ -54,8 +64,57 @@ class ContentError(MirrorpubError):
         super().__init__(f"{where}: {message}")
 
 
+# Content problems listed at once; past this many the rest are counted, not listed.
+CONTENT_ERRORS_SHOWN = 20
+
+
+class ContentErrors(ContentError):
+    """Every content problem one step of the build found, so the editor fixes them in one
+    go; str() is the first (and how many more) for a log line, lines() one per problem."""
+
+    def __init__(self, errors: list[ContentError]) -> None:
+        self.errors = sorted(errors, key=lambda e: (e.file, e.line or 0, e.message))
+        first = self.errors[0]
+        more = len(self.errors) - 1
+        super().__init__(first.file, first.message + (f" (and {more} more content "
+                                                     "problems)" if more else ""), first.line)
+
+    def lines(self) -> list[str]:
+        shown = [str(e) for e in self.errors[:CONTENT_ERRORS_SHOWN]]
+        hidden = len(self.errors) - CONTENT_ERRORS_SHOWN
+        if hidden > 0:
+            shown.append(f"… and {hidden} more content problems; fix these and build again")
+        return shown
+
+
+def raise_content_errors(errors: list[ContentError]) -> None:
+    """Raise what a build step found: nothing, the one error, or all of them."""
+    if len(errors) == 1:
+        raise errors[0]
+    if errors:
+        raise ContentErrors(errors)
+
+
 class BuildError(MirrorpubError):
     pass
+
+
+class PreflightError(MirrorpubError):
+    """Checks made before anything is sent found mirrors that cannot take this publish
+    (credentials missing, a service not answering): nothing was sent to any mirror."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = list(problems)
+        super().__init__("; ".join(self.problems))
+
+    def lines(self) -> list[str]:
+        return [*self.problems, "nothing was sent to any mirror; fix the above, or publish "
+                "--skip-preflight to send to the other mirrors anyway"]
+
+
+class Interrupted(MirrorpubError):
+    """Asked to stop before anything was sent: every copy is as it was. (The CLI gives the
+    exit code of the signal that asked: 130 for SIGINT, 143 for SIGTERM.)"""
 
 
 class LockError(MirrorpubError):

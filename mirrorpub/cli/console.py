@@ -160,5 +160,13 @@ class RichProgress:
         self.bars.update(self.task, state=redact.scrub(text))
 
 
+_WRITING = threading.Lock()  # mirrors report from their own threads
+
+
 def _plain(line: str) -> None:
-    print(redact.scrub(line), file=sys.stderr, flush=True)
+    """One whole line at a time: print() writes the text and its newline apart, and lines
+    from concurrent mirrors would run into each other."""
+    text = redact.scrub(line) + "\n"
+    with _WRITING:
+        sys.stderr.write(text)
+        sys.stderr.flush()

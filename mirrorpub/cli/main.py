@@ -21,7 +21,7 @@ import click
 from mirrorpub import __version__
 from mirrorpub.cli import views
 from mirrorpub.cli.console import Console
-from mirrorpub.errors import EXIT_ERROR, ConfigError, MirrorpubError, UsageError
+from mirrorpub.errors import EXIT_ERROR, MirrorpubError, UsageError
 
 log = logging.getLogger("mirrorpub")
 
@@ -49,7 +49,7 @@ def command(function: Callable[..., Any]) -> Callable[..., Any]:
         try:
             code = function(out=out, config_path=config_path, **kwargs)
         except MirrorpubError as exc:
-            for line in _error_lines(exc):
+            for line in exc.lines():
                 out.error(line)
             sys.exit(exc.exit_code)
         except KeyboardInterrupt:
@@ -65,11 +65,17 @@ def command(function: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-def _error_lines(exc: MirrorpubError) -> list[str]:
-    """What an error says: a config error lists every problem, each naming the file."""
-    if isinstance(exc, ConfigError):
-        return [f"{exc.file}: {problem}" for problem in exc.problems]
-    return [str(exc)]
+def _config_given() -> bool:
+    """Whether -c was on the command line (init, keygen and verify work without a site)."""
+    from click.core import ParameterSource
+
+    source = click.get_current_context().get_parameter_source("config_path")
+    return source is ParameterSource.COMMANDLINE
+
+
+def _site_folder(config_path: str) -> Path:
+    """The folder of the site's config: local paths in output are shown relative to it."""
+    return Path(config_path).absolute().parent
 
 
 def _show(out: Console, result: Any, as_json: bool, view: Callable[[Console, Any], None]) -> int:
@@ -81,7 +87,44 @@ def _show(out: Console, result: Any, as_json: bool, view: Callable[[Console, Any
     return int(result.exit_code)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+EXIT_CODES = ("Exit codes: 0 success; 1 content, config or build error, or a check before "
+              "sending failed (nothing was pushed); 2 usage error; 3 at least one mirror "
+              "failed or is not current (the others were updated); 130 / 143 stopped by "
+              "Ctrl-C / SIGTERM.")
+
+
+class _Command(click.Command):
+    """Every command's --help ends with the exit codes, which scripts rely on."""
+
+    def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        super().format_epilog(ctx, formatter)
+        formatter.write_paragraph()
+        formatter.write_text(EXIT_CODES)
+
+
+class _Group(click.Group):
+    """Commands listed with their whole summary (click cuts them at ~45 characters)."""
+
+    command_class = _Command
+    group_class = type  # `import` lists its commands the same way
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = []
+        for name in self.list_commands(ctx):
+            found = self.get_command(ctx, name)
+            if found is not None and not found.hidden:
+                rows.append((name, found.get_short_help_str(limit=1000)))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+    def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        super().format_epilog(ctx, formatter)
+        formatter.write_paragraph()
+        formatter.write_text(EXIT_CODES)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="mirrorpub")
 def main() -> None:
     """Publish a static news site to many mirrors at once."""
@@ -94,6 +137,8 @@ def init(out: Console, config_path: str, directory: str) -> int:
     """Scaffold a site: mirrorpub.toml, a sample draft, and a signing key of its own."""
     from mirrorpub.commands.init import scaffold
 
+    if directory == "." and _config_given():  # `init -c ~/sites/news/mirrorpub.toml`
+        directory = str(Path(config_path).parent)
     made = scaffold(Path(directory), config_name=Path(config_path).name)
     for path in made.files:
         out.info(f"created {path}")
@@ -104,7 +149,8 @@ def init(out: Console, config_path: str, directory: str) -> int:
     out.info(f"fingerprint: {made.signer.fingerprint}")
     out.info("public key (give it to readers for `mirrorpub verify --key`):")
     click.echo(made.signer.public_text)
-    out.info("next: edit mirrorpub.toml, then run `mirrorpub build` or `mirrorpub publish`")
+    out.info("next: edit mirrorpub.toml, `mirrorpub new \"Title\"` for an article, then "
+             "`mirrorpub serve` to preview or `mirrorpub publish`")
     return 0
 
 
@@ -127,7 +173,7 @@ def build(out: Console, config_path: str, output: str | None) -> int:
     """Render the site into public/ (or DIR)."""
     from mirrorpub.commands.build import build as run_build
 
-    views.print_build(out, run_build(config_path, output))
+    views.print_build(out, run_build(config_path, output), _site_folder(config_path))
     return 0
 
 
@@ -138,16 +184,31 @@ def build(out: Console, config_path: str, output: str | None) -> int:
 @click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON document.")
 @click.option("--max-deletes", type=int, default=None, metavar="N",
               help="Refuse to delete more than N files per mirror (default 256; -1: no cap).")
+@click.option("--skip-preflight", is_flag=True,
+              help="Send even when the checks made before sending find a mirror that "
+                   "cannot take it (an emergency: the others still get the site).")
 @command
 def publish(out: Console, config_path: str, mirrors: tuple[str, ...], dry_run: bool,
-            as_json: bool, max_deletes: int | None) -> int:
+            as_json: bool, max_deletes: int | None, skip_preflight: bool) -> int:
     """Build, push to every mirror (or those named), write and push the manifest."""
+    from mirrorpub.cli.stop import StopOnSignal
     from mirrorpub.commands.publish import publish as run_publish
+    from mirrorpub.errors import Interrupted
 
-    with out.progress() as progress:
-        report = run_publish(config_path, mirrors=mirrors, dry_run=dry_run,
-                             max_deletes=max_deletes, progress=progress)
-    return _show(out, report, as_json, views.print_publish)
+    with StopOnSignal() as stop:
+        try:
+            with out.progress() as progress:
+                report = run_publish(config_path, mirrors=mirrors, dry_run=dry_run,
+                                     max_deletes=max_deletes, progress=progress,
+                                     skip_preflight=skip_preflight, stop=stop.requested)
+        except Interrupted as exc:
+            out.error(f"{stop.name}: {exc}")
+            return stop.exit_code
+    code = _show(out, report, as_json, views.print_publish)
+    if stop.requested():
+        out.error(f"{stop.name}: stopped after finishing the publish: every copy is complete")
+        return stop.exit_code
+    return code
 
 
 @main.command()
@@ -172,7 +233,9 @@ def status(out: Console, config_path: str, as_json: bool) -> int:
     """Fetch every mirror as a reader would and say how current it is."""
     from mirrorpub.commands.status import status as run_status
 
-    return _show(out, run_status(config_path), as_json, views.print_status)
+    site = _site_folder(config_path)
+    return _show(out, run_status(config_path), as_json,
+                 lambda out, report: views.print_status(out, report, site))
 
 
 @main.command()
@@ -217,8 +280,9 @@ def keygen(out: Console, config_path: str, path: str | None, force: bool, root: 
         out.error("keygen --root needs a PATH: where the root key lives, offline (a USB "
                   "stick), never on a machine that publishes")
         return 2
-    target, signer = make_key(path, force=force)
-    out.info(f"wrote the private key to {target} (mode 0600); keep it secret and backed up")
+    target, signer = make_key(path, force=force, config_path=None if root else config_path)
+    out.info(f"wrote the private key to {views.local(str(target), None)} (mode 0600); keep it "
+             "secret and backed up")
     out.info(f"fingerprint: {signer.fingerprint}")
     if root:
         out.info("this is the site's ROOT key: keep it offline. Delegate each publishing "
@@ -316,7 +380,7 @@ def serve(out: Console, config_path: str, port: int, bind: str, drafts: bool,
 
     def report(outcome: Any) -> None:
         if isinstance(outcome, MirrorpubError):
-            for line in _error_lines(outcome):
+            for line in outcome.lines():
                 out.error(line)
         else:
             views.print_build(out, outcome)

@@ -7,18 +7,33 @@ replaced, so a hostile copy cannot drive the reader's terminal.
 
 from __future__ import annotations
 
+import os
 import unicodedata
 from collections.abc import Mapping
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from mirrorpub.cli.console import Console, rich_stdout, stdout_is_terminal
 from mirrorpub.formats import human_bytes, parse_iso
 
 
-def print_build(out: Console, result: Any) -> None:
-    out.info(f"built {len(result.files)} files, {len(result.entries)} articles into "
-             f"{result.output_dir} ({result.rendered} rendered, {result.reused} unchanged)")
+def local(text: str, site: Path | None) -> str:
+    """Local paths as the editor reads them: inside the site folder relative to it, else
+    under the home folder as ~/…; an output pasted into a bug report or a chat then names
+    no user (SPEC: no local paths in output)."""
+    if site is not None and str(site) != os.sep:
+        text = text.replace(str(site) + os.sep, "").replace(str(site), ".")
+    home = os.path.expanduser("~")
+    if home not in ("", os.sep, "~"):
+        text = text.replace(home + os.sep, "~" + os.sep)
+    return text
+
+
+def print_build(out: Console, result: Any, site: Path | None = None) -> None:
+    out.info(local(f"built {len(result.files)} files, {len(result.entries)} articles into "
+                   f"{result.output_dir} ({result.rendered} rendered, {result.reused} "
+                   "unchanged)", site))
 
 
 def print_import(out: Console, report: Any) -> None:
@@ -64,7 +79,9 @@ def print_publish(out: Console, report: Any) -> None:
         return
     for mirror in report.mirrors:
         o = mirror.outcome
-        if mirror.ok:
+        if mirror.ok and out.quiet:
+            pass  # -q: only what went wrong
+        elif mirror.ok:
             facts = " ".join(f"{k}={v}" for k, v in sorted(o.facts.items()) if k == "cid")
             out.say(
                 f"{mirror.name}: ok in {mirror.seconds:.1f} s: {o.uploaded} sent "
@@ -76,6 +93,8 @@ def print_publish(out: Console, report: Any) -> None:
             out.warn(f"{mirror.name}: {warning}")
         if o.problem:
             out.error(f"{mirror.name}: {o.problem}")
+    for note in report.notes:
+        out.warn(note)
     state = "new version" if report.changed else "nothing changed; version stays"
     out.info(f"manifest: {state} {report.version}")
 
@@ -86,24 +105,28 @@ MAX_FILES_SHOWN = 20
 MAX_LOCAL_DIFF_SHOWN = 5
 
 
-def print_status(out: Console, report: Any) -> None:
+def print_status(out: Console, report: Any, site: Path | None = None) -> None:
     published = f" at {report.published_at}" if report.published_at else ""
-    out.say(f"site: {report.site}; last published version {report.version}{published}")
+
+    def say(line: str) -> None:
+        out.say(local(line, site))
+
+    say(f"site: {report.site}; last published version {report.version}{published}")
     if stdout_is_terminal():
-        rich_stdout().print(_table(report))
+        rich_stdout().print(_table(report, site))
     else:
-        rows = [_row(copy) for copy in report.copies]
+        rows = [[local(cell, site) for cell in _row(copy)] for copy in report.copies]
         widths = [max(len(row[i]) for row in rows) for i in range(4)] if rows else []
         for row in rows:
             cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
-            out.say("  ".join([*cells, row[-1]]))
+            say("  ".join([*cells, row[-1]]))
     for copy in report.copies:
         for line in _details(copy):
-            out.say(line)
+            say(line)
     for note in report.notes:
-        out.say(f"note: {note}")
+        say(f"note: {note}")
     good = sum(c.ok for c in report.copies)
-    out.say(f"{good} of {len(report.copies)} copies current and intact")
+    say(f"{good} of {len(report.copies)} copies current and intact")
 
 
 
@@ -122,7 +145,7 @@ def _age(seconds: int) -> str:
     return age_text(timedelta(seconds=seconds))
 
 
-def _table(report: Any) -> Any:
+def _table(report: Any, site: Path | None) -> Any:
     from rich.table import Table
     from rich.text import Text
 
@@ -130,7 +153,7 @@ def _table(report: Any) -> Any:
     for column in ("mirror", "state", "version", "published", "url"):
         table.add_column(column, overflow="fold")
     for copy in report.copies:
-        cells = _row(copy)
+        cells = [local(cell, site) for cell in _row(copy)]
         cells[1] = Text(cells[1], style=_STYLE.get(copy.state, ""))
         table.add_row(*[c if isinstance(c, Text) else Text(c) for c in cells])
     return table

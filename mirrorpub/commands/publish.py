@@ -1,8 +1,9 @@
-"""`mirrorpub publish [--mirror NAME]… [--dry-run] [--max-deletes N]`."""
+"""`mirrorpub publish [--mirror NAME]… [--dry-run] [--max-deletes N] [--skip-preflight]`."""
 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 
 from mirrorpub.config import load_config
 from mirrorpub.mirrors.plan import DEFAULT_MAX_DELETES
@@ -13,12 +14,13 @@ from mirrorpub.trust.signing import load_signer
 
 
 def publish(config_path: str, *, mirrors: tuple[str, ...] = (), dry_run: bool = False,
-            max_deletes: int | None = None, progress: ProgressFactory | None = None
+            max_deletes: int | None = None, progress: ProgressFactory | None = None,
+            skip_preflight: bool = False, stop: Callable[[], bool] = lambda: False
             ) -> PublishReport:
     config = load_config(config_path)
     cap = DEFAULT_MAX_DELETES if max_deletes is None else max_deletes
     extra = {"progress": progress} if progress is not None else {}
     report = run_publish(config, only=list(mirrors) or None, dry_run=dry_run,
-                         max_deletes=cap, **extra)
+                         max_deletes=cap, preflight=not skip_preflight, stop=stop, **extra)
     # Loaded again only to tell the editor: a broken key has already stopped the run.
     return dataclasses.replace(report, signed=load_signer(config) is not None)

@@ -14,7 +14,9 @@ deals with them.
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -54,7 +56,7 @@ def load_config(path: str | Path = "mirrorpub.toml", *, output_dir: str | None =
     config_path = Path(path).absolute()
     raw = _read_toml(config_path, str(path))
     base = config_path.parent
-    problems: list[str] = [f"{key}: unknown section (expected [site] and [[mirrors]])"
+    problems: list[str] = [f"{key}: unknown section{_section_hint(key)}"
                            for key in sorted(set(raw) - {"site", "mirrors"})]
     site = _read_site(raw.get("site"), base, output_dir, problems)
     mirrors = _read_mirrors(raw.get("mirrors", []), base, problems)
@@ -63,6 +65,25 @@ def load_config(path: str | Path = "mirrorpub.toml", *, output_dir: str | None =
     if problems or site is None:
         raise ConfigError(str(path), problems)
     return Config(path=config_path, site=site, mirrors=mirrors)
+
+
+def named_key_file(path: str | Path) -> Path | None:
+    """The key file `site.signing_key` names, resolved as load_config would, read without
+    checking the rest: `keygen -c` makes that very file, so it need not exist yet."""
+    config_path = Path(path).absolute()
+    site = _read_toml(config_path, str(path)).get("site")
+    value = site.get("signing_key") if isinstance(site, dict) else None
+    return resolve_path(config_path.parent, value) if isinstance(value, str) and value \
+        else None
+
+
+def _section_hint(key: str) -> str:
+    close = difflib.get_close_matches(key, ["site", "mirrors"], n=1, cutoff=0.75)
+    if close == ["mirrors"]:
+        return " (did you mean [[mirrors]]?)"
+    if close == ["site"]:
+        return " (did you mean [site]?)"
+    return " (expected [site] and [[mirrors]])"
 
 
 def _read_toml(config_path: Path, shown: str) -> dict[str, Any]:
@@ -95,24 +116,45 @@ def _read_mirrors(tables: Any, base: Path, problems: list[str]) -> tuple[MirrorC
     mirrors: list[MirrorConfig] = []
     seen: dict[str, int] = {}
     for index, table in enumerate(tables):
-        where = f"mirrors[{index}]"
-        kind = table.get("type")
-        backend = registry.find(kind) if isinstance(kind, str) else None
-        if backend is None:
-            shown = "missing" if kind is None else repr(kind)
-            problems.append(f"{where}.type: expected one of {', '.join(registry.known_types())}"
-                            f", got {shown}")
-            continue
-        name = read_options(MirrorConfig, {"name": table.get("name")}, where, base, [])["name"]
-        if name in seen:
-            problems.append(f"{where}.name: {name!r} is already used by mirrors[{seen[name]}]; "
-                            "mirror names must be unique")
-        elif name:
-            seen[name] = index
-        config = build(backend.config, table, where, base, problems)
-        if config is not None:
-            mirrors.append(dataclasses.replace(config, state_dir=base / STATE_DIR_NAME))
+        before = len(problems)
+        _read_mirror(index, table, base, problems, seen, mirrors)
+        problems[before:] = [p + _which_mirror(index, table) for p in problems[before:]]
     return tuple(mirrors)
+
+
+def _which_mirror(index: int, table: Mapping[str, Any]) -> str:
+    """Which entry a problem is in, as the editor counts: mirrors[0] is the 1st, and its
+    name is what the editor sees in the file."""
+    name = table.get("name")
+    named = f"mirror {name!r}, " if isinstance(name, str) and name else ""
+    return f" ({named}the {_ordinal(index + 1)} [[mirrors]] entry)"
+
+
+def _ordinal(number: int) -> str:
+    suffix = "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(
+        number % 10, "th")
+    return f"{number}{suffix}"
+
+
+def _read_mirror(index: int, table: Mapping[str, Any], base: Path, problems: list[str],
+                 seen: dict[str, int], mirrors: list[MirrorConfig]) -> None:
+    where = f"mirrors[{index}]"
+    kind = table.get("type")
+    backend = registry.find(kind) if isinstance(kind, str) else None
+    if backend is None:
+        shown = "missing" if kind is None else repr(kind)
+        problems.append(f"{where}.type: expected one of {', '.join(registry.known_types())}"
+                        f", got {shown}")
+        return
+    name = read_options(MirrorConfig, {"name": table.get("name")}, where, base, [])["name"]
+    if name in seen:
+        problems.append(f"{where}.name: {name!r} is already used by mirrors[{seen[name]}]; "
+                        "mirror names must be unique")
+    elif name:
+        seen[name] = index
+    config = build(backend.config, table, where, base, problems)
+    if config is not None:
+        mirrors.append(dataclasses.replace(config, state_dir=base / STATE_DIR_NAME))
 
 
 def _overlaps(site: SiteConfig, base: Path, mirrors: tuple[MirrorConfig, ...]) -> list[str]:
@@ -128,5 +170,6 @@ def _overlaps(site: SiteConfig, base: Path, mirrors: tuple[MirrorConfig, ...]) -
     protected = {"site.content_dir": site.content_dir, "site.output_dir": site.output_dir,
                  "the state folder": base / STATE_DIR_NAME}
     for index, mirror in enumerate(mirrors):
-        problems += mirror.cross_check(protected, f"mirrors[{index}]")
+        problems += [p + _which_mirror(index, {"name": mirror.name})
+                     for p in mirror.cross_check(protected, f"mirrors[{index}]")]
     return problems

@@ -11,7 +11,7 @@ from mirrorpub.content.frontmatter import FrontMatter, decode, split
 from mirrorpub.content.links import decoded
 from mirrorpub.content.scan import ARTICLE_SUFFIX, ContentFile
 from mirrorpub.content.slugs import slugify
-from mirrorpub.errors import ContentError
+from mirrorpub.errors import ContentError, raise_content_errors
 from mirrorpub.layout import article_path
 
 
@@ -64,12 +64,16 @@ def parse_article(file: ContentFile, label: str, raw: bytes, sha256: str,
 
 def check_unique_slugs(articles: list[Article]) -> None:
     seen: dict[str, Article] = {}
+    errors = []
     for article in sorted(articles, key=lambda a: a.rel):
         other = seen.get(article.slug)
         if other is not None:
-            raise ContentError(article.shown, f"has the slug {article.slug!r}, like "
-                               f"{other.shown}; set a different 'slug:' in one of them", 1)
+            errors.append(ContentError(article.shown, f"has the slug {article.slug!r}, like "
+                                       f"{other.shown}; set a different 'slug:' in one of "
+                                       "them", 1))
+            continue
         seen[article.slug] = article
+    raise_content_errors(errors)
 
 
 def line_of(article: Article, needle: str) -> int | None:

@@ -142,10 +142,39 @@ def _compose_or_explain(file: str, text: str) -> tuple[Any, Any]:
         line = mark.line + 2 if mark else 2  # +1 for 1-based, +1 for the opening ---
         problem = exc.problem or exc.context or "cannot be read"
         raise ContentError(file, f"front matter is not valid YAML: {problem}", line) from None
-    except (yaml.YAMLError, ValueError, TypeError, RecursionError, OverflowError) as exc:
-        # PyYAML raises ValueError for impossible dates such as 2026-13-45.
+    except ValueError as exc:
+        # PyYAML raises ValueError for impossible dates such as 2026-13-45: a date problem.
+        raise _impossible_date(file, text) or ContentError(
+            file, f"front matter is not valid YAML: {_one_line(exc)}", 2) from None
+    except (yaml.YAMLError, TypeError, RecursionError, OverflowError) as exc:
         raise ContentError(file, f"front matter is not valid YAML: {_one_line(exc)}", 2) \
             from None
+
+
+def _impossible_date(file: str, text: str) -> ContentError | None:
+    """The key whose value reads as a date but is no real day (2026-13-45), on its line."""
+    import yaml
+
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+    except yaml.YAMLError:
+        return None
+    finally:
+        loader.dispose()
+    if not isinstance(node, yaml.MappingNode):
+        return None
+    for key, value in node.value:
+        if not (isinstance(value, yaml.ScalarNode) and value.tag.endswith(":timestamp")):
+            continue
+        try:
+            datetime.fromisoformat(value.value.replace(" ", "T", 1))
+        except ValueError:
+            return ContentError(file, f"front matter '{key.value}': {value.value} is not a "
+                                "real date (month 01-12, a day that month has); write it as "
+                                "2026-11-25 or 2026-11-25T12:30:00+06:00",
+                                key.start_mark.line + 2)
+    return None
 
 
 def _one_line(exc: BaseException) -> str:

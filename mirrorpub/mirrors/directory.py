@@ -10,6 +10,7 @@ so.
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -62,6 +63,21 @@ def check_addresses(config: DirectoryConfig, facts: Mapping[str, Any]) -> list[s
     return [str(config.path), *([config.public_url] if config.public_url else [])]
 
 
+def preflight(config: DirectoryConfig) -> list[str]:
+    """The folder, or the folder it will be made in, is there and writable."""
+    root = config.path
+    if root.is_dir():
+        writable = os.access(root, os.W_OK | os.X_OK)
+        return [] if writable else [f"folder {root} is not writable by this user"]
+    if root.exists():
+        return [f"path {root} is not a folder"]
+    if not root.parent.is_dir():
+        return [f"folder {root.parent} does not exist; is the drive mounted?"]
+    if not os.access(root.parent, os.W_OK | os.X_OK):
+        return [f"cannot create {root}: folder {root.parent} is not writable by this user"]
+    return []
+
+
 def open_mirror(config: DirectoryConfig) -> ObjectStoreMirror:
     return ObjectStoreMirror(config.name, DirectoryStore(config))
 
@@ -76,7 +92,8 @@ EXAMPLE = """\
 """
 
 BACKEND = Backend(type="directory", config=DirectoryConfig, locate=locate, open=open_mirror,
-                  example=EXAMPLE, check_addresses=check_addresses)
+                  example=EXAMPLE, check_addresses=check_addresses,
+                  preflight=preflight)
 
 
 class DirectoryStore:

@@ -5,6 +5,9 @@ see registry.py): its config class, `locate`, `open`, and what it can do. An ope
 `Mirror` is what the publisher drives, one run after another:
 
     locate(facts)    pure: where readers find this copy (for pages and the manifest)
+    preflight(cfg)   before anything is sent to any mirror: what can be checked without an
+                     upload (credentials present, a key loadable, the service answering
+                     within a few seconds, the bucket there); a problem stops the publish
     prepare()        cheap talk with the service before the build (e.g. the IPNS name)
     plan(site)       read the remote state, decide what to send; `lines()` for --dry-run
     apply(plan, …)   carry the plan out; ask `final_files()` for the manifest files when
@@ -155,3 +158,12 @@ class Backend:
     # (config, facts, sink) -> the published copy as one deterministic CAR file, written to
     # sink piece by piece; its root is the copy's address (`bundle --car`).
     export_car: Callable[[Any, Mapping[str, Any], Callable[[bytes], object]], str] | None = None
+    # (config) -> problems found before anything is sent anywhere, each one line naming
+    # the key or service to fix (credentials present, the service answering within
+    # PREFLIGHT_TIMEOUT, the bucket there). None: nothing to check before sending.
+    preflight: Callable[[Any], list[str]] | None = None
+
+
+# Seconds a preflight check may wait for a service: long enough for a far-away endpoint,
+# short enough that a wrong address is reported before the editor wonders.
+PREFLIGHT_TIMEOUT = 8.0

@@ -47,6 +47,7 @@ class PublishReport:
     build: BuildResult
     mirrors: list[MirrorReport]
     signed: bool = True  # whether a signing key was set: readers can check the copies
+    notes: list[str] = field(default_factory=list)  # for the editor, apart from any mirror
 
     @property
     def exit_code(self) -> int:
@@ -57,9 +58,10 @@ class PublishReport:
         """One publish made of this round and a later one (over some of its mirrors)."""
         again = {m.name: m for m in later.mirrors}
         mirrors = [m.then(again[m.name]) if m.name in again else m for m in self.mirrors]
-        return replace(later, changed=self.changed or later.changed, mirrors=mirrors)
+        return replace(later, changed=self.changed or later.changed, mirrors=mirrors,
+                       notes=self.notes)
 
     def as_json(self) -> dict[str, Any]:
         return {"version": self.version, "changed": self.changed, "dry_run": self.dry_run,
                 "files": len(self.build.files), "signed": self.signed,
-                "mirrors": [m.as_json() for m in self.mirrors]}
+                "mirrors": [m.as_json() for m in self.mirrors], "notes": list(self.notes)}

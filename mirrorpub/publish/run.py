@@ -37,7 +37,7 @@ from typing import Any
 
 from mirrorpub import layout
 from mirrorpub.config import Config, MirrorConfig
-from mirrorpub.errors import MirrorError, UsageError
+from mirrorpub.errors import Interrupted, MirrorError, PreflightError, UsageError
 from mirrorpub.mirrors.plan import DEFAULT_MAX_DELETES
 from mirrorpub.mirrors.protocol import (
     FinalFiles,
@@ -82,16 +82,45 @@ def selected_mirrors(config: Config, only: list[str] | None) -> list[MirrorConfi
 def publish(config: Config, *, only: list[str] | None = None, dry_run: bool = False,
             max_deletes: int = DEFAULT_MAX_DELETES,
             progress: ProgressFactory = lambda name: SilentProgress(),
-            lock_wait: float = 0.0, mirrors: OpenMirrors | None = None) -> PublishReport:
+            lock_wait: float = 0.0, mirrors: OpenMirrors | None = None,
+            preflight: bool = False, stop: Callable[[], bool] = lambda: False
+            ) -> PublishReport:
     """Publish the site. `mirrors` keeps mirrors open across calls (watch); without it,
-    the mirrors this publish opens are closed when it ends."""
+    the mirrors this publish opens are closed when it ends. With `preflight`, every
+    chosen mirror is first checked without sending anything; a problem there stops the
+    publish before any mirror gets a file (PreflightError).
+
+    `stop()` true (a signal arrived) before the first file is sent: Interrupted, nothing
+    sent. Once sending began the publish is finished, because stopping a copy midway
+    leaves files its manifest does not describe; only the second round (naming new
+    copies everywhere, which the next publish does anyway) is left out."""
     chosen = selected_mirrors(config, only)
-    options = _Options(dry_run, max_deletes, progress)
+    options = _Options(dry_run, max_deletes, progress, stop)
     with site_lock(config.state_dir, wait=lock_wait):
+        if preflight and not dry_run:
+            check_mirrors(chosen)
         if mirrors is not None:
             return _publish(config, chosen, options, mirrors)
         with OpenMirrors() as opened:
             return _publish(config, chosen, options, opened)
+
+
+def check_mirrors(chosen: list[MirrorConfig]) -> None:
+    """Every mirror's preflight, at once (each waits a few seconds at most)."""
+    def check(config: MirrorConfig) -> list[str]:
+        backend_check = backend_of(config).preflight
+        if backend_check is None:
+            return []
+        try:
+            found = backend_check(config)
+        except MirrorError as exc:
+            found = [exc.message]
+        return [f"mirror {config.name!r}: {problem}" for problem in found]
+
+    with ThreadPoolExecutor(max_workers=max(1, len(chosen))) as pool:
+        problems = [p for found in pool.map(check, chosen) for p in found]
+    if problems:
+        raise PreflightError(problems)
 
 
 def _publish(config: Config, chosen: list[MirrorConfig], options: _Options,
@@ -105,7 +134,7 @@ def _publish(config: Config, chosen: list[MirrorConfig], options: _Options,
 
     first = _Run(config, chosen, replace(options, progress=progress), opened)
     report = first.run()
-    if options.dry_run or not first.newly_published:
+    if options.dry_run or not first.newly_published or options.stop():
         return report
     log.info("first publish of %s: once more, so every copy names it",
              ", ".join(sorted(first.newly_published)))
@@ -136,6 +165,7 @@ class _Options:
     dry_run: bool
     max_deletes: int
     progress: ProgressFactory
+    stop: Callable[[], bool] = lambda: False
 
 
 class _Run:
@@ -146,6 +176,7 @@ class _Run:
         self.dry_run = options.dry_run
         self.max_deletes = options.max_deletes
         self.progress = options.progress
+        self.stop = options.stop
         self.opened = opened
         self.state = load_state(config.state_dir)
         self.signer = load_signer(config)
@@ -169,6 +200,8 @@ class _Run:
         if self.dry_run:
             return PublishReport(self.state.version, False, True, build,
                                  list(self.reports.values()))
+        if self.stop():  # the last moment at which nothing has been sent
+            raise Interrupted("stopped before anything was sent: every copy is as it was")
         barrier = ManifestBarrier(RunFacts(
             config=self.config, state=self.state, signer=self.signer, build=build,
             facts=facts, prepared=self.prepared, chosen=frozenset(self.reports),
@@ -178,9 +211,10 @@ class _Run:
                 pool.submit(self._push, name, plan, barrier)
         final = barrier.final_stamp()
         write_copy(build.output_dir, barrier.final_files())  # public/: a complete copy too
+        notes = self._dropped_notes()
         self._record(barrier, facts)
         return PublishReport(final.version, barrier.changed, False, build,
-                             list(self.reports.values()))
+                             list(self.reports.values()), notes=notes)
 
     def _prepare(self) -> dict[str, dict[str, Any]]:
         facts = {m.name: dict(self.state.mirror(m.name).facts) for m in self.config.mirrors}
@@ -284,10 +318,22 @@ class _Run:
     def _site_entry(self, path: str) -> FileEntry | None:
         return self.site_files.get(path)
 
+    def _dropped_notes(self) -> list[str]:
+        """A mirror removed from the config vanishes from every page and manifest without
+        a word to readers; say once how to tell them instead."""
+        notes = []
+        for name in self.state.dropped({m.name for m in self.config.mirrors}):
+            self.state.mirror(name).dropped_told = True
+            notes.append(f"mirror {name!r} is no longer in {self.config.path.name}: pages and "
+                         "manifests stop naming it, and readers are not told it is gone. To "
+                         f"tell them, put its entry back with retired = true")
+        return notes
+
     def _record(self, barrier: ManifestBarrier, facts: dict[str, dict[str, Any]]) -> None:
         final = barrier.final_stamp()
         for name, report in self.reports.items():
             mirror_state = self.state.mirror(name)
+            mirror_state.dropped_told = False  # in the config again: told again if it leaves
             if report.ok:
                 if not mirror_state.has_published:
                     self.newly_published.add(name)

@@ -33,6 +33,8 @@ class MirrorState:
     facts: dict[str, Any] = field(default_factory=dict)  # e.g. the IPFS CID last published
     memory: dict[str, Any] = field(default_factory=dict)  # the backend's own notes
     last_result: dict[str, Any] = field(default_factory=dict)
+    # Left the config after it had published: the editor was told once (see dropped()).
+    dropped_told: bool = False
 
     @property
     def has_published(self) -> bool:
@@ -49,6 +51,11 @@ class SiteState:
 
     def mirror(self, name: str) -> MirrorState:
         return self.mirrors.setdefault(name, MirrorState())
+
+    def dropped(self, configured: set[str]) -> list[str]:
+        """Mirrors that published before and are no longer in the config, not yet told."""
+        return sorted(name for name, known in self.mirrors.items() if known.has_published
+                      and name not in configured and not known.dropped_told)
 
     def has_published(self, name: str) -> bool:
         known = self.mirrors.get(name)

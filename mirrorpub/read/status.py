@@ -45,7 +45,7 @@ from mirrorpub.errors import (
 from mirrorpub.formats import iso, parse_iso
 from mirrorpub.mirrors.protocol import Backend
 from mirrorpub.mirrors.registry import backend_of
-from mirrorpub.model import CopyState, Location
+from mirrorpub.model import CopyState, Location, MirrorStatus
 from mirrorpub.publish.state import SNAPSHOT_STAMP, SiteState, load_state
 from mirrorpub.read.fetch import Copy, ReadLimits, open_copy
 from mirrorpub.read.parts import listed_files
@@ -168,9 +168,11 @@ def _targets(mirror: MirrorConfig, state: SiteState) -> list[tuple[MirrorConfig,
     urls = backend.check_addresses(mirror, facts) if backend.check_addresses else \
         _public_addresses(backend.locate(mirror, facts))
     # A content-addressed copy carries the manifest made for it, whose version may trail
-    # the others'.
-    stamp = (state.stamps.get(SNAPSHOT_STAMP) if backend.content_addressed else None) or \
-        state.stamps.get("final")
+    # the others' -- unless the last publish failed to update it: then it is behind the
+    # version the editor last published, whatever it was given before.
+    failed = remembered is not None and remembered.status == MirrorStatus.FAILED
+    stamp = (state.stamps.get(SNAPSHOT_STAMP)
+             if backend.content_addressed and not failed else None) or state.stamps.get("final")
     published_here = remembered is not None and remembered.updated_at is not None
     expected = stamp.version if stamp and published_here else None
     if not urls:
@@ -325,8 +327,7 @@ def _describe_manifest(doc: Mapping[str, Any], status: CopyStatus, context: _Con
                             "nothing to compare the version with")
     elif doc["version"] < expected:
         status.fail(CopyState.STALE, f"serves version {doc['version']}, the current one is "
-                                     f"{expected}: "
-                             "publish again to update it")
+                                     f"{expected}: publish again to update it")
     elif doc["version"] > expected:
         status.notes.append(f"serves version {doc['version']}, newer than {expected} "
                             "published from here (published from another computer?)")

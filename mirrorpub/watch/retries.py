@@ -37,6 +37,12 @@ class Retries:
                 self.attempts[mirror.name] = self.attempts.get(mirror.name, 0) + 1
                 self.due[mirror.name] = now + retry_delay(self.attempts[mirror.name])
 
+    def forget(self, name: str) -> None:
+        """Tried again at the next publish, whatever its backoff said (its config changed:
+        the editor has just fixed it, perhaps)."""
+        self.attempts.pop(name, None)
+        self.due.pop(name, None)
+
     def forget_all_but(self, names: set[str]) -> None:
         for name in set(self.due) - names:
             self.attempts.pop(name, None)

@@ -6,7 +6,7 @@ import logging
 import time
 from pathlib import Path
 
-from mirrorpub.config import Config, load_config
+from mirrorpub.config import Config, MirrorConfig, load_config
 from mirrorpub.errors import BuildError, ConfigError, ContentError, LockError, MirrorpubError
 from mirrorpub.publish.opened import OpenMirrors
 from mirrorpub.publish.report import PublishReport
@@ -37,6 +37,7 @@ class Session:
         self.again: float | None = None  # try again then, for the reason below
         self.again_reason = "retry"
         self.last_attempt = -MIN_GAP
+        self.entries: dict[str, MirrorConfig] = {}  # each mirror's config at the last reload
 
     def timer(self) -> float | None:
         """When the main loop should try again without any change, if at all."""
@@ -89,8 +90,21 @@ class Session:
         self.watcher.follow(config)
         active = {m.name for m in config.mirrors if not m.retired}
         self.retries.forget_all_but(active)
+        self._retry_changed(config)
         self.mirrors.keep_only(active)
         return config
+
+    def _retry_changed(self, config: Config) -> None:
+        """A failed mirror whose entry in the config changed is tried at once: waiting out
+        its backoff would keep the editor's fix from being seen for minutes."""
+        waiting = self.retries.waiting()
+        for mirror in config.mirrors:
+            before = self.entries.get(mirror.name)
+            if before is not None and before != mirror and mirror.name in waiting:
+                log.info("%s: its config changed; trying it again now", mirror.name,
+                         extra={"event": "retry", "mirror": mirror.name})
+                self.retries.forget(mirror.name)
+        self.entries = {m.name: m for m in config.mirrors}
 
     def _targets(self, config: Config) -> list[str] | None:
         """Every active mirror, except failed ones still waiting out their backoff.
@@ -139,6 +153,8 @@ def _log_report(report: PublishReport, seconds: float, retries: Retries) -> None
             extra={"event": "publish", "version": report.version, "changed": report.changed,
                    "seconds": round(seconds, 3), "files": len(report.build.files),
                    "mirrors": [m.as_json() for m in report.mirrors]})
+    for note in report.notes:
+        log.warning("%s", note)
     for mirror in report.mirrors:
         for warning in mirror.outcome.warnings:
             log.warning("%s: %s", mirror.name, warning, extra={"mirror": mirror.name})

@@ -132,7 +132,13 @@ def test_no_daemon_is_a_clear_failure_that_spares_the_other_mirrors(tmp_path: Pa
     write_site(tmp_path, ARTICLES, files=FILES, mirrors=[
         {"name": "ipfs", "type": "ipfs", "api": f"http://127.0.0.1:{port}"},
         {"name": "usb", "type": "directory", "path": "usb"}])
-    result = mirrorpub("publish", cwd=tmp_path)
+    result = mirrorpub("publish", cwd=tmp_path)  # found before sending: nothing goes out
+    assert_no_traceback(result)
+    assert result.returncode == 1
+    (line,) = [x for x in result.stderr.splitlines() if "mirror 'ipfs'" in x]
+    assert f"no IPFS daemon answers at http://127.0.0.1:{port}" in line
+    assert not (tmp_path / "usb").exists()
+    result = mirrorpub("publish", "--skip-preflight", cwd=tmp_path)
     assert_no_traceback(result)
     assert result.returncode == 3
     assert "ipfs: FAILED after" in result.stderr
@@ -140,3 +146,32 @@ def test_no_daemon_is_a_clear_failure_that_spares_the_other_mirrors(tmp_path: Pa
     manifest = json.loads((tmp_path / "usb" / "mirrors.json").read_text())
     # It never published: readers are not told of it (once it has, it is named `failed`).
     assert {m["name"]: m["status"] for m in manifest["mirrors"]} == {"usb": "active"}
+
+
+def test_status_calls_a_copy_the_last_publish_missed_stale(tmp_path: Path,
+                                                           kubo_daemon: KuboDaemon) -> None:
+    """kubo down while the site moves on: once it is back, its copy still serves the old
+    version, and status must say so (issue 20: it said `ok` and exited 0)."""
+    write_site(tmp_path, ARTICLES, files=FILES, mirrors=[
+        ipfs_entry(kubo_daemon), {"name": "usb", "type": "directory", "path": "usb"}])
+    before = publish(tmp_path)["version"]
+    kubo_daemon.stop()
+    try:
+        edit(tmp_path, "news while kubo was down")
+        result = mirrorpub("publish", "--skip-preflight", "--json", cwd=tmp_path)
+        assert result.returncode == 3, result.stderr
+        after = json.loads(result.stdout)["version"]
+    finally:
+        kubo_daemon.start()
+    assert after == before + 1
+    status = mirrorpub("status", cwd=tmp_path)
+    assert_no_traceback(status)
+    assert status.returncode == 3, status.stdout + status.stderr
+    assert any("ipfs" in x and "STALE" in x for x in status.stdout.splitlines()), status.stdout
+    assert f"serves version {before}, the current one is {after}" in status.stdout, \
+        status.stdout
+    as_json = json.loads(mirrorpub("status", "--json", cwd=tmp_path).stdout)
+    ipfs = next(c for c in as_json["copies"] if c["mirror"] == "ipfs")
+    assert (ipfs["state"], ipfs["version"], ipfs["expected_version"]) == ("stale", before, after)
+    usb = next(c for c in as_json["copies"] if c["mirror"] == "usb")
+    assert (usb["state"], usb["version"]) == ("ok", after)

@@ -119,8 +119,8 @@ def test_a_private_container_fails_the_publish_with_the_fix_and_a_wrong_key_too(
     env = {"TEST_AZURE_CONNECTION": azurite.connection_string().replace(azurite.key, wrong)}
     result = mirrorpub("publish", "-vv", cwd=root, env=env)
     assert_no_traceback(result)
-    assert result.returncode == 3
-    assert "azure: FAILED" in result.stderr and "refused the credentials" in result.stderr
+    assert result.returncode == 1  # found before sending (preflight)
+    assert "mirror 'azure'" in result.stderr and "refused the credentials" in result.stderr
     for text in (status.stdout + status.stderr, result.stdout + result.stderr):
         assert azurite.key not in text and wrong not in text
 
@@ -130,11 +130,13 @@ def test_a_missing_container_and_missing_variable_are_one_line(azurite: Azurite,
     root = tmp_path / "site"
     make_site(root, [azure_mirror(azurite, "no-such-container")])
     result = mirrorpub("publish", cwd=root, env=azurite.env())
-    assert result.returncode == 3
-    assert "no container 'no-such-container'" in result.stderr, result.stderr
+    assert result.returncode == 1  # found before sending (preflight)
+    (line,) = [x for x in result.stderr.splitlines() if "mirror 'azure'" in x]
+    assert "no container 'no-such-container'" in line, result.stderr
     result = mirrorpub("publish", cwd=root, env={"TEST_AZURE_CONNECTION": ""})
-    assert result.returncode == 3
-    assert "TEST_AZURE_CONNECTION is not set" in result.stderr
+    assert result.returncode == 1
+    (line,) = [x for x in result.stderr.splitlines() if "mirror 'azure'" in x]
+    assert "TEST_AZURE_CONNECTION is not set" in line
 
 
 @pytest.mark.parametrize(("extra", "expected"), [

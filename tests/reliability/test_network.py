@@ -178,7 +178,8 @@ def test_a_stalled_s3_mirror_fails_in_bounded_time_and_the_others_are_updated(
                 return STALL
 
         proxy.rule = rule
-        result = mirrorpub("publish", cwd=tmp_path, env=seaweed.env(), timeout=120)
+        result = mirrorpub("publish", "--skip-preflight", cwd=tmp_path, env=seaweed.env(),
+                           timeout=120)
         tally["faults injected (network)"] += len(proxy.faults)
     assert_failed_cleanly(result, "slow", "no answer", "1 s")
     local = folder_files(tmp_path / "public")
@@ -201,7 +202,7 @@ def test_mirrors_that_stay_down_never_hang_the_publish(seaweed: Any, tmp_path: P
          "access_key_id_env": "DOWN_KEY", "secret_access_key_env": "DOWN_SECRET"},
         {"name": "ipfs-down", "type": "ipfs", "api": closed, "gateways": [closed], "timeout": 2},
         s3_mirror(seaweed, good, name="good")])
-    result = mirrorpub("publish", "--json", cwd=tmp_path, env=env, timeout=120)
+    result = mirrorpub("publish", "--skip-preflight", "--json", cwd=tmp_path, env=env, timeout=120)
     tally["faults injected (network)"] += 2
     assert result.returncode == 3, result.stderr
     assert_no_traceback(result)
@@ -263,7 +264,7 @@ def test_an_untrusted_certificate_fails_at_once_and_says_so(seaweed: Any, tmp_pa
         {"name": "impostor", "type": "s3", "bucket": "news", "endpoint_url":
          f"https://127.0.0.1:{port}", "access_key_id_env": "K", "secret_access_key_env": "S"},
         s3_mirror(seaweed, good, name="good")])
-    result = mirrorpub("publish", cwd=tmp_path / "site", env=env, timeout=120)
+    result = mirrorpub("publish", "--skip-preflight", cwd=tmp_path / "site", env=env, timeout=120)
     line = assert_failed_cleanly(result, "impostor", "certificate this machine does not trust")
     assert "certificate verify failed" in line or "self-signed" in line, line
     assert handshakes == ["refused by the client"]  # refused once, not retried
@@ -295,7 +296,8 @@ def test_kubo_going_away_mid_upload_fails_only_the_ipfs_mirror(
             {"name": "ipfs", "type": "ipfs", "api": proxy.url, "gateways": [daemon.gateway_url],
              "timeout": 20},
             s3_mirror(seaweed, bucket)], big=True)
-        result = mirrorpub("publish", cwd=tmp_path, env=seaweed.env(), timeout=120)
+        result = mirrorpub("publish", "--skip-preflight", cwd=tmp_path, env=seaweed.env(),
+                           timeout=120)
         tally["faults injected (network)"] += len(proxy.faults)
     assert proxy.faults, "the fault never fired"
     assert_failed_cleanly(result, "ipfs", "dropped the connection")
@@ -313,7 +315,7 @@ def test_a_stalled_kubo_fails_in_bounded_time(kubo_daemon: Any, tmp_path: Path,
             {"name": "ipfs", "type": "ipfs", "api": proxy.url,
              "gateways": [kubo_daemon.gateway_url], "timeout": 2},
             {"name": "usb", "type": "directory", "path": str(tmp_path / "usb")}])
-        result = mirrorpub("publish", cwd=tmp_path, timeout=120)
+        result = mirrorpub("publish", "--skip-preflight", cwd=tmp_path, timeout=120)
         tally["faults injected (network)"] += len(proxy.faults)
     assert_failed_cleanly(result, "ipfs", "did not answer within 2 s")
     assert_readable_copy(crawl_folder(tmp_path / "usb"), "folder beside a stalled IPFS")

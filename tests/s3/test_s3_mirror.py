@@ -211,7 +211,15 @@ def test_errors_name_the_mirror_and_say_what_to_do(tmp_path: Path, seaweed: Seaw
     broken = {**s3_mirror(seaweed, "bad", bad), **change}
     write_site(tmp_path, ARTICLES, files=FILES, mirrors=[s3_mirror(seaweed, "good", good), broken])
     env = {**seaweed.env(), "WRONG_SECRET": "not-the-secret"}
+    # Found before anything is sent (preflight): exit 1, the good bucket untouched.
     result = mirrorpub("publish", cwd=tmp_path, env=env)
+    assert result.returncode == 1
+    assert_no_traceback(result)
+    failure = next(line for line in result.stderr.splitlines() if "mirror 'bad'" in line)
+    assert expected in failure
+    assert seaweed.keys(good) == {}
+    # Sent anyway: the good copy is updated, the bad one named with its reason (exit 3).
+    result = mirrorpub("publish", "--skip-preflight", cwd=tmp_path, env=env)
     assert result.returncode == 3
     assert_no_traceback(result)
     failure = next(line for line in result.stderr.splitlines() if "bad: FAILED" in line)
@@ -287,7 +295,8 @@ def test_a_proxy_from_the_environment_carries_every_request(tmp_path: Path,
         assert result.returncode == 0, result.stderr
         (mirror,) = json.loads(result.stdout)["mirrors"]
         seen = list(proxy.requests)
-    assert len(seen) == mirror["requests"]  # the anonymous reads back included
+    # The anonymous reads back included, and the preflight's one GET before anything.
+    assert len(seen) == mirror["requests"] + 1
     assert {r.method for r in seen} == {"GET", "HEAD", "PUT"}
     # A plain-HTTP proxy is asked for the whole URL (boto3's listing, too).
     assert all(r.target.startswith(f"{seaweed.endpoint}/{bucket}") for r in seen), \
@@ -339,6 +348,6 @@ def test_missing_credentials_are_one_line_that_says_where_to_put_them(
     write_site(tmp_path / "site", ARTICLES, files=FILES, mirrors=[mirror])
     result = mirrorpub("publish", cwd=tmp_path / "site", env=_chain_env(tmp_path, **env))
     assert_no_traceback(result)
-    assert result.returncode == 3
-    (line,) = [x for x in result.stderr.splitlines() if "s3: FAILED" in x]
+    assert result.returncode == 1
+    (line,) = [x for x in result.stderr.splitlines() if "mirror 's3'" in x]
     assert expected in line

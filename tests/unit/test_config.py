@@ -101,7 +101,9 @@ type = "ftp"
     assert "mirrors[1].colour: unknown key" in text
     # Every installed type is named (the test plugins' too), in order.
     assert "mirrors[2].type: expected one of azure, directory, git, ipfs, memory, onion, s3, " \
-           "got 'ftp'" in found
+           "got 'ftp' (mirror 'Bad Name', the 3rd [[mirrors]] entry)" in found
+    # Each mirror's problems say which entry, by its name, counted as the editor counts.
+    assert "(mirror 'one', the 2nd [[mirrors]] entry)" in text
 
 
 @pytest.mark.parametrize(("snippet", "expected"), [

@@ -246,10 +246,10 @@ def test_unnamed_mirrors_are_not_taken_for_duplicates(tmp_path: Path) -> None:
                                         'path = "c"\n'
                                         '[[mirrors]]\nname = "c"\ntype = "directory"\n'
                                         'path = "d"\n'))
-    assert found == ["mirrors[0].name: missing; expected a string",
-                     "mirrors[1].name: missing; expected a string",
+    assert found == ["mirrors[0].name: missing; expected a string (the 1st [[mirrors]] entry)",
+                     "mirrors[1].name: missing; expected a string (the 2nd [[mirrors]] entry)",
                      "mirrors[3].name: 'c' is already used by mirrors[2]; mirror names must be "
-                     "unique"]
+                     "unique (mirror 'c', the 4th [[mirrors]] entry)"]
 
 
 @pytest.mark.parametrize(("where", "words"), [
@@ -311,3 +311,23 @@ def test_a_missing_or_unreadable_file_says_so(tmp_path: Path) -> None:
     folder = tmp_path / "folder.toml"
     folder.mkdir()
     assert problems_of(folder) == [f"cannot be read: {os.strerror(21)}"]
+
+
+@pytest.mark.parametrize(("section", "hint"), [
+    ("mirror", "mirror: unknown section (did you mean [[mirrors]]?)"),
+    ("sites", "sites: unknown section (did you mean [site]?)"),
+])
+def test_a_mistyped_section_gets_a_did_you_mean(tmp_path: Path, section: str,
+                                                hint: str) -> None:
+    found = problems_of(write(tmp_path, f'[site]\ntitle = "T"\n[[{section}]]\nname = "x"\n'))
+    assert hint in found
+
+
+def test_a_mistyped_mirror_key_names_the_mirror_and_the_right_key(tmp_path: Path) -> None:
+    found = problems_of(write(tmp_path, '[site]\ntitle = "T"\n'
+                                        '[[mirrors]]\nname = "usb"\ntype = "directory"\n'
+                                        'path = "a"\n'
+                                        '[[mirrors]]\nname = "aws"\ntype = "s3"\n'
+                                        'buckt = "news"\n'))
+    assert "mirrors[1].buckt: unknown key (did you mean 'bucket'?) (mirror 'aws', the 2nd " \
+           "[[mirrors]] entry)" in found

@@ -120,7 +120,8 @@ def test_fences_may_carry_trailing_spaces_and_windows_line_ends() -> None:
      "'allow_external': expected true or false, got 1"),
     (source("title: T", "date: 2026-11-25", 'summary: "a" b'), 4,
      "front matter is not valid YAML: expected <block end>"),
-    (source("title: T", "date: 2026-13-45"), 2, "front matter is not valid YAML"),
+    (source("title: T", "date: 2026-13-45"), 3,
+     "front matter 'date': 2026-13-45 is not a real date"),
     (source("title: T", "  date: x"), 3, "front matter is not valid YAML"),
 ], ids=case_id)
 def test_each_mistake_is_named_with_its_line(text: str, line: int, words: str) -> None:

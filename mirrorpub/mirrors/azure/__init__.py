@@ -34,6 +34,12 @@ def open_mirror(config: AzureConfig) -> ObjectStoreMirror:
     return ObjectStoreMirror(config.name, AzureStore(config))
 
 
+def preflight(config: AzureConfig) -> list[str]:
+    from mirrorpub.mirrors.azure.store import preflight as check
+
+    return check(config)
+
+
 EXAMPLE = """\
 # [[mirrors]]
 # name = "azure"
@@ -48,4 +54,4 @@ EXAMPLE = """\
 
 BACKEND = Backend(type="azure", config=AzureConfig, locate=locate, open=open_mirror,
                   public_reads=True, refused_hint=REFUSED, refused_note=REFUSED_NOTE,
-                  example=EXAMPLE)
+                  example=EXAMPLE, preflight=preflight)

@@ -20,6 +20,7 @@ from mirrorpub.errors import MirrorError
 from mirrorpub.mirrors.azure.config import AzureConfig
 from mirrorpub.mirrors.objectstore import Put, put_concurrently
 from mirrorpub.mirrors.plan import RemoteEntry
+from mirrorpub.mirrors.protocol import PREFLIGHT_TIMEOUT
 from mirrorpub.mirrors.remoteindex import INDEX_NAME
 from mirrorpub.site.mediatypes import cache_control
 
@@ -210,12 +211,33 @@ def explain(config: AzureConfig, exc: Exception) -> str:
     return f"{type(exc).__name__}"
 
 
-def _make_container(config: AzureConfig, on_request: Callable[[Any], None]) -> Any:
+def preflight(config: AzureConfig) -> list[str]:
+    """Credentials there, the container answering within a few seconds (no retries)."""
+    from azure.core.exceptions import AzureError
+
+    try:
+        container = _make_container(config, lambda request: None, quick=True)
+    except MirrorError as exc:
+        return [exc.message]
+    try:
+        container.get_container_properties()
+    except (AzureError, ValueError, OSError) as exc:
+        return [f"cannot read the container: {explain(config, exc)}"]
+    finally:
+        container.close()
+    return []
+
+
+def _make_container(config: AzureConfig, on_request: Callable[[Any], None], *,
+                    quick: bool = False) -> Any:
     from azure.storage.blob import BlobServiceClient
 
     options = {"connection_timeout": min(config.timeout, 10), "read_timeout": config.timeout,
                "retry_total": 4, "raw_request_hook": on_request,
                "max_single_put_size": BIG, "max_block_size": 4 * 1024 * 1024}
+    if quick:
+        options.update(connection_timeout=PREFLIGHT_TIMEOUT, read_timeout=PREFLIGHT_TIMEOUT,
+                       retry_total=0)
     url, credential = config.service_url(), None
     if config.connection_string_env:
         parts = _connection_string(config, _secret(config, config.connection_string_env))

@@ -29,6 +29,12 @@ def open_mirror(config: GitConfig) -> Mirror:
     return GitMirror(config)
 
 
+def preflight(config: GitConfig) -> list[str]:
+    from mirrorpub.mirrors.git.mirror import preflight as check
+
+    return check(config)
+
+
 EXAMPLE = """\
 # [[mirrors]]
 # name = "pages"
@@ -44,4 +50,4 @@ REFUSED = ("the Pages site refuses anonymous readers; is Pages turned on for the
            "and the repository public?")
 
 BACKEND = Backend(type="git", config=GitConfig, locate=locate, open=open_mirror,
-                  example=EXAMPLE, refused_hint=REFUSED)
+                  example=EXAMPLE, refused_hint=REFUSED, preflight=preflight)

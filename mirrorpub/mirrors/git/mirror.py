@@ -230,6 +230,16 @@ class GitMirror(MirrorBase):
             log.warning("%s: cannot keep the blob ids: %s", self.name, exc.strerror)
 
 
+def preflight(config: GitConfig) -> list[str]:
+    """The token there. The remote itself is asked once, by the plan (`ls-remote`): a
+    second round trip on every publish would buy little."""
+    try:
+        _token(config)
+    except MirrorError as exc:
+        return [exc.message]
+    return []
+
+
 def _token(config: GitConfig) -> str | None:
     if config.token_env is None:
         return None

@@ -39,6 +39,26 @@ def open_mirror(config: IpfsConfig) -> Mirror:
     return IpfsMirror(config)
 
 
+def preflight(config: IpfsConfig) -> list[str]:
+    """The kubo daemon answers at `api` within a few seconds; every pin service's token
+    variable is set."""
+    import os
+
+    from mirrorpub.mirrors.ipfs.kubo import KuboClient, KuboError
+    from mirrorpub.mirrors.protocol import PREFLIGHT_TIMEOUT
+
+    problems = [f"pin service {service.name!r}: the variable {service.token_env} (token_env) "
+                "is not set" for service in config.pin_services
+                if not os.environ.get(service.token_env, "").strip()]
+    try:
+        with KuboClient(config.api, timeout=min(float(config.timeout), PREFLIGHT_TIMEOUT)) \
+                as client:
+            client.version()
+    except KuboError as exc:
+        problems.insert(0, str(exc))
+    return problems
+
+
 EXAMPLE = """\
 # [[mirrors]]
 # name = "ipfs"
@@ -105,4 +125,4 @@ def export_car(config: IpfsConfig, facts: Mapping[str, Any],
 
 BACKEND = Backend(type="ipfs", config=IpfsConfig, locate=locate, open=open_mirror,
                   content_addressed=True, example=EXAMPLE, kept_elsewhere=kept_elsewhere,
-                  export_car=export_car)
+                  export_car=export_car, preflight=preflight)

@@ -37,6 +37,14 @@ def local_problems(config: OnionConfig, facts: Mapping[str, Any]) -> list[str]:
     return service_problems(config, facts.get(ADDRESS))
 
 
+def preflight(config: OnionConfig) -> list[str]:
+    """The folder as a directory copy's; the key readable when it is there."""
+    from mirrorpub.mirrors.directory import preflight as folder_preflight
+    from mirrorpub.mirrors.onion.mirror import key_problems
+
+    return folder_preflight(config.folder()) + key_problems(config)
+
+
 def open_mirror(config: OnionConfig) -> Mirror:
     from mirrorpub.mirrors.onion.mirror import OnionMirror
 
@@ -54,4 +62,4 @@ EXAMPLE = """\
 
 BACKEND = Backend(type="onion", config=OnionConfig, locate=locate, open=open_mirror,
                   example=EXAMPLE, check_addresses=check_addresses,
-                  local_problems=local_problems)
+                  local_problems=local_problems, preflight=preflight)

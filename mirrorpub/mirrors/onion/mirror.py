@@ -50,6 +50,16 @@ class OnionMirror(ObjectStoreMirror):
             raise MirrorError(self.name, str(exc)) from None
 
 
+def key_problems(config: OnionConfig) -> list[str]:
+    if not config.key.exists():
+        return []  # made (with its folders) by the publish
+    try:
+        read_key_file(config.key, "key")
+    except SigningError as exc:
+        return [str(exc)]
+    return []
+
+
 def service_problems(config: OnionConfig, address: str | None) -> list[str]:
     """For `status`: does tor's folder hold the key whose address the copies name?"""
     if address is None:

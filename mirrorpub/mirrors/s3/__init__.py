@@ -5,6 +5,7 @@
     wire.py         the lean SigV4 client for per-file requests
     credentials.py  where the keys come from
     explain.py      errors as one line an editor can act on
+    preflight.py    what is checked before anything is sent
 """
 
 from __future__ import annotations
@@ -34,6 +35,12 @@ def open_mirror(config: S3Config) -> ObjectStoreMirror:
     return ObjectStoreMirror(config.name, S3Store(config))
 
 
+def preflight(config: S3Config) -> list[str]:
+    from mirrorpub.mirrors.s3.preflight import preflight as check
+
+    return check(config)
+
+
 EXAMPLE = """\
 # [[mirrors]]
 # name = "aws-frankfurt"
@@ -50,4 +57,4 @@ EXAMPLE = """\
 
 BACKEND = Backend(type="s3", config=S3Config, locate=locate, open=open_mirror,
                   public_reads=True, refused_hint=REFUSED, refused_note=REFUSED_NOTE,
-                  example=EXAMPLE)
+                  example=EXAMPLE, preflight=preflight)

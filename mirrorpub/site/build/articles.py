@@ -17,7 +17,7 @@ from mirrorpub.content import links, markdown, sanitize
 from mirrorpub.content.articles import Article, line_of, parse_article, read_source
 from mirrorpub.content.frontmatter import FrontMatter, body_of, decode, key_line
 from mirrorpub.content.scan import ARTICLE_SUFFIX, ContentFile, Scan
-from mirrorpub.errors import ContentError
+from mirrorpub.errors import ContentError, raise_content_errors
 from mirrorpub.model import FileEntry
 from mirrorpub.site.build.cache import CODE_VERSION, RACY_NS, RenderCache, output_size, stat_key
 from mirrorpub.site.build.pool import mapper
@@ -66,10 +66,12 @@ def read_articles(files: Iterable[ContentFile], stats: dict[str, list[int]], lab
             articles.append(_cached_article(file, label, language, hit))
         else:
             todo.append((file, stat, hit["sha"] if hit else None))
+    errors: list[ContentError] = []
     with mapper(workers, len(todo), {"label": label, "language": language}) as run:
         for outcome in run(_read_one, todo):
             if outcome[0] == "error":
-                raise ContentError(*outcome[1:])
+                errors.append(ContentError(*outcome[1:]))
+                continue
             rel, stat = outcome[1], outcome[3]
             if outcome[0] == "same":
                 article = _cached_article(by_rel[rel], label, language, old[rel])
@@ -84,6 +86,7 @@ def read_articles(files: Iterable[ContentFile], stats: dict[str, list[int]], lab
             # enough to be vouched for by its stat, the cache must be saved to say so.
             cache.dirty = cache.dirty or stat[1] < started_ns - RACY_NS or \
                 outcome[0] == "new" or old.get(rel, {}).get("stat") != stat
+    raise_content_errors(errors)
     if len(records) != len(old):
         cache.dirty = True
     cache.articles = records
@@ -215,12 +218,15 @@ class RenderJob:
         same_world = cache.step("links", self.link_world())
         todo = [a.rel for a in self.published
                 if not self.still_valid(a, cache.articles.get(a.rel), same_world)]
+        errors: list[ContentError] = []
         with mapper(workers, len(todo), {"job": self}) as run:
             for outcome in run(_render_one, todo):
                 if outcome[0] == "error":
-                    raise ContentError(*outcome[1:])
+                    errors.append(ContentError(*outcome[1:]))
+                    continue
                 cache.articles[outcome[1]["rel"]].update(outcome[1]["record"])
                 cache.dirty = True
+        raise_content_errors(errors)
         entries = []
         for article in self.published:
             record = cache.articles[article.rel]
