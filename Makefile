@@ -84,7 +84,7 @@ MUTATE ?=
 JOBS ?= 2
 mutate: $(STAMP)
 	$(PY) -m pip install --quiet -e '.[mutate]'
-	$(VENV)/bin/mutmut run --max-children $(JOBS) $(MUTATE)
+	$(VENV)/bin/mutmut run --max-children $(JOBS) $(foreach m,$(MUTATE),'$(m)')
 	$(PY) benchmarks/mutation_scores.py --survivors --min 85
 
 clean:

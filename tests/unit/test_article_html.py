@@ -56,6 +56,8 @@ def rewritten(html: str, *, allow_external: bool = False) -> str:
     ('<animate attributeName="href" to="https://evil.example/">', "<animate",
      "changes a link"),
     ('<set attributename="XLINK:HREF" to="https://evil.example/">', "<set", "changes a link"),
+    ('<animate attributeName="src" to="https://evil.example/a.png">', "<animate",
+     "changes a link"),
     ('<a href="javascript:alert(1)">x</a>', "javascript:alert(1)",
      "javascript: URLs are not allowed"),
     ('<a href="java\tscript:alert(1)">x</a>', "java\tscript:alert(1)",
@@ -155,6 +157,16 @@ def test_text_after_a_style_element_is_not_read_as_css() -> None:
 def test_links_to_articles_and_files_point_at_what_the_build_writes(html: str,
                                                                     expected: str) -> None:
     assert rewritten(html) == expected
+
+
+def test_links_from_a_top_level_page_and_to_itself() -> None:
+    top = links.LinkContext(source_dir="", page_path="index.html",
+                            resolve=lambda rel: {"news/img/m.png": "files/news/img/m.png",
+                                                 "help.md": "articles/help.html"}.get(rel),
+                            is_folder=lambda rel: False, allow_external=False)
+    assert links.rewrite('<a href="help.md">h</a><img src="news/img/m.png">', top)[0] == \
+        '<a href="articles/help.html">h</a><img src="files/news/img/m.png">'
+    assert rewritten('<a href="../help.md">x</a>') == '<a href="help.html">x</a>'
 
 
 def test_a_rewrite_several_lines_down_lands_where_the_tag_was() -> None:

@@ -17,24 +17,32 @@ from mirrorpub.errors import ConfigError
 from tests.sitekit import case_id
 
 
-@dataclass(frozen=True, kw_only=True)
-class _Sample:
-    name: str = option(str, required=True, check=options.MIRROR_NAME)
-    count: int = option(int, default=3, check=options.at_least(1))
-    ratio: float = option((int, float), default=None)
-    flags: list[str] = option(list, default=[], items=str)
-    folder: Path = option(str, default="out", convert=options.as_path)
-    token_env: str = option(str, default=None, check=options.env_name, secret=True)
+def sample_options() -> type:
+    """A config class made at test time, not import time: its options are made by the
+    code under test while the test runs (mutation testing changes that code per test)."""
 
-    @classmethod
-    def finish(cls, values: dict[str, Any], raw: Any, where: str, problems: list[str]) -> None:
-        if values["count"] > 10 and not values["flags"]:
-            problems.append(f"{where}.count: more than 10 needs flags")
+    @dataclass(frozen=True, kw_only=True)
+    class Sample:
+        name: str = option(str, required=True, check=options.matches(
+            r"[a-z0-9][a-z0-9-]{0,62}", "lowercase letters, digits and '-'"))
+        count: int = option(int, default=3, check=options.at_least(1))
+        ratio: float = option((int, float), default=None)
+        flags: list[str] = option(list, default=[], items=str)
+        folder: Path = option(str, default="out", convert=options.as_path)
+        token_env: str = option(str, default=None, check=options.env_name, secret=True)
+
+        @classmethod
+        def finish(cls, values: dict[str, Any], raw: Any, where: str,
+                   problems: list[str]) -> None:
+            if values["count"] > 10 and not values["flags"]:
+                problems.append(f"{where}.count: more than 10 needs flags")
+
+    return Sample
 
 
 def read(table: dict[str, Any], where: str = "sample") -> tuple[dict[str, Any], list[str]]:
     problems: list[str] = []
-    values = read_options(_Sample, table, where, Path("/site"), problems)
+    values = read_options(sample_options(), table, where, Path("/site"), problems)
     return values, problems
 
 
@@ -91,18 +99,22 @@ def test_no_prefix_for_a_top_level_table() -> None:
 
 
 def test_build_makes_the_object_only_when_every_check_passed() -> None:
+    sample = sample_options()
     problems: list[str] = []
-    made = build(_Sample, {"name": "x", "count": 5}, "sample", Path("/site"), problems)
-    assert made == _Sample(name="x", count=5, folder=Path("/site/out"), flags=[])
+    made = build(sample, {"name": "x", "count": 5}, "sample", Path("/site"), problems)
+    assert made == sample(name="x", count=5, folder=Path("/site/out"), flags=[])
     assert problems == []
-    assert build(_Sample, {"name": "x", "count": 11}, "s", Path("/"), problems) is None
+    assert build(sample, {"name": "x", "count": 11}, "s", Path("/"), problems) is None
     assert problems == ["s.count: more than 10 needs flags"]
     problems = ["an earlier problem"]
-    assert build(_Sample, {"count": 11}, "s", Path("/"), problems) is None
+    assert build(sample, {"count": 11}, "s", Path("/"), problems) is None
     assert problems == ["an earlier problem", "s.name: missing; expected a string"]  # no finish
 
 
 @pytest.mark.parametrize(("check", "value", "expected"), [
+    (lambda: options.matches(r"[a-z]+", "letters"), "abc", None),
+    (lambda: options.matches(r"[a-z]+", "letters"), "abc1", "letters"),
+    (lambda: options.matches(r"[a-z]+", "letters"), 5, "letters"),
     (options.http_url, "https://s3.example", None),
     (options.http_url, "http://127.0.0.1:9000/path?x", None),
     (options.http_url, "ftp://s3.example", "an http(s) URL"),
@@ -122,16 +134,20 @@ def test_build_makes_the_object_only_when_every_check_passed() -> None:
                             " the credential, not the credential itself"),
     (options.env_name, "MY-KEY", "the name of an environment variable (like B2_SECRET) that "
                                  "holds the credential, not the credential itself"),
-    (options.at_least(2), 2, None),
-    (options.at_least(2), 1, "an integer of at least 2"),
-    (options.each(options.non_empty), ["a", "b"], None),
-    (options.each(options.non_empty), ["a", " "], "a list where every item is a non-empty "
-                                                  "string"),
+    (lambda: options.at_least(2), 2, None),
+    (lambda: options.at_least(2), 3, None),
+    (lambda: options.at_least(2), 1, "an integer of at least 2"),
+    (lambda: options.each(options.non_empty), ["a", "b"], None),
+    (lambda: options.each(options.non_empty), ["a", " "], "a list where every item is a "
+                                                          "non-empty string"),
+    (options.env_name, "b2_secret", None),
     (options.MIRROR_NAME, "a" * 63, None),
     (options.MIRROR_NAME, "a" * 64, "lowercase letters, digits and '-'"),
     (options.MIRROR_NAME, "-a", "lowercase letters, digits and '-'"),
 ], ids=case_id)
 def test_the_reusable_checks(check: Any, value: Any, expected: str | None) -> None:
+    if check.__name__ == "<lambda>":  # a check made by a factory: made here, at test time
+        check = check()
     assert check(value) == expected
 
 
@@ -155,6 +171,7 @@ def test_paths_are_relative_to_the_config_file_and_home_is_expanded(
     assert options.resolve_path(Path("/site"), "~/keys/k") == Path("/home/editor/keys/k")
     assert options.folder_url("https://x.example/a//", Path()) == "https://x.example/a/"
     assert options.folder_url("https://x.example", Path()) == "https://x.example/"
+    assert options.folder_url("https://x.example/TAX", Path()) == "https://x.example/TAX/"
 
 
 # --- the whole file ----------------------------------------------------------------------

@@ -79,6 +79,13 @@ def test_the_body_and_its_first_line_are_found_without_reading_the_header_again(
     assert frontmatter.key_line(FILE, text, "tags") == 2  # not there: the header's start
 
 
+def test_reading_the_body_again_names_the_file_when_the_header_is_gone() -> None:
+    for read_again in (frontmatter.body_of, lambda f, t: frontmatter.key_line(f, t, "date")):
+        with pytest.raises(ContentError) as caught:
+            read_again(FILE, "no header\n")
+        assert (caught.value.file, caught.value.line) == (FILE, 1)
+
+
 def test_fences_may_carry_trailing_spaces_and_windows_line_ends() -> None:
     got = frontmatter.split(FILE, "--- \r\ntitle: T\r\ndate: 2026-11-25\r\n---\t\r\nBody\r\n")
     assert got.front.title == "T"
@@ -98,6 +105,7 @@ def test_fences_may_carry_trailing_spaces_and_windows_line_ends() -> None:
      "front matter 'colour': unknown key (known: title, date, slug"),
     (source("date: 2026-11-25"), 2, "front matter needs 'title:'"),
     (source("title: T"), 2, "front matter needs 'date:' (ISO 8601"),
+    (source("title:", "date: 2026-11-25"), 2, "front matter 'title': expected text, got None"),
     (source("title: '  '", "date: 2026-11-25"), 2,
      "front matter 'title': expected text, got '  '"),
     (source("title: [a, b]", "date: 2026-11-25"), 2, "'title': expected text, got ['a', 'b']"),
@@ -146,6 +154,7 @@ def test_bytes_no_page_or_feed_can_carry_are_named_with_their_line(raw: bytes, l
                                                                    words: str) -> None:
     with pytest.raises(ContentError) as caught:
         frontmatter.decode(FILE, raw)
+    assert caught.value.file == FILE
     assert words in caught.value.message
     assert caught.value.line == line
 
