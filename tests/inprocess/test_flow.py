@@ -174,7 +174,8 @@ def test_an_article_that_left_is_deleted_after_the_new_manifest(tmp_path: Path) 
     site.remove("three.md")
     report = site.publish()
     gone = before - set(site.built())
-    assert gone == {"articles/three.html", "page-2.html"}  # 3 articles, 2 a page: 2 pages
+    # 3 articles, 2 a page: archive pages 1 and 2; with 2 left, page-2.html goes
+    assert gone == {"articles/three.html", "page-2.html"}
     log = bucket.log[start:]
     assert {path for op, path in log if op == "delete"} == gone
     assert ("delete", "articles/three.html") in log
