@@ -98,7 +98,7 @@ def stable_pages(count: int, per_page: int, front: str,
     newest one fills up as articles arrive, and a page with a newer page after it never
     changes again. The front page's older link skips the newest archive page, whose
     articles it shows all of."""
-    last = max(1, -(-count // per_page))
+    last = -(-count // per_page)  # no archive page until there is an article
     pages = [ListingPage(front, 0, min(count, per_page), None, None,
                          archive(last - 1) if last > 1 else None)]
     for k in range(1, last + 1):
