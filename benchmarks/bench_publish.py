@@ -1,6 +1,6 @@
 """Publishing to a real S3 server: mirrorpub against `aws s3 sync` and `rclone sync --checksum`.
 
-    .venv/bin/python benchmarks/bench_publish.py [--articles 10000]
+    .venv/bin/python benchmarks/bench_publish.py [--articles 10000] [--tools mirrorpub rclone]
 
 Starts its own SeaweedFS (tests/services/seaweed.py) and a counting proxy in front of it
 (benchmarks/countproxy.py); every tool's endpoint is the proxy, so requests and bytes are
@@ -15,6 +15,8 @@ start to exit:
     one-edit        one word changed in one article, then mirrorpub publish; the files
                     whose bytes changed are copied into the other tools' source folders
                     (a copy of public/ made after the first publish), then each syncs
+    new-article     one more story, newer than all (corpus.add_new), then the same: the
+                    front page, the newest archive pages, its tags' pages, the feed change
 
 mirrorpub's figures include its (incremental) build; the others only upload. Prints a
 Markdown table; writes benchmarks/results/publish.json.
@@ -46,12 +48,14 @@ VENV_BIN = Path(sys.executable).parent
 WORK = HERE / "work"
 RESULTS = HERE / "results"
 PUBLIC_URL = "https://mirror.example/bench/"  # fixed, so pages do not depend on the port
+TOOLS = ("mirrorpub", "aws", "rclone")
 
 
 class Bench:
-    def __init__(self, count: int, times: int) -> None:
+    def __init__(self, count: int, times: int, tools: tuple[str, ...] = TOOLS) -> None:
         self.count = count
         self.times = times
+        self.tools = tools
         self.root = WORK / f"p{count}"
         self.site = self.root / "mirrorpub"
         self.seaweed = SeaweedFS(WORK / "seaweed")
@@ -60,6 +64,7 @@ class Bench:
         self.rows: list[dict[str, object]] = []
         self.runs: dict[tuple[str, str], list[tuple[Run, Counts]]] = {}
         self.edits = 0
+        self.added = 0
 
     # --- setting up -------------------------------------------------------------------
 
@@ -67,7 +72,7 @@ class Bench:
         shutil.rmtree(WORK / "seaweed", ignore_errors=True)
         self.seaweed.start()
         self.proxy = CountingProxy(self.seaweed.s3_port).start()
-        for tool in ("mirrorpub", "aws", "rclone"):
+        for tool in self.tools:
             self.buckets[tool] = self.seaweed.make_bucket(f"bench-{tool}", public=True)
             self.buckets[f"direct-{tool}"] = self.seaweed.make_bucket(f"direct-{tool}",
                                                                      public=True)
@@ -156,7 +161,7 @@ class Bench:
                 "others": max(r.others for r, _ in runs)})
 
     def snapshot_sources(self) -> None:
-        for tool in ("aws", "rclone"):
+        for tool in self.others:
             target = self.root / f"src-{tool}"
             shutil.rmtree(target, ignore_errors=True)
             shutil.copytree(self.site / "public", target)
@@ -165,9 +170,13 @@ class Bench:
         """Give the other tools' sources what mirrorpub's last publish changed."""
         public = self.site / "public"
         changed: list[str] = []
-        for tool in ("aws", "rclone"):
+        for tool in self.others:
             changed = _sync_changes(public, self.root / f"src-{tool}")
         return changed
+
+    @property
+    def others(self) -> tuple[str, ...]:
+        return tuple(t for t in self.tools if t != "mirrorpub")
 
     def check_buckets(self, direct: bool = False) -> None:
         """Every tool's bucket now holds the whole site."""
@@ -184,28 +193,36 @@ class Bench:
 
     def run_all(self) -> None:
         self.prepare_site()
-        for tool in ("mirrorpub", "aws", "rclone"):
-            if tool == "aws":
-                self.snapshot_sources()
+        for tool in self.tools:
+            if tool != "mirrorpub" and not (self.root / f"src-{tool}").exists():
+                self.snapshot_sources()  # public/ as mirrorpub's first publish left it
             self.measure("first publish", tool)
         for _ in range(self.times):
-            for tool in ("mirrorpub", "aws", "rclone"):
+            for tool in self.tools:
                 self.measure("no-op publish", tool)
         for _ in range(self.times):
             self.edits += 1
             corpus.edit_one(self.root, self.count, self.edits)
-            self.measure("one-edit publish", "mirrorpub")
-            changed = self.follow_edit()
-            print(f"   changed by the edit: {', '.join(changed)}", file=sys.stderr)
-            for tool in ("aws", "rclone"):
-                self.measure("one-edit publish", tool)
+            self.follow("one-edit publish")
+        for _ in range(self.times):
+            self.added += 1
+            corpus.add_new(self.root, self.count, self.added)
+            self.follow("new-article publish")
         self.check_buckets()
         # Without the counting proxy (Python, on the same two cores) in between: each tool
         # into an empty bucket of its own, straight to SeaweedFS.
-        for tool in ("mirrorpub", "aws", "rclone"):
+        for tool in self.tools:
             self.measure("first publish, direct", tool, direct=True)
         self.check_buckets(direct=True)
         self.summarise()
+
+    def follow(self, case: str) -> None:
+        """mirrorpub publishes the change; the others sync what its build changed."""
+        self.measure(case, "mirrorpub")
+        changed = self.follow_edit()
+        print(f"   changed: {len(changed)} files: {', '.join(changed)}", file=sys.stderr)
+        for tool in self.others:
+            self.measure(case, tool)
 
 
 def _sync_changes(source: Path, target: Path) -> list[str]:
@@ -247,10 +264,12 @@ def main() -> None:
     parser.add_argument("--articles", type=int, default=10000)
     parser.add_argument("--repeat", type=int, default=3, help="runs of the no-op and one-edit "
                         "publishes (the median is shown, the best in brackets)")
+    parser.add_argument("--tools", nargs="+", choices=TOOLS, default=list(TOOLS),
+                        help="mirrorpub and the peers to measure beside it")
     args = parser.parse_args()
     os.environ.pop("AWS_PROFILE", None)
     compile_package()
-    bench = Bench(args.articles, args.repeat)
+    bench = Bench(args.articles, args.repeat, tuple(dict.fromkeys(["mirrorpub", *args.tools])))
     bench.start()
     try:
         bench.run_all()
