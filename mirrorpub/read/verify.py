@@ -46,7 +46,7 @@ from mirrorpub.errors import (
 )
 from mirrorpub.formats import parse_iso
 from mirrorpub.layout import MANIFEST, SIGNATURE
-from mirrorpub.mirrors.remoteindex import INDEX_NAME
+from mirrorpub.mirrors.remoteindex import INDEX_NAMES
 from mirrorpub.read import seen
 from mirrorpub.read.fetch import Copy, Digest, ReadLimits, digest_all, open_copy
 from mirrorpub.safepath import is_site_path
@@ -348,5 +348,5 @@ def extra_files(copy: Copy, files: Mapping[str, Any]) -> list[str]:
 
     Raises FetchError when the folder cannot be listed.
     """
-    known = {*files, MANIFEST, SIGNATURE, INDEX_NAME}
+    known = {*files, MANIFEST, SIGNATURE, *INDEX_NAMES}
     return [path for path in copy.listing() or [] if path not in known]

@@ -20,7 +20,7 @@ import pytest
 from mirrorpub.config import load_config
 from mirrorpub.layout import upload_rank
 from mirrorpub.mirrors.plan import RemoteEntry
-from mirrorpub.mirrors.remoteindex import decode_index, encode_index
+from mirrorpub.mirrors.remoteindex import encode_index
 from mirrorpub.publish.report import PublishReport
 from mirrorpub.publish.run import publish
 from mirrorpub.site.mediatypes import content_type
@@ -101,10 +101,10 @@ def reader_problems(bucket: memstore.MemoryBucket) -> list[str]:
 # --- the plain flow -------------------------------------------------------------------
 
 def rounds(log: list[tuple[str, str]]) -> list[list[str]]:
-    """The paths put in each stretch between two index writes."""
+    """The paths put in each stretch between two index (or journal) writes."""
     out: list[list[str]] = [[]]
     for op, path in log:
-        if op == "index":
+        if op in ("index", "journal"):
             out.append([])
         elif op == "put":
             out[-1].append(path)
@@ -132,8 +132,10 @@ def test_a_first_publish_sends_every_file_in_the_order_spec_8_asks(tmp_path: Pat
     for path, data in bucket.files().items():
         if path.endswith(".html"):
             assert b"https://mem.example/a/" in data, path
-    assert bucket.log[0] == ("index", "") and bucket.log[-1] == ("index", "")
-    files, pending = decode_index(bucket.index or b"")  # type: ignore[misc]
+    # Listed at first, the copy gets a whole index; after that, only the journal changes.
+    assert bucket.log[:2] == [("index", ""), ("journal", "")]
+    assert bucket.log[-1] == ("journal", "") and bucket.log.count(("index", "")) == 1
+    files, pending = bucket.state()  # type: ignore[misc]
     assert not pending and set(files) == set(site.built())
     assert summary(report, "mem-a") == {"uploaded": len(first) + len(second), "deleted": 0,
                                         "ok": 1}
@@ -147,8 +149,8 @@ def test_a_publish_with_nothing_changed_writes_nothing(tmp_path: Path) -> None:
     report = site.publish()
     assert not report.changed and report.version == 2
     assert bucket.log == before  # no put, no delete, no index write
-    assert bucket.requests - requests == 2  # the index, and mirrors.json's mark
-    assert report.mirrors[0].outcome.requests == 2
+    assert bucket.requests - requests == 3  # the index, its journal, mirrors.json's mark
+    assert report.mirrors[0].outcome.requests == 3
 
 
 def test_one_edit_sends_the_article_and_what_shows_it(tmp_path: Path) -> None:
@@ -198,7 +200,7 @@ def test_more_deletes_than_the_cap_are_held_back_and_reported(tmp_path: Path, ca
     assert report.exit_code == 3
     problem = report.mirrors[0].outcome.problem or ""
     assert "not deleted: more than the cap" in problem and "--max-deletes" in problem
-    files, _ = decode_index(bucket.index or b"")  # type: ignore[misc]
+    files, _ = bucket.state()  # type: ignore[misc]
     assert "articles/two.html" in files  # still ours: the next publish may delete it
     assert site.publish(max_deletes=-1).exit_code == 0  # -1: no cap
     assert "articles/two.html" not in bucket.files()
@@ -277,6 +279,7 @@ def copy_of(template: Site, root: Path, saved: memstore.MemoryBucket) -> memstor
     memstore.BUCKETS.clear()
     bucket = memstore.bucket("a")
     bucket.objects, bucket.index = dict(saved.objects), saved.index
+    bucket.journal = saved.journal
     return bucket
 
 
@@ -319,8 +322,8 @@ def test_paths_an_interrupted_publish_left_pending_are_sent_again(tmp_path: Path
     # Dies after the index marked the planned paths pending and the page went up.
     bucket.crash_at = bucket.writes + 3
     killed_publish(site)
-    assert bucket.log[-2:] == [("index", ""), ("put", "articles/two.html")]
-    _, pending = decode_index(bucket.index or b"")  # type: ignore[misc]
+    assert bucket.log[-2:] == [("journal", ""), ("put", "articles/two.html")]
+    _, pending = bucket.state()  # type: ignore[misc]
     assert "articles/two.html" in pending
     bucket.crash_at = None
     start = len(bucket.log)
@@ -359,7 +362,7 @@ def test_paths_no_site_can_hold_are_never_written_or_deleted(tmp_path: Path,
     site = make_site(tmp_path, "a")
     site.publish()
     bucket = memstore.bucket("a")
-    files, pending = decode_index(bucket.index or b"")  # type: ignore[misc]
+    files, pending = bucket.state()  # type: ignore[misc]
     for path in UNSAFE:
         if source == "index":
             files[path] = RemoteEntry(size=1, sha256="0" * 64)
@@ -377,7 +380,7 @@ def test_paths_no_site_can_hold_are_never_written_or_deleted(tmp_path: Path,
     warnings = report.mirrors[0].outcome.warnings
     assert len(warnings) == 1 and f"names {len(UNSAFE)} paths no site can hold" in warnings[0]
     assert "\n" not in warnings[0]
-    final, _ = decode_index(bucket.index or b"")  # type: ignore[misc]
+    final, _ = bucket.state()  # type: ignore[misc]
     assert not set(final) & set(UNSAFE)
     assert not site.publish().mirrors[0].outcome.warnings
 
