@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import filecmp
+import hashlib
 import json
 import os
 import shutil
@@ -47,7 +48,6 @@ from tests.services.seaweed import SeaweedFS  # noqa: E402
 VENV_BIN = Path(sys.executable).parent
 WORK = HERE / "work"
 RESULTS = HERE / "results"
-PUBLIC_URL = "https://mirror.example/bench/"  # fixed, so pages do not depend on the port
 TOOLS = ("mirrorpub", "aws", "rclone")
 
 
@@ -65,6 +65,7 @@ class Bench:
         self.runs: dict[tuple[str, str], list[tuple[Run, Counts]]] = {}
         self.edits = 0
         self.added = 0
+        self.changed: dict[str, list[int]] = {}  # case -> files whose bytes changed, per run
 
     # --- setting up -------------------------------------------------------------------
 
@@ -86,8 +87,11 @@ class Bench:
         shutil.rmtree(self.root, ignore_errors=True)
         corpus.write(self.root, self.count)
         # direct.toml: the same site and mirror (so the same pages), another bucket, and
-        # no proxy in between.
+        # no proxy in between. Both name the proxied bucket's public URL, straight from
+        # SeaweedFS: a publish reads back what readers get there (read-backs are not
+        # counted), and the direct publish, coming later, only checks it can be read.
         site_config = (self.site / "mirrorpub.toml").read_text(encoding="utf-8")
+        public_url = self.seaweed.public_url(self.buckets["mirrorpub"])
         for name, bucket, endpoint in (
                 ("mirrorpub.toml", self.buckets["mirrorpub"], self.proxy.endpoint),
                 ("direct.toml", self.buckets["direct-mirrorpub"], self.seaweed.endpoint)):
@@ -96,7 +100,7 @@ class Bench:
                 f'bucket = "{bucket}"\nendpoint_url = "{endpoint}"\n'
                 f'access_key_id_env = "BENCH_S3_KEY"\n'
                 f'secret_access_key_env = "BENCH_S3_SECRET"\n'
-                f'public_url = "{PUBLIC_URL}"\n', encoding="utf-8")
+                f'public_url = "{public_url}"\n', encoding="utf-8")
         print(f"== building {self.count} articles (untimed)", file=sys.stderr)
         run([str(VENV_BIN / "mirrorpub"), "build"], cwd=self.site)
 
@@ -158,7 +162,8 @@ class Bench:
                 "peak_rss_mb": max(r.max_rss_mb for r, _ in runs),
                 "requests": counts.requests, "methods": dict(counts.by_method),
                 "bytes_sent": counts.bytes_sent, "bytes_received": counts.bytes_received,
-                "others": max(r.others for r, _ in runs)})
+                "others": max(r.others for r, _ in runs),
+                "files_changed": max(self.changed.get(case, [0]))})
 
     def snapshot_sources(self) -> None:
         for tool in self.others:
@@ -218,11 +223,20 @@ class Bench:
 
     def follow(self, case: str) -> None:
         """mirrorpub publishes the change; the others sync what its build changed."""
+        before = _digests(self.site / "public")
         self.measure(case, "mirrorpub")
-        changed = self.follow_edit()
+        after = _digests(self.site / "public")
+        changed = sorted(p for p in before.keys() | after.keys() if before.get(p) != after.get(p))
+        self.changed.setdefault(case, []).append(len(changed))
         print(f"   changed: {len(changed)} files: {', '.join(changed)}", file=sys.stderr)
+        self.follow_edit()
         for tool in self.others:
             self.measure(case, tool)
+
+
+def _digests(folder: Path) -> dict[str, str]:
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in folder.rglob("*") if p.is_file()}
 
 
 def _sync_changes(source: Path, target: Path) -> list[str]:
@@ -254,9 +268,10 @@ def report(rows: list[dict[str, object]]) -> str:
             " ".join(f"{m}:{n}" for m, n in sorted(r["methods"].items())) if counted else "–",
             human_bytes(r["bytes_sent"]) if counted else "–",
             human_bytes(r["bytes_received"]) if counted else "–",
-            f"{r['peak_rss_mb']:.0f} MB", f"{r['others']:.0%}"])
+            f"{r['peak_rss_mb']:.0f} MB", f"{r['others']:.0%}", r["files_changed"] or "–"])
     return table(["publish", "tool", "wall", "CPU", "requests", "by method", "sent",
-                  "received", "peak RSS", "CPU of the rest (SeaweedFS, proxy, …)"], lines)
+                  "received", "peak RSS", "CPU of the rest (SeaweedFS, proxy, …)",
+                  "files changed"], lines)
 
 
 def main() -> None:
