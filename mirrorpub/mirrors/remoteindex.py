@@ -115,7 +115,10 @@ def encode_journal(base: IndexBase, files: Mapping[str, RemoteEntry], pending: s
                    limit: int | None = None) -> bytes | None:
     """The journal that turns `base` into (files, pending); None when it would hold more
     than `limit` changes (then a new base is due)."""
-    changed = {p: e for p, e in files.items() if base.files.get(p) != e}
+    old = base.files
+    # Two fields compared, not dataclass equality: at 110,000 paths this runs twice a publish.
+    changed = {p: e for p, e in files.items()
+               if (b := old.get(p)) is None or b.sha256 != e.sha256 or b.size != e.size}
     gone = sorted(p for p in base.files if p not in files)
     if limit is not None and len(changed) + len(gone) > limit:
         return None
