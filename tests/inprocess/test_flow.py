@@ -19,6 +19,7 @@ import pytest
 
 from mirrorpub.config import load_config
 from mirrorpub.layout import upload_rank
+from mirrorpub.mirrors import objectstore
 from mirrorpub.mirrors.plan import RemoteEntry
 from mirrorpub.mirrors.remoteindex import encode_index
 from mirrorpub.publish.report import PublishReport
@@ -291,8 +292,12 @@ def killed_publish(site: Site) -> None:
     state.write_bytes(before)
 
 
+@pytest.mark.parametrize("limit", [objectstore.JOURNAL_LIMIT, 0], ids=["journal", "new-index"])
 def test_a_publish_cut_off_at_any_write_leaves_a_whole_site_and_the_next_one_finishes(
-        tmp_path: Path) -> None:
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, limit: int) -> None:
+    """With a journal limit of 0, every final state goes up as a new index and then its
+    journal: a cut between the two is among the cuts tried."""
+    monkeypatch.setattr(objectstore, "JOURNAL_LIMIT", limit)
     template = make_site(tmp_path / "template", "a")
     template.publish()
     edit_everything(template)
@@ -312,6 +317,8 @@ def test_a_publish_cut_off_at_any_write_leaves_a_whole_site_and_the_next_one_fin
         bucket.crash_at = None
         assert site.publish().exit_code == 0
         assert bucket.files() == site.built(), f"not finished after a cut at {crash_at}"
+        files, pending = bucket.state()  # type: ignore[misc]
+        assert not pending and set(files) == set(site.built())
 
 
 def test_paths_an_interrupted_publish_left_pending_are_sent_again(tmp_path: Path) -> None:

@@ -11,15 +11,7 @@ import mirrorpub_memstore as memstore
 import pytest
 
 from mirrorpub.mirrors import objectstore
-from tests.inprocess.test_flow import (
-    Site,
-    article,
-    copy_of,
-    edit_everything,
-    killed_publish,
-    make_site,
-    reader_problems,
-)
+from tests.inprocess.test_flow import Site, article, make_site
 
 
 @pytest.fixture(autouse=True)
@@ -101,29 +93,3 @@ def test_a_lost_journal_is_noticed_by_the_manifest_check_and_the_copy_listed(
                for line in report.mirrors[0].plan_lines)
     assert bucket.files() == {**site.built(), "articles/not-ours.html": b"<p>someone else's</p>"}
 
-
-def test_a_publish_cut_off_while_it_folds_the_journal_is_finished_by_the_next(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every final state written as a new base and then its journal: cut off at any write
-    (between the two included), the copy reads whole and the next publish completes it."""
-    monkeypatch.setattr(objectstore, "JOURNAL_LIMIT", 0)
-    template = make_site(tmp_path / "template", "a")
-    template.publish()
-    edit_everything(template)
-    saved = memstore.BUCKETS["a"]
-    counting = Site(tmp_path / "count", template.mirrors)
-    bucket = copy_of(template, counting.root, saved)
-    counting.publish()
-    total = bucket.writes
-    assert bucket.log[-2:] == [("index", ""), ("journal", "")]
-    for crash_at in range(1, total + 1):
-        site = Site(tmp_path / f"cut-{crash_at}", template.mirrors)
-        bucket = copy_of(template, site.root, saved)
-        bucket.crash_at = crash_at
-        killed_publish(site)
-        assert reader_problems(bucket) == [], f"cut off at write {crash_at}"
-        bucket.crash_at = None
-        assert site.publish().exit_code == 0
-        assert bucket.files() == site.built(), f"not finished after a cut at {crash_at}"
-        files, pending = bucket.state()  # type: ignore[misc]
-        assert not pending and set(files) == set(site.built())
