@@ -14,6 +14,7 @@ timed from process start to exit, once (a shared machine: see the load column):
     one-edit publish  one word changed in one article, then mirrorpub publish: the MFS
                       copy gets only the changed files (files/cp, files/rm)
     ipfs add -r       the whole edited folder again, as a plain re-add does
+    new-article       one more story (corpus.add_new), then mirrorpub publish
 
 Prints a Markdown table; writes benchmarks/results/ipfs.json.
 """
@@ -80,6 +81,9 @@ class Bench:
         corpus.edit_one(self.root, self.count)
         self.measure("one-edit publish", "mirrorpub")
         self.measure("one-edit publish", "ipfs add -r")
+        # A plain re-add of a new article costs what it costs for an edit: not run again.
+        corpus.add_new(self.root, self.count)
+        self.measure("new-article publish", "mirrorpub")
 
 
 def _row(count: int, case: str, tool: str, result: Run, counts: Counts) -> dict[str, object]:

@@ -1,6 +1,6 @@
 """Publishing to a real S3 server: mirrorpub against `aws s3 sync` and `rclone sync --checksum`.
 
-    .venv/bin/python benchmarks/bench_publish.py [--articles 10000]
+    .venv/bin/python benchmarks/bench_publish.py [--articles 10000] [--tools mirrorpub rclone]
 
 Starts its own SeaweedFS (tests/services/seaweed.py) and a counting proxy in front of it
 (benchmarks/countproxy.py); every tool's endpoint is the proxy, so requests and bytes are
@@ -15,6 +15,8 @@ start to exit:
     one-edit        one word changed in one article, then mirrorpub publish; the files
                     whose bytes changed are copied into the other tools' source folders
                     (a copy of public/ made after the first publish), then each syncs
+    new-article     one more story, newer than all (corpus.add_new), then the same: the
+                    front page, the newest archive pages, its tags' pages, the feed change
 
 mirrorpub's figures include its (incremental) build; the others only upload. Prints a
 Markdown table; writes benchmarks/results/publish.json.
@@ -24,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import filecmp
+import hashlib
 import json
 import os
 import shutil
@@ -45,13 +48,14 @@ from tests.services.seaweed import SeaweedFS  # noqa: E402
 VENV_BIN = Path(sys.executable).parent
 WORK = HERE / "work"
 RESULTS = HERE / "results"
-PUBLIC_URL = "https://mirror.example/bench/"  # fixed, so pages do not depend on the port
+TOOLS = ("mirrorpub", "aws", "rclone")
 
 
 class Bench:
-    def __init__(self, count: int, times: int) -> None:
+    def __init__(self, count: int, times: int, tools: tuple[str, ...] = TOOLS) -> None:
         self.count = count
         self.times = times
+        self.tools = tools
         self.root = WORK / f"p{count}"
         self.site = self.root / "mirrorpub"
         self.seaweed = SeaweedFS(WORK / "seaweed")
@@ -60,6 +64,8 @@ class Bench:
         self.rows: list[dict[str, object]] = []
         self.runs: dict[tuple[str, str], list[tuple[Run, Counts]]] = {}
         self.edits = 0
+        self.added = 0
+        self.changed: dict[str, list[int]] = {}  # case -> files whose bytes changed, per run
 
     # --- setting up -------------------------------------------------------------------
 
@@ -67,7 +73,7 @@ class Bench:
         shutil.rmtree(WORK / "seaweed", ignore_errors=True)
         self.seaweed.start()
         self.proxy = CountingProxy(self.seaweed.s3_port).start()
-        for tool in ("mirrorpub", "aws", "rclone"):
+        for tool in self.tools:
             self.buckets[tool] = self.seaweed.make_bucket(f"bench-{tool}", public=True)
             self.buckets[f"direct-{tool}"] = self.seaweed.make_bucket(f"direct-{tool}",
                                                                      public=True)
@@ -81,8 +87,11 @@ class Bench:
         shutil.rmtree(self.root, ignore_errors=True)
         corpus.write(self.root, self.count)
         # direct.toml: the same site and mirror (so the same pages), another bucket, and
-        # no proxy in between.
+        # no proxy in between. Both name the proxied bucket's public URL, straight from
+        # SeaweedFS: a publish reads back what readers get there (read-backs are not
+        # counted), and the direct publish, coming later, only checks it can be read.
         site_config = (self.site / "mirrorpub.toml").read_text(encoding="utf-8")
+        public_url = self.seaweed.public_url(self.buckets["mirrorpub"])
         for name, bucket, endpoint in (
                 ("mirrorpub.toml", self.buckets["mirrorpub"], self.proxy.endpoint),
                 ("direct.toml", self.buckets["direct-mirrorpub"], self.seaweed.endpoint)):
@@ -91,7 +100,7 @@ class Bench:
                 f'bucket = "{bucket}"\nendpoint_url = "{endpoint}"\n'
                 f'access_key_id_env = "BENCH_S3_KEY"\n'
                 f'secret_access_key_env = "BENCH_S3_SECRET"\n'
-                f'public_url = "{PUBLIC_URL}"\n', encoding="utf-8")
+                f'public_url = "{public_url}"\n', encoding="utf-8")
         print(f"== building {self.count} articles (untimed)", file=sys.stderr)
         run([str(VENV_BIN / "mirrorpub"), "build"], cwd=self.site)
 
@@ -153,10 +162,11 @@ class Bench:
                 "peak_rss_mb": max(r.max_rss_mb for r, _ in runs),
                 "requests": counts.requests, "methods": dict(counts.by_method),
                 "bytes_sent": counts.bytes_sent, "bytes_received": counts.bytes_received,
-                "others": max(r.others for r, _ in runs)})
+                "others": max(r.others for r, _ in runs),
+                "files_changed": max(self.changed.get(case, [0]))})
 
     def snapshot_sources(self) -> None:
-        for tool in ("aws", "rclone"):
+        for tool in self.others:
             target = self.root / f"src-{tool}"
             shutil.rmtree(target, ignore_errors=True)
             shutil.copytree(self.site / "public", target)
@@ -165,9 +175,13 @@ class Bench:
         """Give the other tools' sources what mirrorpub's last publish changed."""
         public = self.site / "public"
         changed: list[str] = []
-        for tool in ("aws", "rclone"):
+        for tool in self.others:
             changed = _sync_changes(public, self.root / f"src-{tool}")
         return changed
+
+    @property
+    def others(self) -> tuple[str, ...]:
+        return tuple(t for t in self.tools if t != "mirrorpub")
 
     def check_buckets(self, direct: bool = False) -> None:
         """Every tool's bucket now holds the whole site."""
@@ -176,7 +190,8 @@ class Bench:
         for tool, bucket in self.buckets.items():
             if tool.startswith("direct-") != direct:
                 continue
-            keys = set(self.seaweed.keys(bucket)) - {".mirrorpub-index.json"}
+            # Less mirrorpub's index object and its journal, which are not site files.
+            keys = {k for k in self.seaweed.keys(bucket) if not k.startswith(".mirrorpub-index")}
             if keys != expected:
                 missing, extra = sorted(expected - keys)[:5], sorted(keys - expected)[:5]
                 raise SystemExit(f"{tool}: bucket differs from the site: missing {missing}, "
@@ -184,28 +199,45 @@ class Bench:
 
     def run_all(self) -> None:
         self.prepare_site()
-        for tool in ("mirrorpub", "aws", "rclone"):
-            if tool == "aws":
-                self.snapshot_sources()
+        for tool in self.tools:
+            if tool != "mirrorpub" and not (self.root / f"src-{tool}").exists():
+                self.snapshot_sources()  # public/ as mirrorpub's first publish left it
             self.measure("first publish", tool)
         for _ in range(self.times):
-            for tool in ("mirrorpub", "aws", "rclone"):
+            for tool in self.tools:
                 self.measure("no-op publish", tool)
         for _ in range(self.times):
             self.edits += 1
             corpus.edit_one(self.root, self.count, self.edits)
-            self.measure("one-edit publish", "mirrorpub")
-            changed = self.follow_edit()
-            print(f"   changed by the edit: {', '.join(changed)}", file=sys.stderr)
-            for tool in ("aws", "rclone"):
-                self.measure("one-edit publish", tool)
+            self.follow("one-edit publish")
+        for _ in range(self.times):
+            self.added += 1
+            corpus.add_new(self.root, self.count, self.added)
+            self.follow("new-article publish")
         self.check_buckets()
         # Without the counting proxy (Python, on the same two cores) in between: each tool
         # into an empty bucket of its own, straight to SeaweedFS.
-        for tool in ("mirrorpub", "aws", "rclone"):
+        for tool in self.tools:
             self.measure("first publish, direct", tool, direct=True)
         self.check_buckets(direct=True)
         self.summarise()
+
+    def follow(self, case: str) -> None:
+        """mirrorpub publishes the change; the others sync what its build changed."""
+        before = _digests(self.site / "public")
+        self.measure(case, "mirrorpub")
+        after = _digests(self.site / "public")
+        changed = sorted(p for p in before.keys() | after.keys() if before.get(p) != after.get(p))
+        self.changed.setdefault(case, []).append(len(changed))
+        print(f"   changed: {len(changed)} files: {', '.join(changed)}", file=sys.stderr)
+        self.follow_edit()
+        for tool in self.others:
+            self.measure(case, tool)
+
+
+def _digests(folder: Path) -> dict[str, str]:
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in folder.rglob("*") if p.is_file()}
 
 
 def _sync_changes(source: Path, target: Path) -> list[str]:
@@ -237,9 +269,10 @@ def report(rows: list[dict[str, object]]) -> str:
             " ".join(f"{m}:{n}" for m, n in sorted(r["methods"].items())) if counted else "–",
             human_bytes(r["bytes_sent"]) if counted else "–",
             human_bytes(r["bytes_received"]) if counted else "–",
-            f"{r['peak_rss_mb']:.0f} MB", f"{r['others']:.0%}"])
+            f"{r['peak_rss_mb']:.0f} MB", f"{r['others']:.0%}", r["files_changed"] or "–"])
     return table(["publish", "tool", "wall", "CPU", "requests", "by method", "sent",
-                  "received", "peak RSS", "CPU of the rest (SeaweedFS, proxy, …)"], lines)
+                  "received", "peak RSS", "CPU of the rest (SeaweedFS, proxy, …)",
+                  "files changed"], lines)
 
 
 def main() -> None:
@@ -247,10 +280,12 @@ def main() -> None:
     parser.add_argument("--articles", type=int, default=10000)
     parser.add_argument("--repeat", type=int, default=3, help="runs of the no-op and one-edit "
                         "publishes (the median is shown, the best in brackets)")
+    parser.add_argument("--tools", nargs="+", choices=TOOLS, default=list(TOOLS),
+                        help="mirrorpub and the peers to measure beside it")
     args = parser.parse_args()
     os.environ.pop("AWS_PROFILE", None)
     compile_package()
-    bench = Bench(args.articles, args.repeat)
+    bench = Bench(args.articles, args.repeat, tuple(dict.fromkeys(["mirrorpub", *args.tools])))
     bench.start()
     try:
         bench.run_all()

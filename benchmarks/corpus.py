@@ -13,6 +13,7 @@ the metadata header and the link syntax differ (Pelican spells an article link
 
 `edit_one(OUT)` makes the benchmark's "one edit": one word changed in the middle of one
 article's body in both sites (not its first paragraph, so no summary changes).
+`add_new(OUT, count)` makes its "new article": one more story, newer than all the others.
 """
 
 from __future__ import annotations
@@ -87,23 +88,42 @@ class _Words:
         return " ".join(w.capitalize() if i == 0 else w for i, w in enumerate(words))
 
 
+START = datetime(2020, 1, 1, 8, 0, tzinfo=UTC)
+
+
 def make_pieces(count: int, seed: int = SEED) -> list[Piece]:
-    rng = random.Random(seed)
-    words = _Words(rng)
-    tags = sorted({"-".join(words.words(rng.randint(1, 2))) for _ in range(TAG_POOL * 2)})
-    tags = tags[:TAG_POOL]
+    rng, words, tags, authors = _pools(seed)
     tag_weights = [1.0 / (rank + 1) ** 0.8 for rank in range(len(tags))]
-    authors = [f"{w.capitalize()} {v.capitalize()}" for w, v in
-               zip(words.words(12), words.words(12), strict=True)]
-    start = datetime(2020, 1, 1, 8, 0, tzinfo=UTC)
     pieces = []
     for n in range(1, count + 1):
         chosen = tuple(dict.fromkeys(rng.choices(tags, tag_weights, k=rng.randint(1, 4))))
-        date = start + timedelta(minutes=n * 97 + rng.randint(0, 60))
+        date = START + timedelta(minutes=n * 97 + rng.randint(0, 60))
         pieces.append(Piece(number=n, title=words.title(), date=date,
                             author=rng.choice(authors), tags=chosen,
                             blocks=tuple(_body(rng, words, n, count))))
     return pieces
+
+
+def _pools(seed: int) -> tuple[random.Random, _Words, list[str], list[str]]:
+    """The generator, its words, the corpus's tags and authors: the same for one seed."""
+    rng = random.Random(seed)
+    words = _Words(rng)
+    tags = sorted({"-".join(words.words(rng.randint(1, 2))) for _ in range(TAG_POOL * 2)})
+    authors = [f"{w.capitalize()} {v.capitalize()}" for w, v in
+               zip(words.words(12), words.words(12), strict=True)]
+    return rng, words, tags[:TAG_POOL], authors
+
+
+def new_piece(count: int, round_no: int = 1, seed: int = SEED) -> Piece:
+    """The benchmark's "new article" number `round_no` after a corpus of `count`: newer
+    than every article before it, with tags and authors of the corpus."""
+    rng, words, tags, authors = _pools(seed)
+    rng.seed(seed * 1000 + round_no)
+    number = count + round_no
+    return Piece(number=number, title=words.title(),
+                 date=START + timedelta(minutes=number * 97),  # after n * 97 + 60 before it
+                 author=rng.choice(authors), tags=tuple(dict.fromkeys(rng.sample(tags, 2))),
+                 blocks=tuple(_body(rng, words, number, count)))
 
 
 def _body(rng: random.Random, words: _Words, n: int, count: int) -> list[str]:
@@ -247,18 +267,34 @@ DELETE_OUTPUT_DIRECTORY = False
 """
 
 
-def write(out: Path, count: int, seed: int = SEED) -> None:
+SITES = {"mirrorpub": mirrorpub_text, "pelican": pelican_text}
+
+
+def write(out: Path, count: int, seed: int = SEED,
+          sites: tuple[str, ...] = ("mirrorpub", "pelican")) -> None:
     pieces = make_pieces(count, seed)
-    sites = {"mirrorpub": mirrorpub_text, "pelican": pelican_text}
-    for name, render in sites.items():
+    for name in sites:
+        render = SITES[name]
         news = out / name / "content" / "news"
         (news / "img").mkdir(parents=True, exist_ok=True)
         for piece in pieces:
             (news / f"{piece.stem}.md").write_text(render(piece), encoding="utf-8")
         for n in range(IMAGE_EVERY, count + 1, IMAGE_EVERY):
             (news / "img" / _image_name(n)).write_bytes(png(n))
-    (out / "mirrorpub" / "mirrorpub.toml").write_text(MIRRORPUB_TOML, encoding="utf-8")
-    (out / "pelican" / "pelicanconf.py").write_text(PELICANCONF, encoding="utf-8")
+    for name, text in (("mirrorpub", MIRRORPUB_TOML), ("pelican", PELICANCONF)):
+        if name in sites:
+            conf = "mirrorpub.toml" if name == "mirrorpub" else "pelicanconf.py"
+            (out / name / conf).write_text(text, encoding="utf-8")
+
+
+def add_new(out: Path, count: int, round_no: int = 1,
+            sites: tuple[str, ...] = ("mirrorpub", "pelican")) -> Piece:
+    """Write the "new article" (new_piece) into each site; return it."""
+    piece = new_piece(count, round_no)
+    for name in sites:
+        path = out / name / "content" / "news" / f"{piece.stem}.md"
+        path.write_text(SITES[name](piece), encoding="utf-8")
+    return piece
 
 
 def edit_target(count: int) -> str:

@@ -76,8 +76,19 @@ def tag_path(tag_slug: str) -> str:
     return f"{TAGS_DIR}/{tag_slug}.html"
 
 
-def index_path(page: int) -> str:
-    return INDEX if page == 1 else f"page-{page}.html"
+def archive_path(number: int) -> str:
+    """The index's archive page `number`, counted from the oldest (SPEC §14): page-1.html
+    holds the oldest articles, so a page's URL keeps showing the same ones."""
+    return f"page-{number}.html"
+
+
+def tag_archive_path(tag_slug: str, number: int) -> str:
+    return f"{TAGS_DIR}/{tag_slug}.p{number}.html"
+
+
+def feed_archive_path(number: int) -> str:
+    """An archived feed document (RFC 5005), counted from the oldest; it never changes."""
+    return f"feed-{number}.xml"
 
 
 def asset_path(relative_source: str) -> str:
@@ -100,7 +111,7 @@ def relative_url(from_page: str, to_path: str) -> str:
 KIND_ASSET = 0
 KIND_ARTICLE = 1
 KIND_TAG = 2
-KIND_LISTING = 3        # further index pages, the feed
+KIND_LISTING = 3        # archive pages of the index, the feed and its archives
 KIND_MIRRORS_PAGE = 4   # the copies pages, bc2.json: from here on, after the manifest is known
 KIND_INDEX = 5          # index.html: the entry point goes up last of the pages
 KIND_PART = 6           # the manifest's parts: before the mirrors.json that names them
@@ -132,7 +143,7 @@ def _kind(path: str) -> int:
         return KIND_MIRRORS_PAGE
     if path == INDEX:
         return KIND_INDEX
-    if path == FEED or (path.startswith("page-") and "/" not in path):
+    if "/" not in path and (path == FEED or path.startswith(("page-", "feed-"))):
         return KIND_LISTING
     if path.startswith(f"{TAGS_DIR}/"):
         return KIND_TAG

@@ -34,16 +34,24 @@ _DIR = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 _READ = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
 
 
+# Control characters, DEL, backslash. A pattern, not a loop over characters: an index at
+# 100,000 articles holds over 110,000 paths, each checked on every publish (SPEC §14).
+_BAD_CHARACTER = re.compile(r"[\x00-\x1f\x7f\\]")
+
+
 def is_site_path(path: object) -> bool:
     """Whether `path` is one a site could hold: `a/b.html`, never `/x`, `../x`, `a//b`,
     `a/./b`, `a\\b` or a name with a NUL or a line break in it."""
     if not isinstance(path, str) or not path or path.startswith("/"):
         return False
-    if any(c in "\\\x7f" or c < " " for c in path):
+    if _BAD_CHARACTER.search(path):
         return False
-    if len(path.encode("utf-8", "surrogatepass")) > MAX_PATH_BYTES:
+    # A character is at most four bytes: most paths need no encoding to be measured.
+    if len(path) * 4 > MAX_PATH_BYTES and \
+            len(path.encode("utf-8", "surrogatepass")) > MAX_PATH_BYTES:
         return False
-    return all(segment not in ("", ".", "..") for segment in path.split("/"))
+    framed = f"/{path}/"  # an empty, "." or ".." segment, the first and last included
+    return "//" not in framed and "/./" not in framed and "/../" not in framed
 
 
 def names_a_file(path: Path) -> bool:

@@ -30,6 +30,7 @@ description = "Independent news, on many copies at once."
 # templates_dir = "templates"  # your overrides of the default theme, same file names
 # output_dir = "public"
 # per_page = 20
+# feed_size = 50               # feed.xml: the newest 50; older ones in archived feeds
 signing_key = {key}   # made by init for this site; MIRRORPUB_SIGNING_KEY wins
 # manifest_ttl_days = 30
 # main_domain = "example.org"  # your usual address, for bc2.json

@@ -44,6 +44,8 @@ class SiteConfig:
     templates_dir: Path = option(str, default="templates", check=non_empty, convert=as_path)
     output_dir: Path = option(str, default="public", check=non_empty, convert=as_path)
     per_page: int = option(int, default=20, check=at_least(1))
+    # feed.xml's newest entries; older ones sit in archived feed documents (SPEC §14).
+    feed_size: int = option(int, default=50, check=at_least(1))
     # Ignored when MIRRORPUB_SIGNING_KEY is set, which wins.
     signing_key: Path | None = option(str, default=None, check=_key_path, convert=as_path)
     manifest_ttl_days: int = option(int, default=30, check=at_least(1))

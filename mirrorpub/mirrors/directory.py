@@ -24,7 +24,7 @@ from mirrorpub.layout import is_manifest_file, is_part
 from mirrorpub.mirrors.objectstore import ObjectStoreMirror, Put, put_concurrently
 from mirrorpub.mirrors.plan import RemoteEntry
 from mirrorpub.mirrors.protocol import Backend
-from mirrorpub.mirrors.remoteindex import INDEX_NAME, MAX_INDEX_BYTES
+from mirrorpub.mirrors.remoteindex import INDEX_NAME, INDEX_NAMES, MAX_INDEX_BYTES
 from mirrorpub.model import Location
 from mirrorpub.safepath import Folder, LinkInside, NotRegular
 
@@ -138,12 +138,12 @@ class DirectoryStore:
             raise self._fail("create the folder", exc) from None
         return True
 
-    def read_index(self) -> bytes | None:
+    def read_index(self, name: str = INDEX_NAME) -> bytes | None:
         if not self._ready(create=False):
             return None
         self._operations += 1
         try:
-            data = self.folder.read_bytes(INDEX_NAME, limit=MAX_INDEX_BYTES)
+            data = self.folder.read_bytes(name, limit=MAX_INDEX_BYTES)
         except FileNotFoundError:
             return None
         except (LinkInside, NotRegular):
@@ -163,7 +163,7 @@ class DirectoryStore:
         if not self.root.is_dir():
             return
         for rel, size in self.folder.files():
-            if rel == INDEX_NAME or rel.endswith(".tmp"):
+            if rel in INDEX_NAMES or rel.endswith(".tmp"):
                 continue
             self._operations += 1
             with contextlib.suppress(OSError):  # gone or swapped since: not listed
@@ -200,7 +200,7 @@ class DirectoryStore:
                 raise self._fail(f"delete {path}", exc) from None
             self.folder.prune(path)
 
-    def write_index(self, data: bytes) -> None:
+    def write_index(self, data: bytes, name: str = INDEX_NAME) -> None:
         self._ready(create=True)
         self._operations += 1
         if self._sweep_due:  # every publish writes the index before anything else
@@ -208,6 +208,6 @@ class DirectoryStore:
             # Half-written files a killed publish left behind (never seen by readers).
             self.folder.remove_matching(fsatomic.TEMPORARY)
         try:
-            self.folder.write_bytes(INDEX_NAME, data, durable=True)
+            self.folder.write_bytes(name, data, durable=True)
         except OSError as exc:
             raise self._fail("write the index", exc) from None

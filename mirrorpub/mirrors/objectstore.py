@@ -3,15 +3,18 @@
 A backend supplies a `Store` (a handful of I/O calls); this module reads the remote
 state cheaply, asks the pure planner what to do, and carries the plan out:
 
-    read index (1 GET) + check it against mirrors.json (1 HEAD)   -- else list the store
-    write index with the planned paths marked pending              -- crash safety
+    read index and its journal (2 GETs) + check against mirrors.json (1 HEAD) -- else list
+    write the journal with the planned paths marked pending        -- crash safety
+    site files, rank by rank (assets … listings), in parallel within a rank
+    read index and its journal (2 GETs) + check against mirrors.json (1 HEAD) -- else list
+    write the journal with the planned paths marked pending        -- crash safety
     site files, rank by rank (assets … listings), in parallel within a rank
     wait for the manifest files; then mirrors.html, index.html, the manifest's new
     parts, mirrors.json, .sig
     deletes (only paths mirrorpub put there; capped), and the parts no longer named by
     the new mirrors.json nor by the one it replaced (kept one publish more, for readers
     who fetched that one a moment before)
-    write the final index
+    write the final journal (now and then a new base index instead: remoteindex.py)
 
 A publish killed anywhere leaves the old pages (or the new) pointing at files that are
 there, and an index whose `pending` list tells the next run what to re-check.
@@ -29,7 +32,17 @@ from mirrorpub.formats import human_bytes
 from mirrorpub.layout import MANIFEST, PARTS_DIR, is_part, upload_rank
 from mirrorpub.mirrors.plan import Plan, RemoteEntry, RemoteState, Upload, plan, upload_reason
 from mirrorpub.mirrors.protocol import FinalFiles, LocalSite, MirrorBase, Outcome, Progress
-from mirrorpub.mirrors.remoteindex import INDEX_NAME, decode_index, encode_index
+from mirrorpub.mirrors.remoteindex import (
+    INDEX_NAME,
+    JOURNAL_LIMIT,
+    JOURNAL_NAME,
+    IndexBase,
+    apply_journal,
+    base_of,
+    decode_index,
+    encode_index,
+    encode_journal,
+)
 from mirrorpub.model import FileEntry
 from mirrorpub.safepath import is_site_path, shown_path
 from mirrorpub.site.mediatypes import entry_for_bytes
@@ -38,7 +51,8 @@ from mirrorpub.site.mediatypes import entry_for_bytes
 class Store(Protocol):
     """The I/O an object-store mirror needs. Errors are raised as MirrorError."""
 
-    def read_index(self) -> bytes | None: ...
+    def read_index(self, name: str = INDEX_NAME) -> bytes | None:
+        """The index object `name` (INDEX_NAME or JOURNAL_NAME), None when there is none."""
     def recorded_sha256(self, path: str) -> str | None: ...
     def listing(self) -> Iterator[tuple[str, RemoteEntry]]: ...
     def is_ours(self, path: str) -> bool: ...
@@ -46,7 +60,7 @@ class Store(Protocol):
         """Store every item (they may go up in any order or at once); call `sent` as each
         is done; raise on the first failure."""
     def delete(self, paths: list[str]) -> None: ...
-    def write_index(self, data: bytes) -> None: ...
+    def write_index(self, data: bytes, name: str = INDEX_NAME) -> None: ...
     def begin_writes(self) -> None:
         """Called once per publish, before its first write (a folder sweeps what a killed
         publish left half-written)."""
@@ -84,31 +98,39 @@ def put_concurrently(put: Callable[[Put], None], items: list[Put], workers: int,
             future.result()  # re-raises the first failure
 
 
-def read_remote_state(store: Store, local_paths: set[str]) -> RemoteState:
+def read_remote_state(store: Store, local_paths: set[str]
+                      ) -> tuple[RemoteState, IndexBase | None]:
+    """The mirror's state, and the base index it was read from (None: it was listed)."""
     data = store.read_index()
     if data is None:
-        return _from_listing(store, local_paths, "no index at the mirror yet")
+        return _from_listing(store, local_paths, "no index at the mirror yet"), None
     decoded = decode_index(data)
     if decoded is None:
-        return _from_listing(store, local_paths, "the mirror's index is damaged")
-    files, unsafe = _site_paths_only(decoded[0])
-    pending = {p for p in decoded[1] if is_site_path(p)}
+        return _from_listing(store, local_paths, "the mirror's index is damaged"), None
+    base = base_of(data, decoded[0])
+    state = apply_journal(base, decoded[1], store.read_index(JOURNAL_NAME))
+    if state is None:
+        return _from_listing(store, local_paths, "the mirror's index journal is damaged"), None
+    files, unsafe = _site_paths_only(state[0])
+    pending = {p for p in state[1] if is_site_path(p)}
     if PARTS_PENDING in pending:
         # Cut off after the barrier: parts it sent have names the index never learnt.
         # Only mirrorpub names files so (layout.is_part): they are ours, found once by a
         # listing, and go the way of any part no manifest names.
         pending.discard(PARTS_PENDING)
         pending |= {p for p, _ in store.listing() if is_part(p) and p not in files}
-    unsafe += tuple(sorted(p for p in decoded[1] if not is_site_path(p)))
+    unsafe += tuple(sorted(p for p in state[1] if not is_site_path(p)))
     # One HEAD tells whether someone else changed the copy since our last publish.
     if (MANIFEST in files and MANIFEST not in pending
             and store.recorded_sha256(MANIFEST) != files[MANIFEST].sha256):
         return _from_listing(store, local_paths, "the mirror's index does not match "
-                             "its mirrors.json (changed by another tool?)")
+                             "its mirrors.json (changed by another tool?)"), None
     entries = {p: e for p, e in files.items() if p not in pending}
     pending_entries = {p: RemoteEntry(size=-1) for p in pending}
-    return RemoteState(entries={**pending_entries, **entries}, owned=frozenset(files) | pending,
-                       pending=frozenset(pending), source="index", unsafe=unsafe)
+    remote = RemoteState(entries={**pending_entries, **entries},
+                         owned=frozenset(files) | pending, pending=frozenset(pending),
+                         source="index", unsafe=unsafe)
+    return remote, base
 
 
 # In the pending list of an index written before the manifest is known, for the new
@@ -149,6 +171,9 @@ class StorePlan:
     remote: RemoteState
     site: LocalSite
     requests_before: int = 0  # the store's count when this run began
+    # The base index the journal applies to; None when the mirror was listed (its first
+    # index write is then a whole base) or once a publish folded the journal into a new one.
+    base: IndexBase | None = None
 
     @property
     def is_noop(self) -> bool:
@@ -201,12 +226,12 @@ class ObjectStoreMirror(MirrorBase):
     def plan(self, site: LocalSite, memory: Mapping[str, Any], *, max_deletes: int) -> StorePlan:
         requests_before = self.store.requests()
         local_paths = set(site.files) | set(site.manifest_names)
-        remote = read_remote_state(self.store, local_paths)
+        remote, base = read_remote_state(self.store, local_paths)
         parts = frozenset(p for p in remote.entries if is_part(p))  # apply() decides on them
         the_plan = plan(site.files, remote, max_deletes=max_deletes,
                         keep=site.manifest_names | parts)
         return StorePlan(plan=the_plan, remote=remote, site=site,
-                         requests_before=requests_before)
+                         requests_before=requests_before, base=base)
 
     def apply(self, store_plan: StorePlan, final_files: FinalFiles, progress: Progress,
               memory: Mapping[str, Any]) -> Outcome:
@@ -225,7 +250,7 @@ class ObjectStoreMirror(MirrorBase):
         touched = {u.path for u in the_plan.uploads} | set(the_plan.deletes)
         if touched:
             touched |= {*old_parts, PARTS_PENDING}
-            self._write_index(remote, pending=touched | set(site.manifest_names))
+            self._write_index(store_plan, pending=touched | set(site.manifest_names))
         for group in the_plan.groups(final=False):
             self._send(group, site.output_dir, {}, progress, outcome)
 
@@ -238,7 +263,7 @@ class ObjectStoreMirror(MirrorBase):
                              the_plan.upload_bytes + sum(u.entry.size for u in extra))
         if extra and not touched:
             touched = {*site.manifest_names, *old_parts, PARTS_PENDING}
-            self._write_index(remote, pending=touched)
+            self._write_index(store_plan, pending=touched)
         merged = sorted([u for g in final_uploads for u in g] + extra,
                         key=lambda u: (u.rank, u.path))
         for rank in sorted({u.rank for u in merged}):
@@ -253,7 +278,7 @@ class ObjectStoreMirror(MirrorBase):
         if touched or extra or remote.unsafe:  # an index naming unsafe paths is rewritten
             kept_parts = {p: remote.entries[p] for p in remote.entries
                           if is_part(p) and p not in manifest and p not in gone_parts}
-            self._write_final_index(site, manifest, remote, the_plan, kept_parts)
+            self._write_final_index(store_plan, manifest, kept_parts)
         outcome.memory = {**memory, PARTS_MEMORY: sorted(p for p in manifest if is_part(p))}
         if the_plan.held_deletes:
             outcome.problem = (f"{len(the_plan.held_deletes)} files left the site but were not "
@@ -283,17 +308,35 @@ class ObjectStoreMirror(MirrorBase):
         outcome.uploaded += len(group)
         outcome.bytes_sent += sum(u.entry.size for u in group)
 
-    def _write_index(self, remote: RemoteState, *, pending: set[str]) -> None:
+    def _write_index(self, store_plan: StorePlan, *, pending: set[str]) -> None:
+        remote = store_plan.remote
         # From a listing, only what we own goes in: a foreign file listed here would count
         # as ours on the next run (say, after a crash) and be deleted.
         known = {p: e for p, e in remote.entries.items()
                  if e.sha256 is not None and p not in remote.pending and p not in pending
                  and (remote.source == "index" or p in remote.owned)}
-        self.store.write_index(encode_index(known, pending | (set(remote.owned) - set(known))))
+        self._store_index(store_plan, known, pending | (set(remote.owned) - set(known)),
+                          limit=None)
 
-    def _write_final_index(self, site: LocalSite, manifest: Mapping[str, bytes],
-                           remote: RemoteState, the_plan: Plan,
+    def _store_index(self, store_plan: StorePlan, files: Mapping[str, RemoteEntry],
+                     pending: set[str], *, limit: int | None) -> None:
+        """Write (files, pending) as a journal on the base index, which costs what changed;
+        or, with no base or more than `limit` changes, as a new base and an empty journal.
+        The base goes first: cut off between the two, the old journal names the old base,
+        so it is ignored and the new base alone is read."""
+        base = store_plan.base
+        journal = encode_journal(base, files, pending, limit) if base is not None else None
+        if journal is None:
+            data = encode_index(files, pending)
+            self.store.write_index(data)
+            store_plan.base = base = base_of(data, dict(files))
+            journal = encode_journal(base, files, pending)
+        assert journal is not None
+        self.store.write_index(journal, JOURNAL_NAME)
+
+    def _write_final_index(self, store_plan: StorePlan, manifest: Mapping[str, bytes],
                            kept_parts: Mapping[str, RemoteEntry]) -> None:
+        site, remote, the_plan = store_plan.site, store_plan.remote, store_plan.plan
         files = {p: e for p, e in kept_parts.items() if e.sha256}
         files.update({p: RemoteEntry(size=e.size, sha256=e.sha256)
                       for p, e in site.files.items()})
@@ -303,4 +346,4 @@ class ObjectStoreMirror(MirrorBase):
         for path in the_plan.held_deletes:
             old = remote.entries.get(path)
             files[path] = old if old and old.sha256 else RemoteEntry(size=-1, sha256="")
-        self.store.write_index(encode_index(files, set()))
+        self._store_index(store_plan, files, set(), limit=JOURNAL_LIMIT)

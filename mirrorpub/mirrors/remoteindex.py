@@ -5,6 +5,14 @@ publish in progress may have half-written (`pending`), so a publish with nothing
 costs one GET instead of a listing, and only mirrorpub's own objects are ever deleted.
 Compact canonical JSON, gzip'd, with a checksum over its body: anything damaged,
 truncated or oversized reads as "no index", and the mirror is listed instead.
+
+At 100,000 articles the index is megabytes, so a publish does not rewrite it (SPEC §14):
+it writes a small journal beside it, `.mirrorpub-index.journal.json`, which names the
+base index it applies to (by sha256) and holds only what changed since: entries added or
+changed, paths gone, and the pending paths. Once the journal holds more than
+JOURNAL_LIMIT changes, the next publish folds it into a new base. A journal naming another
+base (a publish cut off between writing a new base and its journal, or an index someone
+rewrote) is stale: the base alone is the state, as before journals existed.
 """
 
 from __future__ import annotations
@@ -14,50 +22,128 @@ import hashlib
 import json
 import zlib
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from mirrorpub.mirrors.plan import RemoteEntry
 
 INDEX_NAME = ".mirrorpub-index.json"
 INDEX_SCHEMA = "mirrorpub.remote-index/1"
+JOURNAL_NAME = ".mirrorpub-index.journal.json"
+JOURNAL_SCHEMA = "mirrorpub.remote-index-journal/1"
+INDEX_NAMES = frozenset({INDEX_NAME, JOURNAL_NAME})  # never site files: listings skip them
+# Changes a journal may hold before a publish folds them into a new base: a journal is
+# written twice per publish, so it stays under ~60 KB gzip'd; a base is rewritten once per
+# JOURNAL_LIMIT changed files, not once per publish.
+JOURNAL_LIMIT = 1000
 # A bucket may serve anything, a gzip bomb included. An index of 100,000 files (SPEC §14)
 # is ~8 MB gzip'd, ~16 MB as JSON; four times that is the most ever read or inflated.
 MAX_INDEX_GZIP_BYTES = 32 << 20
 MAX_INDEX_BYTES = 64 << 20
 _GZIP_MAGIC = b"\x1f\x8b"
-_TAIL = f',"schema":"{INDEX_SCHEMA}"}}'.encode()  # how an index we wrote ends
+
+
+def _tail(schema: str) -> bytes:
+    return f',"schema":"{schema}"}}'.encode()  # how a document we wrote ends
+
+
+def _entries(files: Mapping[str, RemoteEntry]) -> dict[str, dict[str, Any]]:
+    return {p: {"sha256": e.sha256, "size": e.size} for p, e in sorted(files.items())}
 
 
 def encode_index(files: Mapping[str, RemoteEntry], pending: set[str]) -> bytes:
-    """Compact, canonical JSON, gzip'd: 12,000 files are 0.6 MB, not 1.6, and the index is
-    written twice by every publish that changes something."""
-    body = {"files": {p: {"sha256": e.sha256, "size": e.size} for p, e in sorted(files.items())},
-            "pending": sorted(pending)}
+    """Compact, canonical JSON, gzip'd: 12,000 files are 0.6 MB, not 1.6."""
+    return _encode({"files": _entries(files), "pending": sorted(pending)}, INDEX_SCHEMA)
+
+
+def _encode(body: dict[str, Any], schema: str) -> bytes:
     canonical = _canonical(body)
     checksum = hashlib.sha256(canonical).hexdigest()
-    # The document with its keys sorted: checksum, files, pending, schema.
-    document = b"".join([_head(checksum), canonical[1:-1], _TAIL])
+    # The document with its keys sorted: checksum, the body's keys, schema.
+    document = b"".join([_head(checksum), canonical[1:-1], _tail(schema)])
     return gzip.compress(document, compresslevel=1, mtime=0)
 
 
-def decode_index(data: bytes) -> tuple[dict[str, RemoteEntry], set[str]] | None:
-    """The index's files and pending paths, or None when it is damaged in any way.
-    Also reads the uncompressed, indented indexes earlier versions wrote."""
+def _decode(data: bytes, schema: str, keys: tuple[str, ...]) -> dict[str, Any] | None:
+    """The body (`keys`) of a document _encode wrote, or None when anything is wrong."""
     if len(data) > MAX_INDEX_GZIP_BYTES:
         return None
     try:
         if data[:2] == _GZIP_MAGIC:
             data = _gunzip(data)
         document = json.loads(data)
-        body = {"files": document["files"], "pending": document["pending"]}
-        if document["schema"] != INDEX_SCHEMA or \
-                not _checksum_holds(data, str(document["checksum"]), body):
+        body = {key: document[key] for key in keys}
+        if document["schema"] != schema or \
+                not _checksum_holds(data, str(document["checksum"]), body, schema):
             return None
-        files = {str(p): RemoteEntry(size=int(e["size"]), sha256=str(e["sha256"]))
-                 for p, e in body["files"].items()}
-        return files, {str(p) for p in body["pending"]}
+        return body
     except (ValueError, KeyError, TypeError, AttributeError, OSError, EOFError, zlib.error,
             RecursionError):
+        return None
+
+
+def _read_entries(raw: Any) -> dict[str, RemoteEntry]:
+    return {str(p): RemoteEntry(size=int(e["size"]), sha256=str(e["sha256"]))
+            for p, e in raw.items()}
+
+
+def decode_index(data: bytes) -> tuple[dict[str, RemoteEntry], set[str]] | None:
+    """The index's files and pending paths, or None when it is damaged in any way.
+    Also reads the uncompressed, indented indexes earlier versions wrote."""
+    body = _decode(data, INDEX_SCHEMA, ("files", "pending"))
+    if body is None:
+        return None
+    try:
+        return _read_entries(body["files"]), {str(p) for p in body["pending"]}
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+
+@dataclass(frozen=True)
+class IndexBase:
+    """A base index as read or written: what a journal applies to."""
+
+    sha256: str  # of the stored (gzip'd) bytes: the journal names its base by it
+    files: Mapping[str, RemoteEntry]
+
+
+def base_of(data: bytes, files: Mapping[str, RemoteEntry]) -> IndexBase:
+    return IndexBase(hashlib.sha256(data).hexdigest(), files)
+
+
+def encode_journal(base: IndexBase, files: Mapping[str, RemoteEntry], pending: set[str],
+                   limit: int | None = None) -> bytes | None:
+    """The journal that turns `base` into (files, pending); None when it would hold more
+    than `limit` changes (then a new base is due)."""
+    old = base.files
+    # Two fields compared, not dataclass equality: at 110,000 paths this runs twice a publish.
+    changed = {p: e for p, e in files.items()
+               if (b := old.get(p)) is None or b.sha256 != e.sha256 or b.size != e.size}
+    gone = sorted(p for p in base.files if p not in files)
+    if limit is not None and len(changed) + len(gone) > limit:
+        return None
+    return _encode({"base": base.sha256, "files": _entries(changed), "gone": gone,
+                    "pending": sorted(pending)}, JOURNAL_SCHEMA)
+
+
+def apply_journal(base: IndexBase, base_pending: set[str], data: bytes | None
+                  ) -> tuple[dict[str, RemoteEntry], set[str]] | None:
+    """The state base + journal describe: (files, pending); None when the journal is damaged.
+    No journal, or one written for another base: the base alone."""
+    if data is None:
+        return dict(base.files), set(base_pending)
+    body = _decode(data, JOURNAL_SCHEMA, ("base", "files", "gone", "pending"))
+    if body is None:
+        return None
+    if body["base"] != base.sha256:
+        return dict(base.files), set(base_pending)
+    try:
+        files = dict(base.files)
+        for path in body["gone"]:
+            files.pop(str(path), None)
+        files.update(_read_entries(body["files"]))
+        return files, {str(p) for p in body["pending"]}
+    except (ValueError, KeyError, TypeError, AttributeError):
         return None
 
 
@@ -70,10 +156,10 @@ def _head(checksum: str) -> bytes:
     return f'{{"checksum":"{checksum}",'.encode()
 
 
-def _checksum_holds(data: bytes, checksum: str, body: dict[str, Any]) -> bool:
-    head = _head(checksum)
-    if data.startswith(head) and data.endswith(_TAIL):  # as encode_index wrote it
-        canonical = b"{" + data[len(head):-len(_TAIL)] + b"}"
+def _checksum_holds(data: bytes, checksum: str, body: dict[str, Any], schema: str) -> bool:
+    head, tail = _head(checksum), _tail(schema)
+    if data.startswith(head) and data.endswith(tail):  # as _encode wrote it
+        canonical = b"{" + data[len(head):-len(tail)] + b"}"
     else:
         canonical = _canonical(body)
     return hashlib.sha256(canonical).hexdigest() == checksum

@@ -51,7 +51,7 @@ from mirrorpub.errors import (
 )
 from mirrorpub.formats import parse_iso
 from mirrorpub.layout import MANIFEST, SIGNATURE, is_part
-from mirrorpub.mirrors.remoteindex import INDEX_NAME
+from mirrorpub.mirrors.remoteindex import INDEX_NAMES
 from mirrorpub.read import delegation, seen
 from mirrorpub.read.fetch import Copy, Digest, ReadLimits, digest_all, open_copy
 from mirrorpub.read.parts import Files, is_v2, listed_files
@@ -393,5 +393,5 @@ def extra_files(copy: Copy, files: Mapping[str, Any]) -> list[str]:
 
     Raises FetchError when the folder cannot be listed.
     """
-    known = {*files, MANIFEST, SIGNATURE, INDEX_NAME}
+    known = {*files, MANIFEST, SIGNATURE, *INDEX_NAMES}
     return [path for path in copy.listing() or [] if path not in known and not is_part(path)]

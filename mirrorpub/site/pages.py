@@ -74,10 +74,62 @@ class Entry:
         return layout.article_path(self.slug)
 
 
-def tag_pages(tag: str, count: int, per_page: int) -> list[str]:
-    slug = slugify(tag)
-    pages = max(1, -(-count // per_page))
-    return [layout.tag_path(slug if n == 1 else f"{slug}.p{n}") for n in range(1, pages + 1)]
+def tag_page(tag: str) -> str:
+    """The tag's front page: its newest articles."""
+    return layout.tag_path(slugify(tag))
+
+
+@dataclass(frozen=True)
+class ListingPage:
+    """One page of a listing: `entries[start:stop]` of the newest-first list it pages."""
+
+    path: str
+    start: int
+    stop: int
+    archive_no: int | None  # None: the front page
+    newer: str | None
+    older: str | None
+
+
+def stable_pages(count: int, per_page: int, front: str,
+                 archive: Callable[[int], str]) -> list[ListingPage]:
+    """The front page (the newest `per_page`) and archive pages counted from the oldest
+    (SPEC §14): archive page k holds the k-th oldest `per_page` articles, so only the
+    newest one fills up as articles arrive, and a page with a newer page after it never
+    changes again. The front page's older link skips the newest archive page, whose
+    articles it shows all of."""
+    last = -(-count // per_page)  # no archive page until there is an article
+    pages = [ListingPage(front, 0, min(count, per_page), None, None,
+                         archive(last - 1) if last > 1 else None)]
+    for k in range(1, last + 1):
+        oldest, newest = (k - 1) * per_page, min(k * per_page, count)
+        pages.append(ListingPage(archive(k), count - newest, count - oldest, k,
+                                 archive(k + 1) if k < last else front,
+                                 archive(k - 1) if k > 1 else None))
+    return pages
+
+
+@dataclass(frozen=True)
+class FeedDocument:
+    """feed.xml (the newest `feed_size`) or an archived feed document (RFC 5005): the
+    k-th oldest full `feed_size` entries, written once and never changed."""
+
+    path: str
+    start: int
+    stop: int
+    archived: bool
+    prev_archive: str | None
+
+
+def feed_documents(count: int, feed_size: int) -> list[FeedDocument]:
+    full = count // feed_size  # together with the newest feed_size, every entry is listed
+    docs = [FeedDocument(layout.FEED, 0, min(count, feed_size), False,
+                         layout.feed_archive_path(full) if full else None)]
+    for k in range(1, full + 1):
+        docs.append(FeedDocument(layout.feed_archive_path(k), count - k * feed_size,
+                                 count - (k - 1) * feed_size, True,
+                                 layout.feed_archive_path(k - 1) if k > 1 else None))
+    return docs
 
 
 class PageRenderer:
@@ -134,8 +186,11 @@ class PageRenderer:
         )
         return self._html("article.html", context).replace(_BODY, body_html).encode("utf-8")
 
-    def listing(self, template: str, page: str, entries: list[Entry], *, page_no: int,
-                pages: list[str], tag: str | None = None, count: int | None = None) -> bytes:
+    def listing(self, template: str, page: str, entries: list[Entry], *,
+                archive_no: int | None, newer: str | None, older: str | None,
+                tag: str | None = None, count: int | None = None) -> bytes:
+        """A front page (`archive_no` None) or archive page; nothing on a page depends on
+        how many pages there are, so a page with a newer one after it never changes."""
         context = self.common(page)
         rel, words = context["rel"], context["words"]
         context.update(
@@ -143,20 +198,30 @@ class PageRenderer:
             count=count,
             entries=[{"entry": e, "url": rel(e.path), "date_text": words.date(e.date),
                       "direction": text_direction(e.lang)} for e in entries],
-            page_no=page_no,
-            page_count=len(pages),
-            newer_url=rel(pages[page_no - 2]) if page_no > 1 else None,
-            older_url=rel(pages[page_no]) if page_no < len(pages) else None,
+            archive_no=archive_no,
+            # The dates an archive page spans, newest first: where a reader is in the years.
+            span=(words.date(entries[0].date), words.date(entries[-1].date))
+            if archive_no and entries else None,
+            newer_url=rel(newer) if newer else None,
+            older_url=rel(older) if older else None,
         )
         return self._html(template, context).encode("utf-8")
 
-    def feed(self, entries: list[Entry]) -> bytes:
+    def feed(self, entries: list[Entry], path: str, *, archived: bool,
+             prev_archive: str | None) -> bytes:
+        """feed.xml or one of its archives (FeedDocument)."""
         newest = max((e.updated or e.date for e in entries), default="1970-01-01T00:00:00+00:00")
+        rel = functools.partial(layout.relative_url, path)
         context = {
             "site": self.site,
             "feed_id": self.site.feed_id,
             "updated": _atom_time(newest),
-            "entries": [{"entry": e, "url": e.path, "published": _atom_time(e.date),
+            "self_url": rel(path),
+            "current_url": rel(layout.FEED),
+            "index_url": rel(layout.INDEX),
+            "archived": archived,
+            "prev_archive": rel(prev_archive) if prev_archive else None,
+            "entries": [{"entry": e, "url": rel(e.path), "published": _atom_time(e.date),
                          "updated": _atom_time(e.updated or e.date)} for e in entries],
         }
         return self._template("feed.xml")(**context).encode("utf-8")

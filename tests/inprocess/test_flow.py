@@ -20,8 +20,9 @@ import pytest
 
 from mirrorpub.config import load_config
 from mirrorpub.layout import is_part, upload_rank
+from mirrorpub.mirrors import objectstore
 from mirrorpub.mirrors.plan import RemoteEntry
-from mirrorpub.mirrors.remoteindex import decode_index, encode_index
+from mirrorpub.mirrors.remoteindex import encode_index
 from mirrorpub.publish.report import PublishReport
 from mirrorpub.publish.run import publish
 from mirrorpub.site.mediatypes import content_type
@@ -136,10 +137,10 @@ def current(files: dict[str, bytes]) -> dict[str, bytes]:
 # --- the plain flow -------------------------------------------------------------------
 
 def rounds(log: list[tuple[str, str]]) -> list[list[str]]:
-    """The paths put in each stretch between two index writes."""
+    """The paths put in each stretch between two index (or journal) writes."""
     out: list[list[str]] = [[]]
     for op, path in log:
-        if op == "index":
+        if op in ("index", "journal"):
             out.append([])
         elif op == "put":
             out[-1].append(path)
@@ -172,8 +173,10 @@ def test_a_first_publish_sends_every_file_in_the_order_spec_8_asks(tmp_path: Pat
     for path, data in bucket.files().items():
         if path.endswith(".html"):
             assert b"https://mem.example/a/" in data, path
-    assert bucket.log[0] == ("index", "") and bucket.log[-1] == ("index", "")
-    files, pending = decode_index(bucket.index or b"")  # type: ignore[misc]
+    # Listed at first, the copy gets a whole index; after that, only the journal changes.
+    assert bucket.log[:2] == [("index", ""), ("journal", "")]
+    assert bucket.log[-1] == ("journal", "") and bucket.log.count(("index", "")) == 1
+    files, pending = bucket.state()  # type: ignore[misc]
     assert not pending and set(files) == set(bucket.files())  # the kept parts too
     assert summary(report, "mem-a") == {"uploaded": len(first) + len(second), "deleted": 0,
                                         "ok": 1}
@@ -187,8 +190,8 @@ def test_a_publish_with_nothing_changed_writes_nothing(tmp_path: Path) -> None:
     report = site.publish()
     assert not report.changed and report.version == 2
     assert bucket.log == before  # no put, no delete, no index write
-    assert bucket.requests - requests == 2  # the index, and mirrors.json's mark
-    assert report.mirrors[0].outcome.requests == 2
+    assert bucket.requests - requests == 3  # the index, its journal, mirrors.json's mark
+    assert report.mirrors[0].outcome.requests == 3
 
 
 def test_one_edit_sends_the_article_and_what_shows_it(tmp_path: Path) -> None:
@@ -214,7 +217,8 @@ def test_an_article_that_left_is_deleted_after_the_new_manifest(tmp_path: Path) 
     site.remove("three.md")
     report = site.publish()
     gone = {p for p in before - set(site.built()) if not is_part(p)}
-    assert gone == {"articles/three.html", "page-2.html"}  # 3 articles, 2 a page: 2 pages
+    # 3 articles, 2 a page: archive pages 1 and 2; with 2 left, page-2.html goes
+    assert gone == {"articles/three.html", "page-2.html"}
     log = bucket.log[start:]
     assert {path for op, path in log if op == "delete" and not is_part(path)} == gone
     assert ("delete", "articles/three.html") in log
@@ -239,7 +243,7 @@ def test_more_deletes_than_the_cap_are_held_back_and_reported(tmp_path: Path, ca
     assert report.exit_code == 3
     problem = report.mirrors[0].outcome.problem or ""
     assert "not deleted: more than the cap" in problem and "--max-deletes" in problem
-    files, _ = decode_index(bucket.index or b"")  # type: ignore[misc]
+    files, _ = bucket.state()  # type: ignore[misc]
     assert "articles/two.html" in files  # still ours: the next publish may delete it
     assert site.publish(max_deletes=-1).exit_code == 0  # -1: no cap
     assert "articles/two.html" not in bucket.files()
@@ -318,6 +322,7 @@ def copy_of(template: Site, root: Path, saved: memstore.MemoryBucket) -> memstor
     memstore.BUCKETS.clear()
     bucket = memstore.bucket("a")
     bucket.objects, bucket.index = dict(saved.objects), saved.index
+    bucket.journal = saved.journal
     return bucket
 
 
@@ -329,8 +334,12 @@ def killed_publish(site: Site) -> None:
     state.write_bytes(before)
 
 
+@pytest.mark.parametrize("limit", [objectstore.JOURNAL_LIMIT, 0], ids=["journal", "new-index"])
 def test_a_publish_cut_off_at_any_write_leaves_a_whole_site_and_the_next_one_finishes(
-        tmp_path: Path) -> None:
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, limit: int) -> None:
+    """With a journal limit of 0, every final state goes up as a new index and then its
+    journal: a cut between the two is among the cuts tried."""
+    monkeypatch.setattr(objectstore, "JOURNAL_LIMIT", limit)
     template = make_site(tmp_path / "template", "a")
     template.publish()
     edit_everything(template)
@@ -353,6 +362,8 @@ def test_a_publish_cut_off_at_any_write_leaves_a_whole_site_and_the_next_one_fin
         # Besides, at most the parts of one manifest before (none of a publish cut off).
         kept = set(bucket.files()) - set(current(bucket.files()))
         assert len(kept) <= len(_named(bucket.files())), (crash_at, kept)
+        files, pending = bucket.state()  # type: ignore[misc]
+        assert not pending and set(files) == set(bucket.files())
 
 
 def test_paths_an_interrupted_publish_left_pending_are_sent_again(tmp_path: Path) -> None:
@@ -363,8 +374,8 @@ def test_paths_an_interrupted_publish_left_pending_are_sent_again(tmp_path: Path
     # Dies after the index marked the planned paths pending and the page went up.
     bucket.crash_at = bucket.writes + 3
     killed_publish(site)
-    assert bucket.log[-2:] == [("index", ""), ("put", "articles/two.html")]
-    _, pending = decode_index(bucket.index or b"")  # type: ignore[misc]
+    assert bucket.log[-2:] == [("journal", ""), ("put", "articles/two.html")]
+    _, pending = bucket.state()  # type: ignore[misc]
     assert "articles/two.html" in pending
     bucket.crash_at = None
     start = len(bucket.log)
@@ -403,7 +414,7 @@ def test_paths_no_site_can_hold_are_never_written_or_deleted(tmp_path: Path,
     site = make_site(tmp_path, "a")
     site.publish()
     bucket = memstore.bucket("a")
-    files, pending = decode_index(bucket.index or b"")  # type: ignore[misc]
+    files, pending = bucket.state()  # type: ignore[misc]
     for path in UNSAFE:
         if source == "index":
             files[path] = RemoteEntry(size=1, sha256="0" * 64)
@@ -421,7 +432,7 @@ def test_paths_no_site_can_hold_are_never_written_or_deleted(tmp_path: Path,
     warnings = report.mirrors[0].outcome.warnings
     assert len(warnings) == 1 and f"names {len(UNSAFE)} paths no site can hold" in warnings[0]
     assert "\n" not in warnings[0]
-    final, _ = decode_index(bucket.index or b"")  # type: ignore[misc]
+    final, _ = bucket.state()  # type: ignore[misc]
     assert not set(final) & set(UNSAFE)
     assert not site.publish().mirrors[0].outcome.warnings
 

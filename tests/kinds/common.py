@@ -21,6 +21,7 @@ ARTICLES = {
 FILES = {"img/m.png": bytes(range(256)) * 4}
 EDITED = "articles/three.html"
 INDEX = ".mirrorpub-index.json"
+INDEX_FILES = {INDEX, ".mirrorpub-index.journal.json"}  # the index and its journal
 # The manifest files say when they were published, so a publish after an edit rewrites
 # them too (bc2.json only when the second changed between the two publishes).
 MANIFEST_FILES = {"mirrors.html", "mirrors.json", "mirrors.json.sig", "bc2.json"}
@@ -51,7 +52,7 @@ def mirror_report(report: Mapping[str, Any], name: str) -> dict[str, Any]:
 def folder_hashes(root: Path) -> dict[str, str]:
     """A copy's files as readers get them (mirrorpub's own index and .git left out)."""
     return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*")) if p.is_file() and p.name != INDEX
+            for p in sorted(root.rglob("*")) if p.is_file() and p.name not in INDEX_FILES
             and ".git" not in p.relative_to(root).parts}
 
 

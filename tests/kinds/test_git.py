@@ -103,7 +103,7 @@ def test_a_reader_crawls_the_pushed_branch_and_verify_and_status_pass(
     assert article_paths(result) == {"articles/one.html", "articles/two.html",
                                      "articles/three.html"}
     assert (pages.folder / ".nojekyll").read_bytes() == b""
-    assert ".mirrorpub-index.json" not in pages.files()
+    assert not {".mirrorpub-index.json", ".mirrorpub-index.journal.json"} & set(pages.files())
     assert len(pages.commits()) == 1
     author = git(f"--git-dir={pages.repo}", "log", "-1", "--format=%an <%ae> %aI %s",
                  "gh-pages").strip()

@@ -222,7 +222,9 @@ def test_dry_run_shows_every_mirror_and_sends_nothing(everything: dict[str, Any]
     assert result.returncode == 0, result.stderr
     for name in ("bucket-a", "bucket-b", "ipfs", "usb"):
         assert re.search(rf"^{name}: ", result.stdout, re.M), result.stdout
-    assert re.search(r"^ipfs: add 5 files \(\d+ bytes\) as one tree$", result.stdout, re.M)
+    # Two articles, the front page, archive page 1 (of the index and of the tag), the tag, the
+    # feed: 7 site files.
+    assert re.search(r"^ipfs: add 7 files \(\d+ bytes\) as one tree$", result.stdout, re.M)
     assert not (root / "usb").exists()
     assert seaweed.keys(everything["buckets"][0]) == {}
     assert not (root / ".mirrorpub" / "state.json").exists()

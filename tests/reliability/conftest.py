@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 
 from mirrorpub.layout import is_manifest_file, is_part  # noqa: F401 (used by the tests here)
-from mirrorpub.mirrors.remoteindex import INDEX_NAME, decode_index
+from mirrorpub.mirrors.remoteindex import INDEX_NAMES, decode_index
 from tests.sitekit import REPO, Crawl, crawl, folder_fetcher, http_fetcher
 
 TALLY: Counter[str] = Counter()
@@ -57,7 +57,7 @@ def bucket_objects(seaweed: Any, bucket: str, prefix: str = "") -> dict[str, byt
         if not key.startswith(prefix):
             continue
         path = key[len(prefix):]
-        if path != INDEX_NAME:
+        if path not in INDEX_NAMES:
             out[path] = client.get_object(Bucket=bucket, Key=key)["Body"].read()
     return out
 
@@ -67,7 +67,7 @@ def folder_files(root: Path, *, hidden: bool = False) -> dict[str, bytes]:
     out = {}
     for path in sorted(root.rglob("*")):
         rel = path.relative_to(root).as_posix()
-        if path.is_file() and rel != INDEX_NAME and (hidden or not path.name.startswith(".")):
+        if path.is_file() and rel not in INDEX_NAMES and (hidden or not path.name.startswith(".")):
             out[rel] = path.read_bytes()
     return out
 

@@ -114,8 +114,9 @@ def test_one_edit_rewrites_only_the_objects_that_changed(tmp_path: Path,
         proxy.requests.clear()
         publish(tmp_path, seaweed)
         written = [r.path.split("/", 2)[2] for r in proxy.mutations() if r.method == "PUT"]
-    # The article, then the manifest files; the index object mirrorpub keeps, before and after.
-    assert written[0] == ".mirrorpub-index.json"
+    # The article, then the manifest files; the index's journal, before and after (the
+    # index itself is not rewritten: SPEC §14).
+    assert written[0] == ".mirrorpub-index.journal.json"
     assert written[1] == "articles/three.html"
     # bc2.json carries no version, only the publish time: it changes unless both
     # publishes fell within one second.
@@ -123,7 +124,7 @@ def test_one_edit_rewrites_only_the_objects_that_changed(tmp_path: Path,
     assert {"mirrors.html", "mirrors.json"} <= set(written[2:-1]) - parts <= \
         {"bc2.json", "mirrors.html", "mirrors.json"}
     assert len(parts) <= 2  # the bucket listing the article, the small part of the rest
-    assert written[-1] == ".mirrorpub-index.json"
+    assert written[-1] == ".mirrorpub-index.journal.json"
     page = seaweed.anonymous_get(bucket, "articles/three.html")
     assert b"A corrected paragraph." in page.content
 
@@ -146,7 +147,7 @@ def test_a_removed_article_is_deleted_after_the_new_pages_are_up(tmp_path: Path,
     delete_at = next(i for i, s in enumerate(steps) if s[0] == "POST" and "delete" in s[2])
     uploaded_before = {s[1] for s in steps[:delete_at] if s[0] == "PUT"}
     assert {"index.html", "mirrors.json", "feed.xml"} <= uploaded_before
-    assert steps[delete_at + 1:] == [("PUT", ".mirrorpub-index.json", "")]
+    assert steps[delete_at + 1:] == [("PUT", ".mirrorpub-index.journal.json", "")]
     assert "articles/three.html" not in seaweed.keys(bucket)
     site = crawl(http_fetcher(seaweed.public_url(bucket)))
     assert site.problems == [] and "articles/three.html" not in site.pages
@@ -162,10 +163,11 @@ def test_the_delete_cap_holds_back_mass_deletes_until_raised(tmp_path: Path,
         (tmp_path / "content" / f"a{i}.md").unlink()
     capped = mirrorpub("publish", "--max-deletes", "3", cwd=tmp_path, env=seaweed.env())
     assert capped.returncode == 3
-    assert "6 files left the site but were not deleted" in capped.stderr
-    assert "--max-deletes 6" in capped.stderr
+    # The six articles and the archive page that listed them (an empty site has none).
+    assert "7 files left the site but were not deleted" in capped.stderr
+    assert "--max-deletes 7" in capped.stderr
     assert "articles/a0.html" in seaweed.keys(bucket)
-    assert mirrorpub("publish", "--max-deletes", "6", cwd=tmp_path,
+    assert mirrorpub("publish", "--max-deletes", "7", cwd=tmp_path,
                      env=seaweed.env()).returncode == 0
     assert not any(k.startswith("articles/a") for k in seaweed.keys(bucket))
 
@@ -176,10 +178,11 @@ def test_dry_run_prints_the_plan_and_sends_nothing(tmp_path: Path, seaweed: Seaw
     result = mirrorpub("publish", "--dry-run", cwd=tmp_path, env=seaweed.env())
     assert result.returncode == 0
     lines = result.stdout.splitlines()
-    assert lines[0].startswith("s3: 7 to upload")
+    assert lines[0].startswith("s3: 9 to upload")
     uploads = [line.split()[1] for line in lines if line.startswith("  upload ")]
     assert uploads == ["files/img/m.png", "articles/one.html", "articles/three.html",
-                       "articles/two.html", "tags/news.html", "feed.xml", "index.html"]
+                       "articles/two.html", "tags/news.html", "tags/news.p1.html", "feed.xml",
+                       "page-1.html", "index.html"]
     assert "  upload files/img/m.png (1.0 KB, image/png): not at the mirror" in lines
     assert "  then, if they changed: bc2.json, mirrors.html, mirrors.json" in lines
     assert seaweed.keys(bucket) == {}
@@ -240,15 +243,17 @@ def test_a_thousand_files_go_up_intact_and_are_counted(tmp_path: Path,
                mirrors=[s3_mirror(seaweed, "s3", bucket)])
     report = publish(tmp_path, seaweed)
     (mirror,) = report["mirrors"]
-    # The files, the site, the manifest files; then, the copy now named, the five pages
-    # that name it and the manifest files once more (never the 1,100 files); and the
-    # manifest's parts of both rounds (all still there: the first round's kept one more).
+    # The files, the site (with archive page 1 of the index and of the tag), the manifest
+    # files; then, the copy now named, the seven pages that name it and the manifest files
+    # once more (never the 1,100 files); and the manifest's parts of both rounds (all
+    # still there: the first round's kept one more).
     parts = [k for k in seaweed.keys(bucket) if is_part(k)]
-    assert mirror["uploaded"] == len(files) + 7 + 3 + 5 + 3 + len(parts)
-    # Each round: two reads (the index, or the listing when there is none; mirrors.json's
-    # mark), two index writes, and three anonymous reads back (the feed, the front page,
-    # mirrors.json).
-    assert mirror["requests"] == mirror["uploaded"] + 2 * (4 + 3)
+    assert mirror["uploaded"] == len(files) + 9 + 3 + 7 + 3 + len(parts)
+    # Each round three anonymous reads back (the feed, the front page, mirrors.json), and:
+    # first, the index asked for and the bucket listed; a whole index and its journal,
+    # before and after (1,100 changes are past a journal's limit). Then: the index, its
+    # journal and mirrors.json's mark read; the journal written twice.
+    assert mirror["requests"] == mirror["uploaded"] + (2 + 4 + 3) + (3 + 2 + 3)
     stored = seaweed.keys(bucket)
     for rel, data in list(files.items())[::97]:
         key = f"files/{rel}"

@@ -70,7 +70,9 @@ def test_every_published_article_is_reachable_from_the_index(built: tuple[Path, 
         "articles/outlet-blocked.html", "articles/izdanie.html", "articles/help.html",
         "articles/rahnama.html", "articles/maqal.html"}
     assert "files/news/img/map.png" in site.pages and "files/news/docs/report.pdf" in site.pages
-    assert {"index.html", "page-2.html", "page-3.html", "mirrors.html"} <= set(site.pages)
+    # Five articles, two a page: the front page and archive pages 1 (the oldest two) to 3.
+    assert {"index.html", "page-1.html", "page-2.html", "page-3.html",
+            "mirrors.html"} <= set(site.pages)
     assert "https://example.org/x" in site.external_links
 
 

@@ -45,7 +45,8 @@ def test_a_genuine_signed_s3_copy_verifies_and_status_is_clean(
         result = run("verify", url, "--key", site_key.public, root=tmp_path, env=env)
         assert result.returncode == 0, result.stdout
         assert "OK: this copy is genuine, fresh and complete" in result.stdout
-        assert "files: 8 checked, all intact" in result.stdout
+        # With archive page 1 of the index and of the tag (SPEC §14): 10 files.
+        assert "files: 10 checked, all intact" in result.stdout
     code, document = status_json(root, env)
     assert code == 0, document
     for copy in document["copies"]:

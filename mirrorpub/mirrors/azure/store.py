@@ -21,7 +21,7 @@ from mirrorpub.mirrors.azure.config import AzureConfig
 from mirrorpub.mirrors.objectstore import Put, put_concurrently
 from mirrorpub.mirrors.plan import RemoteEntry
 from mirrorpub.mirrors.protocol import PREFLIGHT_TIMEOUT
-from mirrorpub.mirrors.remoteindex import INDEX_NAME
+from mirrorpub.mirrors.remoteindex import INDEX_NAME, INDEX_NAMES
 from mirrorpub.site.mediatypes import cache_control
 
 SHA_KEY = "mirrorpub_sha256"
@@ -61,8 +61,8 @@ class AzureStore:
     def blob(self, path: str) -> str:
         return self.config.prefix + path
 
-    def read_index(self) -> bytes | None:
-        return self._call("read the index", self._download, self.blob(INDEX_NAME))
+    def read_index(self, name: str = INDEX_NAME) -> bytes | None:
+        return self._call("read the index", self._download, self.blob(name))
 
     def _download(self, name: str) -> bytes | None:
         from azure.core.exceptions import ResourceNotFoundError
@@ -97,7 +97,7 @@ class AzureStore:
             except StopIteration:
                 return
             path = item.name[len(self.config.prefix):]
-            if path == INDEX_NAME or not path:
+            if path in INDEX_NAMES or not path:
                 continue
             sha = (item.metadata or {}).get(SHA_KEY)
             if sha:
@@ -150,11 +150,11 @@ class AzureStore:
         put_concurrently(lambda item: one(item.path), [_Named(p) for p in paths], CONCURRENCY,
                          lambda item: None)
 
-    def write_index(self, data: bytes) -> None:
+    def write_index(self, data: bytes, name: str = INDEX_NAME) -> None:
         from azure.storage.blob import ContentSettings
 
         settings = ContentSettings(content_type="application/gzip", cache_control="no-cache")
-        self._call("write the index", self.container().upload_blob, self.blob(INDEX_NAME),
+        self._call("write the index", self.container().upload_blob, self.blob(name),
                    data, overwrite=True, content_settings=settings)
 
     def _call(self, action: str, function: Any, *args: Any, **kwargs: Any) -> Any:

@@ -21,7 +21,7 @@ from mirrorpub import redact
 from mirrorpub.errors import MirrorError
 from mirrorpub.mirrors.objectstore import Put, put_concurrently
 from mirrorpub.mirrors.plan import RemoteEntry
-from mirrorpub.mirrors.remoteindex import INDEX_NAME, MAX_INDEX_GZIP_BYTES
+from mirrorpub.mirrors.remoteindex import INDEX_NAME, INDEX_NAMES, MAX_INDEX_GZIP_BYTES
 from mirrorpub.mirrors.s3 import wire
 from mirrorpub.mirrors.s3.config import S3Config
 from mirrorpub.mirrors.s3.credentials import credential_source, named_credentials
@@ -80,8 +80,8 @@ class S3Store:
     def key(self, path: str) -> str:
         return self.config.prefix + path
 
-    def read_index(self) -> bytes | None:
-        reply = self._send("read the index", self._wire().get, self.key(INDEX_NAME),
+    def read_index(self, name: str = INDEX_NAME) -> bytes | None:
+        reply = self._send("read the index", self._wire().get, self.key(name),
                            MAX_INDEX_GZIP_BYTES)
         return reply.body if reply is not None else None
 
@@ -106,7 +106,7 @@ class S3Store:
                 return
             for item in page.get("Contents", []):
                 path = item["Key"][len(self.config.prefix):]
-                if path == INDEX_NAME or not path:
+                if path in INDEX_NAMES or not path:
                     continue
                 etag = item.get("ETag", "").strip('"')
                 yield path, RemoteEntry(size=item["Size"], md5=None if "-" in etag else etag)
@@ -156,8 +156,8 @@ class S3Store:
                 raise MirrorError(self.name, f"could not delete {len(errors)} objects, e.g. "
                                   f"{first.get('Key')}: {first.get('Message')}")
 
-    def write_index(self, data: bytes) -> None:
-        self._send("write the index", self._wire().put, self.key(INDEX_NAME), data,
+    def write_index(self, data: bytes, name: str = INDEX_NAME) -> None:
+        self._send("write the index", self._wire().put, self.key(name), data,
                    {"content-type": "application/gzip", "cache-control": "no-cache"})
 
     def _send(self, action: str, function: Any, *args: Any) -> Any:

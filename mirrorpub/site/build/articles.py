@@ -22,7 +22,7 @@ from mirrorpub.model import FileEntry
 from mirrorpub.site.build.cache import CODE_VERSION, RACY_NS, RenderCache, output_size, stat_key
 from mirrorpub.site.build.pool import mapper
 from mirrorpub.site.mediatypes import entry_for_bytes
-from mirrorpub.site.pages import Entry, PageRenderer, tag_pages
+from mirrorpub.site.pages import Entry, PageRenderer, tag_page
 
 # Front matter as the cache keeps it: only what differs from these, to keep the cache small
 # (it is read and written by every build).
@@ -252,7 +252,7 @@ class RenderJob:
                 from None
         summary = article.front.summary or markdown.first_paragraph(body_html)
         entry = make_entry(article, summary)
-        tag_links = [(t, tag_pages(t, 1, 1)[0]) for t in article.front.tags]
+        tag_links = [(t, tag_page(t)) for t in article.front.tags]
         data = self.renderer.article(entry, body_html, tag_links)
         fsatomic.write_bytes(self.output_dir / article.output, data)
         file_entry = entry_for_bytes(article.output, data)

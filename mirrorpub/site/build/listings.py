@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -15,15 +17,16 @@ from mirrorpub.model import FileEntry
 from mirrorpub.site.build.cache import RenderCache, output_size
 from mirrorpub.site.build.pool import mapper
 from mirrorpub.site.mediatypes import entry_for_bytes
-from mirrorpub.site.pages import Entry, PageRenderer, tag_pages
+from mirrorpub.site.pages import Entry, PageRenderer, feed_documents, stable_pages
 
 
-def render_listings(entries: list[Entry], renderer: PageRenderer, per_page: int,
-                     output_dir: Path, cache: RenderCache, files: dict[str, FileEntry],
-                     base: str, shown: str, workers: int) -> int:
-    """Index pages, tag pages, feed. `base` and `shown` (each article's slug and page key,
-    which stands for its entry) cover all they show: unchanged, no page needs a look."""
-    inputs = f"{base}\n{per_page}\n{shown}"
+def render_listings(entries: list[Entry], renderer: PageRenderer, sizes: tuple[int, int],
+                    output_dir: Path, cache: RenderCache, files: dict[str, FileEntry],
+                    base: str, shown: str, workers: int) -> int:
+    """Index pages, tag pages, feed documents; `sizes`: (per_page, feed_size). `base` and
+    `shown` (each article's slug and page key, which stands for its entry) cover all they
+    show: unchanged, no page needs a look."""
+    inputs = f"{base}\n{sizes}\n{shown}"
     if cache.step("listings", hashlib.sha256(inputs.encode("utf-8")).hexdigest()) and \
             all(output_size(output_dir / p) == r["entry"]["size"] for p, r in cache.pages.items()):
         files.update((p, FileEntry(**r["entry"])) for p, r in cache.pages.items())
@@ -31,9 +34,8 @@ def render_listings(entries: list[Entry], renderer: PageRenderer, per_page: int,
     lines = {e.slug: _entry_line(e) for e in entries}
     kept: dict[str, dict[str, Any]] = {}
     jobs = []
-    shown_pages: dict[int, str] = {}  # the JSON of each group's page list, made once
-    for template, page, chunk, extra in _listing_jobs(entries, renderer, per_page):
-        text = "\n".join([base, template, _extra_json(extra, shown_pages),
+    for template, page, chunk, extra in _listing_jobs(entries, *sizes):
+        text = "\n".join([base, template, json.dumps(extra, ensure_ascii=False),
                           *(lines[e.slug] for e in chunk)])
         key = hashlib.sha256(text.encode("utf-8")).hexdigest()
         hit = cache.pages.get(page)
@@ -55,24 +57,11 @@ def _render_listing(work: dict[str, Any], index: int) -> tuple[str, dict[str, An
     template, page, chunk, extra, key = work["jobs"][index]
     renderer: PageRenderer = work["renderer"]
     if template == "feed.xml":
-        data = renderer.feed(chunk)
+        data = renderer.feed(chunk, page, **extra)
     else:
         data = renderer.listing(template, page, chunk, **extra)
     fsatomic.write_bytes(work["output_dir"] / page, data)
     return page, {"key": key, "entry": asdict(entry_for_bytes(page, data))}
-
-
-def _extra_json(extra: dict[str, Any], shown_pages: dict[int, str]) -> str:
-    """json.dumps(extra, ensure_ascii=False), without encoding the same list of pages
-    again for each of its pages (500 index pages each list all 500)."""
-    if list(extra)[-1:] != ["pages"]:
-        return json.dumps(extra, ensure_ascii=False)
-    pages = extra["pages"]
-    if id(pages) not in shown_pages:
-        shown_pages[id(pages)] = json.dumps(pages, ensure_ascii=False)
-    head = json.dumps({k: v for k, v in extra.items() if k != "pages"}, ensure_ascii=False)
-    return f'{head[:-1]}, "pages": {shown_pages[id(pages)]}}}'
-
 
 
 def _entry_line(entry: Entry) -> str:
@@ -85,17 +74,14 @@ def _entry_line(entry: Entry) -> str:
 ListingJob = tuple[str, str, list[Entry], dict[str, Any]]
 
 
-def _listing_jobs(entries: list[Entry], renderer: PageRenderer,
-                  per_page: int) -> list[ListingJob]:
-    """(template, page path, entries shown, extra context) for every listing page."""
-    # The feed lists every article: the longest job goes first, so that it is not the one
-    # a worker is still on when the others are done.
-    jobs: list[ListingJob] = [("feed.xml", layout.FEED, entries, {})]
-    count = max(1, -(-len(entries) // per_page))
-    index_pages = [layout.index_path(n) for n in range(1, count + 1)]
-    for n, page in enumerate(index_pages, start=1):
-        chunk = entries[(n - 1) * per_page: n * per_page]
-        jobs.append(("index.html", page, chunk, {"page_no": n, "pages": index_pages}))
+def _listing_jobs(entries: list[Entry], per_page: int, feed_size: int) -> list[ListingJob]:
+    """(template, page path, entries shown, extra context) for every listing page. The
+    extra context names everything else a page shows (its links), so it keys the cache."""
+    jobs: list[ListingJob] = [
+        ("feed.xml", doc.path, entries[doc.start:doc.stop],
+         {"archived": doc.archived, "prev_archive": doc.prev_archive})
+        for doc in feed_documents(len(entries), feed_size)]
+    jobs += _paged("index.html", entries, per_page, layout.INDEX, layout.archive_path, {})
     by_tag: dict[str, list[Entry]] = defaultdict(list)
     names: dict[str, str] = {}
     slugs: dict[str, str] = {}  # slugify is slow and there are few distinct tags
@@ -106,11 +92,21 @@ def _listing_jobs(entries: list[Entry], renderer: PageRenderer,
             by_tag[slug].append(entry)
     for slug in sorted(by_tag):
         tagged = by_tag[slug]
-        pages = tag_pages(names[slug], len(tagged), per_page)
-        for n, page in enumerate(pages, start=1):
-            jobs.append(("tag.html", page, tagged[(n - 1) * per_page: n * per_page],
-                         {"tag": names[slug], "count": len(tagged), "page_no": n,
-                          "pages": pages}))
+        jobs += _paged("tag.html", tagged, per_page, layout.tag_path(slug),
+                       functools.partial(layout.tag_archive_path, slug),
+                       {"tag": names[slug], "count": len(tagged)})
+    return jobs
+
+
+def _paged(template: str, entries: list[Entry], per_page: int, front: str,
+           archive: Callable[[int], str], extra: dict[str, Any]) -> list[ListingJob]:
+    jobs: list[ListingJob] = []
+    for page in stable_pages(len(entries), per_page, front, archive):
+        # The count changes with every article: only the front page, which does too, says it.
+        shown = extra if page.archive_no is None else {**extra, "count": None}
+        jobs.append((template, page.path, entries[page.start:page.stop],
+                     {**shown, "archive_no": page.archive_no, "newer": page.newer,
+                      "older": page.older}))
     return jobs
 
 

@@ -130,9 +130,9 @@ def _build(config: Config, mirror_links: tuple[MirrorLink, ...], fingerprint: st
     entries, rendered = job.run(cache, files, workers)
     copy_assets(scan, asset_stats, site.output_dir, cache, files)
     shown = "\n".join(f"{a.slug} {cache.articles[a.rel]['key']}" for a in published)
-    listed = render_listings(entries, renderer, site.per_page, site.output_dir, cache, files,
-                              json.dumps([CODE_VERSION, theme.digest, context_digest,
-                                          words.digest(site.language)]), shown, workers)
+    base = json.dumps([CODE_VERSION, theme.digest, context_digest, words.digest(site.language)])
+    listed = render_listings(entries, renderer, (site.per_page, site.feed_size),
+                             site.output_dir, cache, files, base, shown, workers)
     _remove_stale(site.output_dir, cache.found, previous_outputs, files, site.languages)
     cache.step("inputs", inputs)
     cache.save(started_ns)
@@ -165,8 +165,8 @@ def _inputs_digest(config: Config, theme_digest: str, words_digest: str, context
     site = config.site
     h = hashlib.sha256(json.dumps([CODE_VERSION, theme_digest, words_digest,
                                    context_digest, site.allow_external, site.per_page,
-                                   str(site.content_dir), sorted(scan.folders),
-                                   show_drafts]).encode())
+                                   site.feed_size, str(site.content_dir),
+                                   sorted(scan.folders), show_drafts]).encode())
     for rel, stat in stats.items():
         h.update(f"\n{rel}\0{stat}".encode("utf-8", "surrogateescape"))
     for rel, stat in asset_stats.items():

@@ -30,6 +30,7 @@ from mirrorpub.errors import MirrorError
 from mirrorpub.mirrors.objectstore import ObjectStoreMirror, Put
 from mirrorpub.mirrors.plan import RemoteEntry
 from mirrorpub.mirrors.protocol import Backend
+from mirrorpub.mirrors.remoteindex import INDEX_NAME, apply_journal, base_of, decode_index
 from mirrorpub.model import Location
 
 
@@ -52,6 +53,7 @@ class Stored:
 class MemoryBucket:
     objects: dict[str, Stored] = field(default_factory=dict)
     index: bytes | None = None
+    journal: bytes | None = None  # the index's journal (mirrorpub/mirrors/remoteindex.py)
     log: list[tuple[str, str]] = field(default_factory=list)  # (operation, path)
     requests: int = 0
     crash_at: int | None = None  # the write (1, 2, …) at which the "process dies"
@@ -62,6 +64,13 @@ class MemoryBucket:
     def put_foreign(self, path: str, data: bytes) -> None:
         """An object someone else put there (no mirrorpub mark)."""
         self.objects[path] = Stored(data, None)
+
+    def state(self) -> tuple[dict[str, RemoteEntry], set[str]] | None:
+        """What the index and its journal together say: (files, pending); None if damaged."""
+        decoded = decode_index(self.index or b"")
+        if decoded is None:
+            return None
+        return apply_journal(base_of(self.index or b"", decoded[0]), decoded[1], self.journal)
 
     def files(self) -> dict[str, bytes]:
         return {path: stored.data for path, stored in self.objects.items()}
@@ -90,9 +99,9 @@ class MemoryStore:
             BUCKETS[config.bucket] = _load(config.snapshot)
         self.bucket = bucket(config.bucket)
 
-    def read_index(self) -> bytes | None:
+    def read_index(self, name: str = INDEX_NAME) -> bytes | None:
         self.bucket.requests += 1
-        return self.bucket.index
+        return self.bucket.index if name == INDEX_NAME else self.bucket.journal
 
     def recorded_sha256(self, path: str) -> str | None:
         self.bucket.requests += 1
@@ -130,9 +139,13 @@ class MemoryStore:
             self.bucket._write(self.name, "delete", path)
             self.bucket.objects.pop(path, None)
 
-    def write_index(self, data: bytes) -> None:
-        self.bucket._write(self.name, "index", "")
-        self.bucket.index = data
+    def write_index(self, data: bytes, name: str = INDEX_NAME) -> None:
+        if name == INDEX_NAME:
+            self.bucket._write(self.name, "index", "")
+            self.bucket.index = data
+        else:
+            self.bucket._write(self.name, "journal", "")
+            self.bucket.journal = data
 
     def begin_writes(self) -> None:
         pass
@@ -147,15 +160,21 @@ class MemoryStore:
 
 def _save(path: Path, memory: MemoryBucket) -> None:
     data = {"index": base64.b64encode(memory.index).decode() if memory.index else None,
+            "journal": base64.b64encode(memory.journal).decode() if memory.journal else None,
             "objects": {p: {"data": base64.b64encode(s.data).decode(), "sha256": s.sha256,
                             "content_type": s.content_type}
                         for p, s in sorted(memory.objects.items())}}
     path.write_text(json.dumps(data), encoding="utf-8")
 
 
+def _b64(text: str | None) -> bytes | None:
+    return base64.b64decode(text) if text else None
+
+
 def _load(path: Path) -> MemoryBucket:
     data = json.loads(path.read_text(encoding="utf-8"))
-    memory = MemoryBucket(index=base64.b64decode(data["index"]) if data["index"] else None)
+    memory = MemoryBucket(index=base64.b64decode(data["index"]) if data["index"] else None,
+                          journal=_b64(data.get("journal")))
     for p, s in data["objects"].items():
         memory.objects[p] = Stored(base64.b64decode(s["data"]), s["sha256"], s["content_type"])
     return memory
