@@ -263,7 +263,8 @@ def verify(out: Console, config_path: str, url: str, key: str | None, root: str 
         out.info(f"checking against this site's key ({own.fingerprint}, from "
                  f"{Path(config_path).name}); --key KEY checks another")
     result = run_verify(url, key=key, root=root, allow_rollback=allow_rollback)
-    return _show(out, result, as_json, views.print_verify)
+    return _show(out, result, as_json,
+                 lambda out, result: views.print_verify(out, result, Path.cwd()))
 
 
 @main.command()

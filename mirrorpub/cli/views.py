@@ -183,9 +183,10 @@ def printable(text: str) -> str:
     return "".join("?" if unicodedata.category(c) == "Cc" else c for c in text)
 
 
-def print_verify(out: Console, result: Any) -> None:
+def print_verify(out: Console, result: Any, here: Path | None = None) -> None:
+    """`here`: the folder verify ran in; a folder copy is named relative to it."""
     for line in verify_lines(result):  # text from the copy: made printable there
-        out.say(line)
+        out.say(local(line, here))
 
 
 def verify_lines(result: Any) -> list[str]:
