@@ -58,18 +58,31 @@ def _publish_signalled(root: Path, seaweed: SeaweedFS, rule: HoldFirst,
     process = subprocess.Popen([sys.executable, "-m", "mirrorpub", "publish"], cwd=root,
                                env={**os.environ, **seaweed.env(), "PYTHONUNBUFFERED": "1"},
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    lines: list[str] = []
+    handled = threading.Event()
+
+    def read_stderr() -> None:  # progress lines come first: read them all, as they come
+        for line in process.stderr:  # type: ignore[union-attr]
+            lines.append(line)
+            if " received: " in line:
+                handled.set()
+
+    reader = threading.Thread(target=read_stderr, daemon=True)
+    reader.start()
     try:
         assert rule.arrived.wait(60), "the publish never reached the held request"
         process.send_signal(signum)
         # The handler has run once it says so on stderr; only then let the request go.
-        line = process.stderr.readline()  # type: ignore[union-attr]
+        handled.wait(60)
         rule.release.set()
-        out, err = process.communicate(timeout=120)
+        out = process.stdout.read()  # type: ignore[union-attr]
+        process.wait(timeout=120)
+        reader.join(30)
     finally:
         rule.release.set()
         if process.poll() is None:
             process.kill()
-    return subprocess.CompletedProcess(process.args, process.returncode, out, line + err)
+    return subprocess.CompletedProcess(process.args, process.returncode, out, "".join(lines))
 
 
 def _manifest_version(folder: Path) -> int:
