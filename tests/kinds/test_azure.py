@@ -75,9 +75,10 @@ def test_a_one_edit_publish_uploads_only_the_changed_blobs(azurite: Azurite,
                                       public_url=azurite.public_url(container))])
         publish(root, azurite.env())
         proxy.requests.clear()
-        report = mirror_report(publish(root, azurite.env()), "azure")
+        report = mirror_report(publish(root, azurite.env(), 0, "--skip-preflight"), "azure")
         assert report["uploaded"] == 0
         assert [r for r in proxy.requests if r.mutates] == []
+        # The index, its journal, mirrors.json's mark (the preflight would ask one more).
         assert len(proxy.requests) <= 3, [(r.method, r.target) for r in proxy.requests]
         edit_one_article(root)
         proxy.requests.clear()
