@@ -252,13 +252,20 @@ def status(out: Console, config_path: str, as_json: bool) -> int:
 def verify(out: Console, config_path: str, url: str, key: str | None, root: str | None,
            allow_rollback: bool, as_json: bool) -> int:
     """Check a copy's manifest, signature, freshness and every file."""
-    from mirrorpub.commands.verify import site_key
+    from mirrorpub.commands.verify import site_key, site_root
+    from mirrorpub.trust.signing import fingerprint, parse_public_key
+
+    def fingerprint_text(text: str) -> str:
+        return fingerprint(parse_public_key(text))
     from mirrorpub.commands.verify import verify as run_verify
 
     if key and root:
         out.error("give --key or --root, not both")
         return 2
-    if key is None and root is None and (own := site_key(config_path)) is not None:
+    if key is None and root is None and (root := site_root(config_path)) is not None:
+        out.info(f"checking against this site's root key ({fingerprint_text(root)}, from its "
+                 "keys.json); --key or --root checks another")
+    elif key is None and root is None and (own := site_key(config_path)) is not None:
         key = own.public_text
         out.info(f"checking against this site's key ({own.fingerprint}, from "
                  f"{Path(config_path).name}); --key KEY checks another")

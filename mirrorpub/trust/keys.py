@@ -155,6 +155,17 @@ def read_local(path: Path, root: Signer) -> KeyList | None:
     return keys
 
 
+def own_root(path: Path) -> str | None:
+    """The root key the site's own keys.json names, if that list is there and signed by
+    it: what `verify` run in the site's folder checks copies against."""
+    try:
+        data, signature = path.read_bytes(), signature_path(path).read_bytes()
+        keys = parse(data)
+    except (OSError, KeysProblem):
+        return None
+    return keys.root if signed_by_root(data, signature, keys) else None
+
+
 def _fingerprint_of(text: str) -> str:
     try:
         return fingerprint(parse_public_key(text))

@@ -262,3 +262,22 @@ def test_a_copy_without_keys_json_says_to_use_key(newsroom: Newsroom, copy: Path
     result = verify(copy, "--root", newsroom.root)
     assert result.returncode == 1
     assert "carries no key list signed by a root key" in result.stdout
+
+
+def test_verify_in_the_site_folder_follows_its_own_root(newsroom: Newsroom, copy: Path,
+                                                        state_home: Path):
+    """The editor checks a copy from the site folder, no key typed: the root its keys.json
+    names is used, so a revoked or undelegated signer is caught as a reader would."""
+    result = cli("verify", str(copy), cwd=newsroom.site)
+    assert result.returncode == 0, result.stdout + result.stderr
+    root_fingerprint = Signer(read_key_file(newsroom.root_key, "root")).fingerprint
+    assert f"this site's root key ({root_fingerprint}" in result.stderr
+    assert f"key fingerprint {newsroom.laptop.fingerprint}, under root" in result.stdout
+    impostor = Signer(read_key_file(newsroom.root_key, "root"))  # a root never signs pages
+    manifest = json.loads((copy / "mirrors.json").read_text())
+    manifest["key"] = impostor.public_text
+    data = json.dumps(manifest, indent=2).encode()
+    (copy / "mirrors.json").write_bytes(data)
+    (copy / "mirrors.json.sig").write_bytes(impostor.sign(data))
+    refused = cli("verify", str(copy), cwd=newsroom.site)
+    assert refused.returncode == 1 and "is not one the site's root key delegated" in refused.stdout
