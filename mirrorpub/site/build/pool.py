@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import signal
 import threading
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -44,6 +45,11 @@ def mapper(workers: int, jobs: int, state: dict[str, Any]) -> Iterator[Mapper]:
 
 
 def _hold(state: dict[str, Any]) -> None:
+    # A worker inherits the publishing process's signal handlers, which keep a publish
+    # going on SIGTERM; but the pool ends its workers with SIGTERM (terminate()), so here
+    # it must kill. Ctrl-C reaches the whole process group: it is the parent's to act on.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _worker_state.update(state)
 
 
