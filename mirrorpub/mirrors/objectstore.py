@@ -213,6 +213,23 @@ class StorePlan:
 PARTS_MEMORY = "manifest_parts"  # the parts named by the mirrors.json the copy last got
 
 
+def _old_parts(remote: RemoteState, memory: Mapping[str, Any]) -> list[str]:
+    """Parts of manifests older than the one the copy serves: deleted once the new one is
+    up, unless it names them. Pending until then, so a part deleted by a publish cut
+    short is sent again should a manifest name it."""
+    previous = set(memory.get(PARTS_MEMORY, ()))
+    return sorted(p for p in remote.entries
+                  if is_part(p) and p in remote.owned and p not in previous)
+
+
+def _held_problem(the_plan: Plan) -> str | None:
+    if not the_plan.held_deletes:
+        return None
+    return (f"{len(the_plan.held_deletes)} files left the site but were not deleted: more "
+            f"than the cap of {the_plan.max_deletes}; rerun with --max-deletes "
+            f"{len(the_plan.held_deletes)} if that is expected")
+
+
 class ObjectStoreMirror(MirrorBase):
     """One object store as a mirror; stays open across publishes (`watch`)."""
 
@@ -241,12 +258,7 @@ class ObjectStoreMirror(MirrorBase):
             outcome.warnings.append(unsafe_note(remote.unsafe))
         progress.planned(len(the_plan.uploads), the_plan.upload_bytes)
         self.store.begin_writes()
-        # Parts of manifests older than the one the copy serves: deleted once the new one
-        # is up, unless it names them. Pending until then, so a part deleted by a publish
-        # cut short is sent again should a manifest name it.
-        previous = set(memory.get(PARTS_MEMORY, ()))
-        old_parts = sorted(p for p in remote.entries
-                           if is_part(p) and p in remote.owned and p not in previous)
+        old_parts = _old_parts(remote, memory)
         touched = {u.path for u in the_plan.uploads} | set(the_plan.deletes)
         if touched:
             touched |= {*old_parts, PARTS_PENDING}
@@ -280,11 +292,7 @@ class ObjectStoreMirror(MirrorBase):
                           if is_part(p) and p not in manifest and p not in gone_parts}
             self._write_final_index(store_plan, manifest, kept_parts)
         outcome.memory = {**memory, PARTS_MEMORY: sorted(p for p in manifest if is_part(p))}
-        if the_plan.held_deletes:
-            outcome.problem = (f"{len(the_plan.held_deletes)} files left the site but were not "
-                               f"deleted: more than the cap of {the_plan.max_deletes}; rerun "
-                               f"with --max-deletes {len(the_plan.held_deletes)} if that is "
-                               "expected")
+        outcome.problem = _held_problem(the_plan)
         outcome.requests = self.store.requests() - store_plan.requests_before
         return outcome
 
