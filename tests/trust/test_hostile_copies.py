@@ -230,8 +230,10 @@ def test_a_deeply_nested_manifest_is_one_line_not_a_crash(tmp_path: Path,
     result = mirrorpub("verify", str(copy), cwd=tmp_path, timeout=30)
     assert_no_traceback(result)
     assert result.returncode == 1
-    assert f"problem: {copy.resolve()}/mirrors.json: nested too deeply to be a manifest; " \
+    # The folder named as given from where verify runs: no local absolute path shown.
+    assert "problem: copy/mirrors.json: nested too deeply to be a manifest; " \
         "the copy is damaged or hostile" in result.stdout.splitlines()
+    assert str(tmp_path) not in result.stdout
     assert "internal error" not in result.stdout + result.stderr
 
 
