@@ -36,7 +36,13 @@ class StopOnSignal:
 
     def _handle(self, signum: int, frame: FrameType | None) -> None:
         if os.getpid() != self._pid:
-            return  # a build worker (forked, handler inherited): Ctrl-C reaches it too
+            # A forked build worker, before its pool reset the handlers: Ctrl-C reached
+            # the whole group and is the publish's to act on; SIGTERM is the pool ending
+            # it (terminate()), and a worker that ignored it would hang the publish.
+            if signum == signal.SIGTERM:
+                signal.signal(signum, signal.SIG_DFL)
+                os.kill(os.getpid(), signum)
+            return
         if self.signum is not None:
             _say(f"error: {signal.Signals(signum).name} again: stopping at once; a copy being "
                  "written may be incomplete until the next publish completes it")

@@ -217,6 +217,12 @@ def as_path(value: Any, base: Path) -> Path:
     return resolve_path(base, str(value))
 
 
+def key_prefix(value: Any, base: Path) -> str:
+    """A prefix for object names inside a bucket or container: `news/`, or empty."""
+    prefix = str(value).strip("/")
+    return f"{prefix}/" if prefix else ""
+
+
 def folder_url(value: Any, base: Path) -> str:
     """A URL that pages are appended to: ends in exactly one '/'."""
     return str(value).rstrip("/") + "/"

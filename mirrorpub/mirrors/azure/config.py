@@ -11,15 +11,11 @@ from mirrorpub.config.options import (
     at_least,
     env_name,
     folder_url,
+    key_prefix,
     matches,
     option,
     public_http_url,
 )
-
-
-def _prefix(value: Any, base: Any) -> str:
-    prefix = str(value).strip("/")
-    return f"{prefix}/" if prefix else ""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -29,7 +25,7 @@ class AzureConfig(MirrorConfig):
     container: str = option(str, required=True, check=matches(
         r"(?!.*--)[a-z0-9][a-z0-9-]{1,61}[a-z0-9]", "a container name (3-63 of a-z, 0-9, '-')"))
     prefix: str = option(str, default="", check=matches(r"[^\\]*", "a blob name prefix"),
-                         convert=_prefix)
+                         convert=key_prefix)
     # Names of variables; someone may paste the secret itself here by mistake.
     connection_string_env: str | None = option(str, default=None, check=env_name, secret=True)
     account_key_env: str | None = option(str, default=None, check=env_name, secret=True)

@@ -12,6 +12,7 @@ from mirrorpub.config.options import (
     credentials_in_urls,
     env_name,
     http_url,
+    key_prefix,
     matches,
     option,
 )
@@ -25,16 +26,11 @@ def _key_prefix(value: Any) -> str | None:
     return "a key prefix like 'ru' or 'sites/ru' (no '..', '.', '//' or backslash)"
 
 
-def _prefix(value: Any, base: Any) -> str:
-    prefix = str(value).strip("/")
-    return f"{prefix}/" if prefix else ""
-
-
 @dataclass(frozen=True, kw_only=True)
 class S3Config(MirrorConfig):
     bucket: str = option(str, required=True, check=matches(
         r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", "a bucket name (3-63 of a-z, 0-9, '.', '-')"))
-    prefix: str = option(str, default="", check=_key_prefix, convert=_prefix)
+    prefix: str = option(str, default="", check=_key_prefix, convert=key_prefix)
     region: str = option(str, default="us-east-1", check=matches(r"[a-z0-9-]+",
                                                                  "a region name"))
     endpoint_url: str | None = option(str, default=None, check=http_url)
