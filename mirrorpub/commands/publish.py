@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
 
 from mirrorpub.config import load_config
@@ -10,7 +9,6 @@ from mirrorpub.mirrors.plan import DEFAULT_MAX_DELETES
 from mirrorpub.publish.report import PublishReport
 from mirrorpub.publish.run import ProgressFactory
 from mirrorpub.publish.run import publish as run_publish
-from mirrorpub.trust.signing import load_signer
 
 
 def publish(config_path: str, *, mirrors: tuple[str, ...] = (), dry_run: bool = False,
@@ -20,7 +18,5 @@ def publish(config_path: str, *, mirrors: tuple[str, ...] = (), dry_run: bool = 
     config = load_config(config_path)
     cap = DEFAULT_MAX_DELETES if max_deletes is None else max_deletes
     extra = {"progress": progress} if progress is not None else {}
-    report = run_publish(config, only=list(mirrors) or None, dry_run=dry_run,
-                         max_deletes=cap, preflight=not skip_preflight, stop=stop, **extra)
-    # Loaded again only to tell the editor: a broken key has already stopped the run.
-    return dataclasses.replace(report, signed=load_signer(config) is not None)
+    return run_publish(config, only=list(mirrors) or None, dry_run=dry_run,
+                       max_deletes=cap, preflight=not skip_preflight, stop=stop, **extra)

@@ -199,7 +199,7 @@ class _Run:
         plans = self._plan_all(site)
         if self.dry_run:
             return PublishReport(self.state.version, False, True, build,
-                                 list(self.reports.values()))
+                                 list(self.reports.values()), signed=self.signer is not None)
         if self.stop():  # the last moment at which nothing has been sent
             raise Interrupted("stopped before anything was sent: every copy is as it was")
         barrier = ManifestBarrier(RunFacts(
@@ -214,7 +214,8 @@ class _Run:
         notes = self._dropped_notes()
         self._record(barrier, facts)
         return PublishReport(final.version, barrier.changed, False, build,
-                             list(self.reports.values()), notes=notes)
+                             list(self.reports.values()), signed=self.signer is not None,
+                             notes=notes)
 
     def _prepare(self) -> dict[str, dict[str, Any]]:
         facts = {m.name: dict(self.state.mirror(m.name).facts) for m in self.config.mirrors}
