@@ -83,7 +83,7 @@ def manifest_files(config: Config, build: BuildResult, info: SiteInfo, stamp: St
     return kept.rendered(config.state_dir, variant, inputs, lambda: render_files(
         site=info, renderer=renderer, stamp=stamp, mirrors=mirrors, files=build.files,
         signer=signer, bundler=_bundler(config, build, signer),
-        published=key_files(config, signer)))
+        published=key_files(config, signer), order=build.ranks()))
 
 
 def write_copy(output_dir: Path, files: Mapping[str, bytes]) -> None:

@@ -6,11 +6,12 @@ copy — and keys.json with its signature when the site has a root key (SPEC §1
 mirrors.json is of the second format: it names the parts (`files_index`) instead of
 listing every file, so it stays a few KB at any size. `split_files` decides the parts:
 the files that change with nearly every publish (index.html, feed.xml, the copies
-pages, bc2.json, keys.json, the zip) in one small part; every other file in one of a
-fixed number of buckets by the hash of its path, the number growing in steps with the
-site (at most MAX_PARTS), so an edited article changes the one bucket holding it and the
-small part. A part is named by its
-own sha256: one that did not change keeps its name and is not sent again.
+pages, bc2.json, keys.json, the zip) in one small part; every other file, oldest first
+(by the newest article it shows), in parts cut where a path's hash says so. An edited
+article changes the one part holding it and the small part; a new story lands with the
+listing pages it changes in the newest parts, which are kept small. At most MAX_PARTS
+parts, whatever the size of the site. A part is named by its own sha256: one that did
+not change keeps its name and is not sent again.
 
 Pure functions: the publisher decides what each copy should say; this module turns that
 into bytes. A manifest's `digest` covers what it says apart from its version and times,
@@ -39,8 +40,10 @@ from mirrorpub.site.pages import PageRenderer
 from mirrorpub.trust.signing import Signer
 
 SCHEMA_ID = "mirrorpub.manifest/2"
-PART_TARGET = 256  # files per bucket a site grows to before the buckets double
-MAX_PARTS = 48  # buckets at most: mirrors.json < 16 KB with 20 mirrors (SPEC §12)
+PART_TARGET = 256  # files a part holds on average, until the site passes BIG_PARTS of them
+BIG_PARTS = 40  # parts of the older region a site grows to before its parts grow
+MIN_SMALL = 32  # files a part of the newest region holds at least, on average
+MAX_PARTS = 48  # parts at most: mirrors.json < 16 KB with 20 mirrors (SPEC §12)
 
 
 @dataclass(frozen=True)
@@ -109,22 +112,22 @@ def manifest_document(site: SiteInfo, stamp: Stamp, mirrors: list[ManifestMirror
     return doc
 
 
-def split_files(files: Mapping[str, FileEntry]) -> dict[str, bytes]:
+def split_files(files: Mapping[str, FileEntry],
+                order: Mapping[str, int] | None = None) -> dict[str, bytes]:
     """The parts listing `files` (the manifest files among them; mirrors.json, its
     signature and parts are left out), path -> bytes, in a stable order: the part of what
-    changes every publish first, then the buckets."""
+    changes every publish first, then the rest oldest first. `order`: each file's age
+    rank (higher is newer, as `BuildResult.ranks` gives); a file without one counts as
+    oldest."""
     listed = {p: e for p, e in files.items()
               if p not in layout.NOT_IN_MANIFEST and not layout.is_part(p)}
     hot = {p: e for p, e in listed.items() if _changes_every_publish(p)}
-    rest = sorted(p for p in listed if p not in hot)
-    count = bucket_count(len(rest))
-    buckets: list[dict[str, FileEntry]] = [{} for _ in range(count)]
-    for path in rest:
-        buckets[_bucket(path, count)][path] = listed[path]
+    ranks = order or {}
+    rest = sorted((p for p in listed if p not in hot), key=lambda p: (ranks.get(p, -1), p))
     out: dict[str, bytes] = {}
-    for group in (dict(sorted(hot.items())), *buckets):
+    for group in (sorted(hot), *chunk_paths(rest)):
         if group:
-            data = encode_part(group)
+            data = encode_part({p: listed[p] for p in group})
             out[layout.part_path(hashlib.sha256(data).hexdigest())] = data
     return out
 
@@ -133,17 +136,52 @@ def _changes_every_publish(path: str) -> bool:
     return layout.is_manifest_file(path) or path in (layout.INDEX, layout.FEED)
 
 
-def bucket_count(files: int) -> int:
-    """1, 2, 4, … as the site grows past PART_TARGET files per bucket; at most MAX_PARTS.
-    It changes only at these steps (each then rewrites every part, once)."""
-    count = 1
-    while files > count * PART_TARGET and count < MAX_PARTS:
-        count = min(count * 2, MAX_PARTS)
-    return count
+def chunk_size(files: int) -> int:
+    """Files a part of the older region holds on average: 256, 304, 362, … (steps of
+    2^¼) as the site grows past BIG_PARTS parts of that size. It changes only at these steps
+    (each then rewrites every part, once)."""
+    size = PART_TARGET
+    while files > size * BIG_PARTS:
+        size = round(size * 2 ** 0.25)
+    return size
 
 
-def _bucket(path: str, count: int) -> int:
-    return int.from_bytes(hashlib.sha256(path.encode()).digest()[:8], "big") % count
+def chunk_paths(paths: list[str]) -> list[list[str]]:
+    """`paths`, oldest first, cut where a path's own hash says so (content-defined
+    chunking on paths): an edited file keeps every cut where it was, an added or removed
+    one moves at most the cut beside it. The region after the last cut, where new
+    articles arrive, is cut again into small parts, so a new story changes one small
+    part, and, about once every `chunk_size` new files, closes that region into one."""
+    size = chunk_size(len(paths))
+    cuts = _cuts(paths, 0, size)
+    start = cuts[-1] if cuts else 0
+    closed = [paths[a:b] for a, b in zip([0, *cuts], cuts, strict=False)]
+    small = max(MIN_SMALL, size // 8)
+    while True:
+        ends = [*_cuts(paths, start, small), len(paths)]
+        tail = [paths[a:b] for a, b in zip([start, *ends], ends, strict=False) if a < b]
+        if len(closed) + len(tail) <= MAX_PARTS or small >= size:
+            return [*closed, *tail]
+        small *= 2  # too many parts for mirrors.json: coarser small parts
+
+
+def _cuts(paths: list[str], start: int, size: int) -> list[int]:
+    """Where to cut paths[start:]: after a path whose hash is 0 modulo size/4, once the
+    part holds at least 3/4 of `size`, and at 5/4 of it at most. The floor and ceiling keep
+    parts near `size`, so an edit rarely lands in an outsized one; a cut forced by the
+    ceiling moves with an insertion before it, and the next cut by hash puts it right."""
+    floor, ceiling, modulus = size * 3 // 4, size * 5 // 4, max(1, size // 4)
+    cuts, last = [], start
+    for i in range(start, len(paths)):
+        held = i + 1 - last
+        if held >= ceiling or (held >= floor and _path_hash(paths[i]) % modulus == 0):
+            cuts.append(i + 1)
+            last = i + 1
+    return cuts
+
+
+def _path_hash(path: str) -> int:
+    return int.from_bytes(hashlib.sha256(path.encode()).digest()[:8], "big")
 
 
 def encode_part(files: Mapping[str, FileEntry]) -> bytes:
@@ -222,25 +260,29 @@ def render_files(*, site: SiteInfo, renderer: PageRenderer, stamp: Stamp,
                  mirrors: list[ManifestMirror], files: Mapping[str, FileEntry],
                  signer: Signer | None,
                  bundler: Callable[[Mapping[str, bytes]], bytes] | None = None,
-                 published: Mapping[str, bytes] | None = None) -> dict[str, bytes]:
+                 published: Mapping[str, bytes] | None = None,
+                 order: Mapping[str, int] | None = None) -> dict[str, bytes]:
     """The per-copy files; `published`: further files every copy carries as they are
-    (keys.json and its signature). With a bundler, also the site's zip: the copy inside
-    the zip carries a manifest without the zip, the copy beside it one that lists it."""
+    (keys.json and its signature); `order`: the files' age ranks (split_files). With a
+    bundler, also the site's zip: the copy inside the zip carries a manifest without the
+    zip, the copy beside it one that lists it."""
     published = published or {}
-    inner = _render_files(site, renderer, stamp, mirrors, files, signer, None, published)
+    inner = _render_files(site, renderer, stamp, mirrors, files, signer, None, published,
+                          order)
     if bundler is None:
         return inner
     archive = bundler(inner)
     listed = {**files, layout.BUNDLE: entry_for_bytes(layout.BUNDLE, archive)}
     outer = _render_files(site, renderer, stamp, mirrors, listed, signer, layout.BUNDLE,
-                          published)
+                          published, order)
     return {layout.BUNDLE: archive, **outer}
 
 
 def _render_files(site: SiteInfo, renderer: PageRenderer, stamp: Stamp,
                   mirrors: list[ManifestMirror], files: Mapping[str, FileEntry],
                   signer: Signer | None, bundle: str | None,
-                  published: Mapping[str, bytes]) -> dict[str, bytes]:
+                  published: Mapping[str, bytes],
+                  order: Mapping[str, int] | None) -> dict[str, bytes]:
     copies = [_page_row(m) for m in mirrors if m.status != MirrorStatus.RETIRED]
     # Its "newer list" button asks the listed copies for their mirrors.json: those only.
     addresses = [u for c in copies for u in (c["url"], *c["gateway_urls"], c["ipns_url"]) if u]
@@ -252,7 +294,7 @@ def _render_files(site: SiteInfo, renderer: PageRenderer, stamp: Stamp,
     bc2 = encode(bc2_document(site, stamp, mirrors))
     out = {**pages, layout.BC2: bc2, **published}
     listed = {**files, **{path: entry_for_bytes(path, data) for path, data in out.items()}}
-    parts = split_files(listed)
+    parts = split_files(listed, order)
     manifest = encode(manifest_document(site, stamp, mirrors, parts))
     out.update(parts)
     out[layout.MANIFEST] = manifest

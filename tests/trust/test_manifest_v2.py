@@ -7,6 +7,7 @@ from __future__ import annotations
 import copy as deep
 import hashlib
 import json
+import random
 import shutil
 from pathlib import Path
 from typing import Any
@@ -20,11 +21,13 @@ from mirrorpub.config import load_config
 from mirrorpub.model import FileEntry, Location, MirrorStatus, Stamp
 from mirrorpub.read.status import check_all
 from mirrorpub.read.verify import verify_copy
+from mirrorpub.site.build.listings import _listing_jobs, age_ranks
+from mirrorpub.site.pages import Entry
 from mirrorpub.trust.manifest import (
     MAX_PARTS,
     ManifestMirror,
     SiteInfo,
-    bucket_count,
+    chunk_size,
     encode,
     manifest_document,
     split_files,
@@ -70,18 +73,61 @@ def s3_mirrors(count: int) -> list[ManifestMirror]:
             for n in range(count)]
 
 
-def test_an_edit_of_one_article_changes_its_bucket_and_nothing_else():
-    files = corpus(10_000)
-    before = split_files(files)
-    edited = {**files, "articles/story-number-77.html": _entry("edited", 9100)}
-    after = split_files(edited)
+def test_an_edit_of_one_article_changes_its_part_and_nothing_else():
+    files, ranks = ranked_site(10_000)
+    files.update({p: _entry(p, 5000) for p in ("index.html", "feed.xml", "mirrors.html")})
+    before = split_files(files, ranks)
+    edited = {**files, "articles/story-005000.html": _entry("edited", 9100)}
+    after = split_files(edited, ranks)
     changed = set(after) - set(before)
-    assert len(changed) == 1  # the one bucket holding the article
-    assert sum(len(after[p]) for p in changed) < 48 * 1024
+    assert len(changed) == 1  # the one part holding the article
+    assert sum(len(after[p]) for p in changed) < 54 * 1024  # with mirrors.json: < 64 KB
     # The front page and feed change with it nearly always: they share one small part.
     front = {**edited, "index.html": _entry("new front", 5100), "feed.xml": _entry("nf", 1)}
-    also = set(split_files(front)) - set(after)
-    assert len(also) == 1 and sum(len(split_files(front)[p]) for p in also) < 2048
+    also = set(split_files(front, ranks)) - set(after)
+    assert len(also) == 1 and sum(len(split_files(front, ranks)[p]) for p in also) < 2048
+
+
+def ranked_site(articles: int, *, skip: int | None = None) -> tuple[dict[str, FileEntry],
+                                                                    dict[str, int]]:
+    """A site as a build lists it, with the ages listings.age_ranks gives: every page of
+    `articles` stories (1–4 of 60 tags each), less story `skip`. A listing page's bytes
+    stand for what it shows."""
+    rng = random.Random(7)  # the same stories whatever their number
+    pool = [f"tag-{n}" for n in range(60)]
+    tags = [tuple(rng.sample(pool, rng.randint(1, 4))) for _ in range(articles)]
+    entries = [Entry(slug=f"story-{n:06d}", title="t", date=f"{n:08d}", updated=None,
+                     summary="", lang="en", author=None, tags=tags[n])
+               for n in reversed(range(articles)) if n != skip]
+    files = {layout.article_path(e.slug): _entry(e.slug, 9000) for e in entries}
+    for _template, page, shown, extra in _listing_jobs(entries, 20, 50):
+        files[page] = _entry(repr((page, [e.slug for e in shown], sorted(extra.items()))),
+                             20_000)
+    return files, age_ranks(entries, 20, 50)
+
+
+@pytest.mark.parametrize("articles", [2_000, 100_000])
+def test_a_new_story_changes_a_few_small_parts(articles: int):
+    """SPEC §14: the new article, the newest archive pages and its tags' pages share the
+    newest parts; the older ones, written once, stay as they were."""
+    before = split_files(*ranked_site(articles))
+    files, ranks = ranked_site(articles + 1)
+    after = split_files(files, ranks)
+    new = set(after) - set(before)
+    assert 1 <= len(new) <= 5
+    assert sum(len(after[p]) for p in new) < 64 * 1024
+    assert len(set(before) & set(after)) >= len(before) - 5
+
+
+def test_a_file_taken_out_changes_the_parts_beside_it_only():
+    """A story taken down in the middle of the archive moves no cut far from it: later
+    parts keep their names though every later file moved down one place."""
+    files, ranks = ranked_site(20_000)
+    before = split_files(files, ranks)
+    for n in range(5_000, 5_040):  # whichever part each lands in, and the cuts beside it
+        path = f"articles/story-{n:06d}.html"
+        after = split_files({p: e for p, e in files.items() if p != path}, ranks)
+        assert 1 <= len(set(before) - set(after)) <= 3, path
 
 
 def test_mirrors_json_stays_under_16_kb_with_20_mirrors_at_any_size():
@@ -109,9 +155,11 @@ def test_parts_cover_every_file_once_and_are_named_by_their_sha256():
     assert split_files(dict(reversed(files.items()))) == parts  # deterministic
 
 
-def test_bucket_count_grows_in_steps_and_stops():
-    counts = [bucket_count(n) for n in (0, 256, 257, 600, 12_000, 10**6)]
-    assert counts == [1, 1, 2, 4, 48, 48]
+def test_parts_grow_in_steps_and_their_number_stops():
+    sizes = [chunk_size(n) for n in (0, 256 * 40, 256 * 40 + 1, 12_000, 120_000)]
+    assert sizes == [256, 256, 304, 304, 3443]
+    files, ranks = ranked_site(100_000)
+    assert len(split_files(files, ranks)) <= MAX_PARTS + 1
 
 
 def test_the_schemas_hold_what_publish_writes_and_agree_with_jsonschema():

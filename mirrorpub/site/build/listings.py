@@ -6,7 +6,7 @@ import functools
 import hashlib
 import json
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -51,6 +51,19 @@ def render_listings(entries: list[Entry], renderer: PageRenderer, sizes: tuple[i
     cache.dirty = cache.dirty or bool(jobs) or kept.keys() != cache.pages.keys()
     cache.pages = kept
     return len(jobs)
+
+
+def age_ranks(entries: Sequence[Entry], per_page: int, feed_size: int) -> dict[str, int]:
+    """Each article page's and listing page's age rank, for the manifest's parts
+    (manifest.split_files): the place, counted from the oldest, of the newest article it
+    shows. A new story's page and the listing pages it changes share the newest rank."""
+    shown = list(entries)
+    rank = {e.slug: len(shown) - 1 - i for i, e in enumerate(shown)}
+    ranks = {layout.article_path(slug): n for slug, n in rank.items()}
+    for _template, page, chunk, _extra in _listing_jobs(shown, per_page, feed_size):
+        if chunk:
+            ranks[page] = rank[chunk[0].slug]
+    return ranks
 
 
 def _render_listing(work: dict[str, Any], index: int) -> tuple[str, dict[str, Any]]:

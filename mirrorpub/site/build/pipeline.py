@@ -43,7 +43,7 @@ from mirrorpub.site.build.articles import (
 )
 from mirrorpub.site.build.assets import copy_assets
 from mirrorpub.site.build.cache import CODE_VERSION, RenderCache, output_size
-from mirrorpub.site.build.listings import render_listings
+from mirrorpub.site.build.listings import age_ranks, render_listings
 from mirrorpub.site.pages import Entry, MirrorLink, PageRenderer, SiteContext
 from mirrorpub.site.theme import Theme
 from mirrorpub.site.words import Words
@@ -57,6 +57,12 @@ class BuildResult:
     rendered: int  # pages rendered this time
     reused: int  # pages kept from the last build
     renderer: PageRenderer  # the theme and site context the pages used: the manifest files too
+    sizes: tuple[int, int] = (20, 50)  # per_page and feed_size the listings were cut by
+
+    def ranks(self) -> dict[str, int]:
+        """The pages' age ranks (listings.age_ranks): asked for only when a manifest is
+        made again, since an unchanged build makes its entries on first use."""
+        return age_ranks(self.entries, *self.sizes)
 
 
 def content_label(config: Config) -> str:
@@ -113,7 +119,7 @@ def _build(config: Config, mirror_links: tuple[MirrorLink, ...], fingerprint: st
         words.warn([*site.languages, *_record_languages(cache, site.language, show_drafts)])
         return BuildResult(output_dir=site.output_dir, files=kept_files, entries=kept_entries,
                            rendered=0, reused=len(kept_entries) + len(cache.pages),
-                           renderer=renderer)
+                           renderer=renderer, sizes=(site.per_page, site.feed_size))
     previous_outputs = cache.outputs()  # before this build replaces the records
     workers = workers or os.cpu_count() or 1
 
@@ -139,7 +145,8 @@ def _build(config: Config, mirror_links: tuple[MirrorLink, ...], fingerprint: st
     pages_total = len(entries) + len(cache.pages)
     return BuildResult(output_dir=site.output_dir, files=dict(sorted(files.items())),
                        entries=tuple(entries), rendered=rendered + listed,
-                       reused=pages_total - rendered - listed, renderer=renderer)
+                       reused=pages_total - rendered - listed, renderer=renderer,
+                       sizes=(site.per_page, site.feed_size))
 
 
 def _guard_output_dir(output_dir: Path, cache: RenderCache) -> None:
