@@ -13,7 +13,7 @@ import os
 import re
 import secrets
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
@@ -25,6 +25,13 @@ _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC
 def write_bytes(path: Path, data: bytes, *, durable: bool = False, mode: int | None = None) -> None:
     with _replacing(path, durable=durable, mode=mode) as handle:
         handle.write(data)
+
+
+def write_chunks(path: Path, chunks: Iterable[bytes]) -> None:
+    """write_bytes of b"".join(chunks), never holding the whole in memory."""
+    with _replacing(path, durable=False) as handle:
+        for chunk in chunks:
+            handle.write(chunk)
 
 
 def write_if_changed(path: Path, data: bytes) -> bool:

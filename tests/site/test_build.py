@@ -171,6 +171,36 @@ def test_an_edit_rerenders_only_what_it_changes(tmp_path: Path) -> None:
     assert b"Corrected text." in (tmp_path / "public/articles/outlet-blocked.html").read_bytes()
 
 
+def test_a_build_right_after_an_edit_is_answered_by_the_cache(tmp_path: Path,
+                                                               monkeypatch) -> None:
+    """The build after an edit reads the edited file again (written just before the
+    last one looked: its stat cannot vouch for it); the one after that reads that one
+    file's bytes and nothing else: no article is parsed again, the cache is not written."""
+    from mirrorpub.config import load_config
+    from mirrorpub.site.build import pipeline
+
+    write_site(tmp_path, CORPUS, files=FILES, per_page=2)
+    config = load_config(tmp_path / "mirrorpub.toml")
+    pipeline.build_site(config, workers=1)
+    source = tmp_path / "content" / "news" / "outlet-blocked.md"
+    source.write_text(source.read_text().replace("Text.", "Corrected text."))
+    pipeline.build_site(config, workers=1)
+    (cache,) = (tmp_path / ".mirrorpub" / "cache").glob("build-*.json")
+    saved = cache.stat().st_mtime_ns
+
+    def no_reading(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("the sources were read again")
+
+    monkeypatch.setattr(pipeline, "read_articles", no_reading)
+    again = pipeline.build_site(config, workers=1)
+    assert again.rendered == 0 and cache.stat().st_mtime_ns == saved
+    assert b"Corrected text." in (tmp_path / "public/articles/outlet-blocked.html").read_bytes()
+    # A racy file whose bytes did change is read again, though its stat looks the same.
+    monkeypatch.setattr(pipeline, "file_digests", lambda path: ("0" * 64, "", 0))
+    with pytest.raises(AssertionError, match="read again"):
+        pipeline.build_site(config, workers=1)
+
+
 def test_a_removed_article_leaves_the_output(tmp_path: Path) -> None:
     write_site(tmp_path, CORPUS, files=FILES)
     assert mirrorpub("build", cwd=tmp_path).returncode == 0

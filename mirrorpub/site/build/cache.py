@@ -14,6 +14,7 @@ import gc
 import hashlib
 import json
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,7 @@ CODE_VERSION = f"{__version__}/{markdown.RENDERER_VERSION}"
 # A file whose mtime is this close to the last scan may have changed again within the
 # file system's timestamp granularity (2 s on FAT, common on USB sticks): read it again.
 RACY_NS = 2_000_000_000
+SAVE_BATCH = 2_000  # records encoded at a time when the cache is written
 
 
 def stat_key(stat: os.stat_result) -> list[int]:
@@ -114,9 +116,28 @@ class RenderCache:
         if not self.dirty:
             return
         self.scanned_ns = scanned_ns
-        data = {"schema": SCHEMA, "output_dir": self.output_dir, "scanned_ns": scanned_ns,
-                "steps": self.steps, "articles": self.articles, "assets": self.assets,
-                "pages": self.pages}
-        fsatomic.write_bytes(self.path, json.dumps(
-            data, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+        head = {"schema": SCHEMA, "output_dir": self.output_dir, "scanned_ns": scanned_ns,
+                "steps": self.steps}
+        fsatomic.write_chunks(self.path, _encoded(head, {"articles": self.articles,
+                                                         "assets": self.assets,
+                                                         "pages": self.pages}))
         self.dirty = False
+
+
+def _encoded(head: dict[str, Any], tables: dict[str, dict[str, Any]]) -> Iterator[bytes]:
+    """json.dumps({**head, **tables}) in pieces of SAVE_BATCH records: the cache of a
+    100,000-article site is ~110 MB of JSON, and made whole (then encoded) it was the
+    build's peak of memory."""
+    yield _dumps(head)[:-1].encode("utf-8")
+    for name, table in tables.items():
+        yield f",{_dumps(name)}:{{".encode()
+        keys = list(table)
+        for start in range(0, len(keys), SAVE_BATCH):
+            batch = {key: table[key] for key in keys[start:start + SAVE_BATCH]}
+            yield (("," if start else "") + _dumps(batch)[1:-1]).encode("utf-8")
+        yield b"}"
+    yield b"}"
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
