@@ -22,7 +22,7 @@ from mirrorpub.errors import MirrorError
 from mirrorpub.mirrors.objectstore import Put, put_concurrently
 from mirrorpub.mirrors.plan import RemoteEntry
 from mirrorpub.mirrors.remoteindex import INDEX_NAME, INDEX_NAMES, MAX_INDEX_GZIP_BYTES
-from mirrorpub.mirrors.s3 import wire
+from mirrorpub.mirrors.s3 import readahead, wire
 from mirrorpub.mirrors.s3.config import S3Config
 from mirrorpub.mirrors.s3.credentials import credential_source, named_credentials
 from mirrorpub.mirrors.s3.explain import explain
@@ -56,7 +56,7 @@ class S3Store:
         if self._wire_client is None:
             config = self.config
             self._wire_client = wire.S3Wire(
-                config.endpoint_url or f"https://s3.{config.region}.amazonaws.com",
+                config.endpoint,
                 config.region, config.bucket, credential_source(config),
                 timeout=config.timeout, connect_timeout=min(config.timeout, 10),
                 on_attempt=self._on_request)
@@ -81,6 +81,9 @@ class S3Store:
         return self.config.prefix + path
 
     def read_index(self, name: str = INDEX_NAME) -> bytes | None:
+        kept, body = readahead.take(self.config.endpoint, self.config.bucket, self.key(name))
+        if kept:
+            return body
         reply = self._send("read the index", self._wire().get, self.key(name),
                            MAX_INDEX_GZIP_BYTES)
         return reply.body if reply is not None else None
