@@ -59,6 +59,11 @@ class S3Config(MirrorConfig):
         values["public_url"] = public.rstrip("/") + "/"
 
 
+def journal_key(config: S3Config) -> tuple[str, ...]:
+    """Under which the preflight keeps the index journal it read (mirrors/readahead.py)."""
+    return ("s3-journal", config.endpoint, config.bucket, config.prefix)
+
+
 def aws_endpoint(region: str) -> str:
     return f"https://s3.{region}.amazonaws.com"
 

@@ -5,10 +5,11 @@ answering (one GET of the index journal, within a few seconds, no retries). A bu
 from __future__ import annotations
 
 from mirrorpub.errors import MirrorError
+from mirrorpub.mirrors import readahead
 from mirrorpub.mirrors.protocol import PREFLIGHT_TIMEOUT
 from mirrorpub.mirrors.remoteindex import JOURNAL_NAME, MAX_INDEX_GZIP_BYTES
-from mirrorpub.mirrors.s3 import readahead, wire
-from mirrorpub.mirrors.s3.config import S3Config
+from mirrorpub.mirrors.s3 import wire
+from mirrorpub.mirrors.s3.config import S3Config, journal_key
 from mirrorpub.mirrors.s3.credentials import credential_source
 from mirrorpub.mirrors.s3.explain import explain
 
@@ -25,13 +26,12 @@ def preflight(config: S3Config) -> list[str]:
     client = wire.S3Wire(config.endpoint,
                          config.region, config.bucket, source, timeout=timeout,
                          connect_timeout=timeout, attempts=1)
-    key = config.prefix + JOURNAL_NAME
     try:
-        # The journal, which the publish reads anyway (readahead.py): a missing one is
-        # fine; no bucket is not.
-        reply = client.get(key, MAX_INDEX_GZIP_BYTES)
+        # The journal, which the publish reads anyway (mirrors/readahead.py): a missing
+        # one is fine; no bucket is not.
+        reply = client.get(config.prefix + JOURNAL_NAME, MAX_INDEX_GZIP_BYTES)
         if reply is None or len(reply.body) <= MAX_INDEX_GZIP_BYTES:
-            readahead.keep(config.endpoint, config.bucket, key, reply.body if reply else None)
+            readahead.keep(journal_key(config), reply.body if reply else None)
     except wire.NetworkError as exc:
         if exc.kind == "closed":
             return []  # it answers, if badly: the publish's own retries deal with that

@@ -19,11 +19,17 @@ from typing import Any
 
 from mirrorpub import redact
 from mirrorpub.errors import MirrorError
+from mirrorpub.mirrors import readahead
 from mirrorpub.mirrors.objectstore import Put, put_concurrently
 from mirrorpub.mirrors.plan import RemoteEntry
-from mirrorpub.mirrors.remoteindex import INDEX_NAME, INDEX_NAMES, MAX_INDEX_GZIP_BYTES
-from mirrorpub.mirrors.s3 import readahead, wire
-from mirrorpub.mirrors.s3.config import S3Config
+from mirrorpub.mirrors.remoteindex import (
+    INDEX_NAME,
+    INDEX_NAMES,
+    JOURNAL_NAME,
+    MAX_INDEX_GZIP_BYTES,
+)
+from mirrorpub.mirrors.s3 import wire
+from mirrorpub.mirrors.s3.config import S3Config, journal_key
 from mirrorpub.mirrors.s3.credentials import credential_source, named_credentials
 from mirrorpub.mirrors.s3.explain import explain
 from mirrorpub.site.mediatypes import cache_control
@@ -81,9 +87,10 @@ class S3Store:
         return self.config.prefix + path
 
     def read_index(self, name: str = INDEX_NAME) -> bytes | None:
-        kept, body = readahead.take(self.config.endpoint, self.config.bucket, self.key(name))
-        if kept:
-            return body
+        if name == JOURNAL_NAME:
+            kept, body = readahead.take(journal_key(self.config))
+            if kept:
+                return body if isinstance(body, bytes) else None
         reply = self._send("read the index", self._wire().get, self.key(name),
                            MAX_INDEX_GZIP_BYTES)
         return reply.body if reply is not None else None
