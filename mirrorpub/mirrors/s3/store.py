@@ -51,6 +51,9 @@ class S3Store:
         self._wire_client: wire.S3Wire | None = None
         self._count = itertools.count()
         self._sent = 0  # HTTP attempts made, retries included
+        # The preflight's read of the journal stands for this store's first one, unless
+        # this store wrote it first (a first publish's second round reads its own).
+        self._journal_read_ahead = True
 
     # boto3 is imported here, not at module import: loading a config stays cheap.
     def client(self) -> Any:
@@ -87,7 +90,8 @@ class S3Store:
         return self.config.prefix + path
 
     def read_index(self, name: str = INDEX_NAME) -> bytes | None:
-        if name == JOURNAL_NAME:
+        if name == JOURNAL_NAME and self._journal_read_ahead:
+            self._journal_read_ahead = False
             kept, body = readahead.take(journal_key(self.config))
             if kept:
                 return body if isinstance(body, bytes) else None
@@ -167,6 +171,9 @@ class S3Store:
                                   f"{first.get('Key')}: {first.get('Message')}")
 
     def write_index(self, data: bytes, name: str = INDEX_NAME) -> None:
+        if self._journal_read_ahead:
+            self._journal_read_ahead = False
+            readahead.take(journal_key(self.config))  # what it said is no longer so
         self._send("write the index", self._wire().put, self.key(name), data,
                    {"content-type": "application/gzip", "cache-control": "no-cache"})
 
