@@ -68,7 +68,8 @@ def may_be_secret(value: Any) -> bool:
 def kind_of(value: Any) -> str:
     """What a hidden value is, as a message says it: kind and length, never content."""
     if not isinstance(value, str):
-        return f"a {type(value).__name__} value"
+        kind = type(value).__name__
+        return f"{'an' if kind[0] in 'aeiou' else 'a'} {kind} value"
     size = f"{len(value)} characters"
     if looks_like_private_key(value):
         return f"a private key ({size})"

@@ -93,7 +93,24 @@ def _parse_yaml(file: str, text: str) -> FrontMatter:
         node, data = _compose_or_explain(file, text)
     if not isinstance(data, dict) or node is None:
         raise ContentError(file, "front matter must be 'key: value' lines", 2)
+    _refuse_repeated_keys(file, node)
     return _check(file, data, _key_lines(node))
+
+
+def _refuse_repeated_keys(file: str, node: Any) -> None:
+    """YAML keeps the last of two equal keys without a word: an editor who wrote `title:`
+    twice would publish the one they did not mean. Refused, as Hugo does."""
+    import yaml
+
+    seen: dict[str, int] = {}
+    for key, _ in node.value:
+        if not isinstance(key, yaml.ScalarNode):
+            continue
+        line = key.start_mark.line + 2
+        if key.value in seen:
+            raise ContentError(file, f"front matter key '{key.value}' is given twice (lines "
+                               f"{seen[key.value]} and {line}); keep one", line)
+        seen[key.value] = line
 
 
 def _key_lines(node: Any) -> dict[str, int]:

@@ -6,9 +6,6 @@ state cheaply, asks the pure planner what to do, and carries the plan out:
     read index and its journal (2 GETs) + check against mirrors.json (1 HEAD) -- else list
     write the journal with the planned paths marked pending        -- crash safety
     site files, rank by rank (assets … listings), in parallel within a rank
-    read index and its journal (2 GETs) + check against mirrors.json (1 HEAD) -- else list
-    write the journal with the planned paths marked pending        -- crash safety
-    site files, rank by rank (assets … listings), in parallel within a rank
     wait for the manifest files; then mirrors.html, index.html, the manifest's new
     parts, mirrors.json, .sig
     deletes (only paths mirrorpub put there; capped), and the parts no longer named by

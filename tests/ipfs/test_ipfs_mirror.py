@@ -76,6 +76,22 @@ def test_an_unchanged_site_keeps_its_cid(tmp_path: Path, kubo_daemon: KuboDaemon
     assert cid_of(publish(tmp_path)) != cid_of(first)
 
 
+def test_an_unchanged_site_costs_kubo_three_calls_preflight_included(
+        tmp_path: Path, kubo_daemon: KuboDaemon) -> None:
+    """SPEC §14: a no-op publish makes at most 3 requests a mirror; the preflight's call
+    (kubo's version) is one the publish then does not make again."""
+    with FaultProxy.to(kubo_daemon.api_url) as proxy:
+        write_site(tmp_path, ARTICLES, files=FILES,
+                   mirrors=[{**ipfs_entry(kubo_daemon), "api": proxy.url}])
+        first = publish(tmp_path)
+        proxy.requests.clear()
+        again = publish(tmp_path)
+        calls = [r.path for r in proxy.requests]
+    assert again["mirrors"][0]["uploaded"] == 0 and cid_of(again) == cid_of(first)
+    assert len(calls) <= 3, calls
+    assert calls.count("/api/v0/version") == 1, calls  # the preflight's
+
+
 def test_only_the_newest_roots_stay_pinned(tmp_path: Path, kubo_daemon: KuboDaemon,
                                            kubo_client: KuboClient) -> None:
     write_site(tmp_path, ARTICLES, files=FILES, mirrors=[ipfs_entry(kubo_daemon, keep_pins=2)])

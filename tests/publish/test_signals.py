@@ -118,7 +118,7 @@ def test_a_signal_mid_publish_finishes_it_and_every_copy_is_complete(
 def test_a_signal_before_anything_is_sent_stops_at_once_and_touches_nothing(
         tmp_path: Path, seaweed: SeaweedFS) -> None:
     root, bucket = tmp_path / "site", seaweed.make_bucket()
-    rule = HoldFirst("GET", "/.mirrorpub-index.json")  # preflight's one look at the bucket
+    rule = HoldFirst("GET", "/.mirrorpub-index.journal.json")  # preflight's look at the bucket
     with FaultProxy.to(seaweed.endpoint, rule=lambda request: FORWARD) as proxy:
         _site(root, seaweed, proxy, bucket)
         mirrorpub("publish", cwd=root, env=seaweed.env(), check=True)

@@ -131,6 +131,8 @@ def test_fences_may_carry_trailing_spaces_and_windows_line_ends() -> None:
     (source("title: T", "date: 2026-13-45"), 3,
      "front matter 'date': 2026-13-45 is not a real date"),
     (source("title: T", "  date: x"), 3, "front matter is not valid YAML"),
+    (source("title: Draft headline", "date: 2026-11-25", "title: Final headline"), 4,
+     "front matter key 'title' is given twice (lines 2 and 4); keep one"),
 ], ids=case_id)
 def test_each_mistake_is_named_with_its_line(text: str, line: int, words: str) -> None:
     found_line, message = problem(text)

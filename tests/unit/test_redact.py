@@ -94,3 +94,9 @@ def test_state_json_never_keeps_a_remembered_secret(tmp_path: Path) -> None:
     save_state(tmp_path, state)
     text = (tmp_path / "state.json").read_text()
     assert canary not in text and "refused" in text
+
+
+@pytest.mark.parametrize(("value", "said"), [(42, "an int value, not shown"),
+                                             (["x"], "a list value, not shown")])
+def test_a_hidden_value_that_is_not_text_is_named_by_its_kind(value: object, said: str):
+    assert redact.hidden(value) == said

@@ -44,6 +44,8 @@ def preflight(config: IpfsConfig) -> list[str]:
     variable is set."""
     import os
 
+    from mirrorpub.mirrors import readahead
+    from mirrorpub.mirrors.ipfs.config import version_key
     from mirrorpub.mirrors.ipfs.kubo import KuboClient, KuboError
     from mirrorpub.mirrors.protocol import PREFLIGHT_TIMEOUT
 
@@ -53,7 +55,7 @@ def preflight(config: IpfsConfig) -> list[str]:
     try:
         with KuboClient(config.api, timeout=min(float(config.timeout), PREFLIGHT_TIMEOUT)) \
                 as client:
-            client.version()
+            readahead.keep(version_key(config), client.version())
     except KuboError as exc:
         problems.insert(0, str(exc))
     return problems

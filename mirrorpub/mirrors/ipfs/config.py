@@ -104,3 +104,8 @@ def _services(tables: list[dict[str, Any]], where: str,
     for name in sorted({n for n in names if names.count(n) > 1}):
         problems.append(f"{where}.pin_services: the name {name!r} is used twice")
     return tuple(services)
+
+
+def version_key(config: IpfsConfig) -> tuple[str, str]:
+    """Under which the preflight keeps kubo's answer (mirrors/readahead.py)."""
+    return ("kubo-version", config.api)

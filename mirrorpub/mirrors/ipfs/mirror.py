@@ -23,7 +23,8 @@ from typing import Any
 from mirrorpub.errors import MirrorError
 from mirrorpub.hashing import stable_digest
 from mirrorpub.layout import is_part
-from mirrorpub.mirrors.ipfs.config import IpfsConfig, PinServiceConfig
+from mirrorpub.mirrors import readahead
+from mirrorpub.mirrors.ipfs.config import IpfsConfig, PinServiceConfig, version_key
 from mirrorpub.mirrors.ipfs.mfs import Changes, IncrementalCopy, Opener, changes
 from mirrorpub.mirrors.protocol import FinalFiles, LocalSite, MirrorBase, Outcome, Progress
 
@@ -130,7 +131,8 @@ class IpfsMirror(MirrorBase):
         return {"ipns": self._call(self.client().key_gen, key)}
 
     def plan(self, site: LocalSite, memory: Mapping[str, Any], *, max_deletes: int) -> IpfsPlan:
-        self._call(self.client().version)  # is the daemon there at all?
+        if not readahead.take(version_key(self.config))[0]:  # the preflight just asked
+            self._call(self.client().version)  # is the daemon there at all?
         self.services()  # every token is there, before anything is sent
         tree = stable_digest(sorted((p, e.sha256) for p, e in site.files.items()))
         roots = memory.get("roots", [])

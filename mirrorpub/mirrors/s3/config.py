@@ -41,6 +41,11 @@ class S3Config(MirrorConfig):
     public_url: str = option(str, default=None, check=http_url)  # default: path-style URL
     timeout: int = option(int, default=60, check=at_least(1))
 
+    @property
+    def endpoint(self) -> str:
+        """Where requests go: endpoint_url, else the region's AWS endpoint."""
+        return self.endpoint_url or aws_endpoint(self.region)
+
     @classmethod
     def finish(cls, values: dict[str, Any], raw: Mapping[str, Any], where: str,
                problems: list[str]) -> None:
@@ -54,6 +59,15 @@ class S3Config(MirrorConfig):
         values["public_url"] = public.rstrip("/") + "/"
 
 
+def journal_key(config: S3Config) -> tuple[str, ...]:
+    """Under which the preflight keeps the index journal it read (mirrors/readahead.py)."""
+    return ("s3-journal", config.endpoint, config.bucket, config.prefix)
+
+
+def aws_endpoint(region: str) -> str:
+    return f"https://s3.{region}.amazonaws.com"
+
+
 def default_public_url(endpoint: str | None, region: str, bucket: str, prefix: str) -> str:
-    host = endpoint.rstrip("/") if endpoint else f"https://s3.{region}.amazonaws.com"
+    host = endpoint.rstrip("/") if endpoint else aws_endpoint(region)
     return f"{host}/{bucket}/{prefix}"

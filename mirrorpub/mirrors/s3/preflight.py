@@ -1,14 +1,15 @@
 """What an S3 mirror can check before anything is sent: credentials there, the bucket
-answering (one GET of the index object, within a few seconds, no retries). A busy service
+answering (one GET of the index journal, within a few seconds, no retries). A busy service
 (5xx, SlowDown, a dropped connection) is not a reason to stop: the publish retries it."""
 
 from __future__ import annotations
 
 from mirrorpub.errors import MirrorError
+from mirrorpub.mirrors import readahead
 from mirrorpub.mirrors.protocol import PREFLIGHT_TIMEOUT
-from mirrorpub.mirrors.remoteindex import INDEX_NAME
+from mirrorpub.mirrors.remoteindex import JOURNAL_NAME, MAX_INDEX_GZIP_BYTES
 from mirrorpub.mirrors.s3 import wire
-from mirrorpub.mirrors.s3.config import S3Config
+from mirrorpub.mirrors.s3.config import S3Config, journal_key
 from mirrorpub.mirrors.s3.credentials import credential_source
 from mirrorpub.mirrors.s3.explain import explain
 
@@ -22,11 +23,15 @@ def preflight(config: S3Config) -> list[str]:
     except wire.S3Failure as exc:
         return [str(exc)]
     timeout = min(float(config.timeout), PREFLIGHT_TIMEOUT)
-    client = wire.S3Wire(config.endpoint_url or f"https://s3.{config.region}.amazonaws.com",
+    client = wire.S3Wire(config.endpoint,
                          config.region, config.bucket, source, timeout=timeout,
                          connect_timeout=timeout, attempts=1)
     try:
-        client.get(config.prefix + INDEX_NAME, 0)  # a missing index is fine; no bucket is not
+        # The journal, which the publish reads anyway (mirrors/readahead.py): a missing
+        # one is fine; no bucket is not.
+        reply = client.get(config.prefix + JOURNAL_NAME, MAX_INDEX_GZIP_BYTES)
+        if reply is None or len(reply.body) <= MAX_INDEX_GZIP_BYTES:
+            readahead.keep(journal_key(config), reply.body if reply else None)
     except wire.NetworkError as exc:
         if exc.kind == "closed":
             return []  # it answers, if badly: the publish's own retries deal with that

@@ -19,11 +19,17 @@ from typing import Any
 
 from mirrorpub import redact
 from mirrorpub.errors import MirrorError
+from mirrorpub.mirrors import readahead
 from mirrorpub.mirrors.objectstore import Put, put_concurrently
 from mirrorpub.mirrors.plan import RemoteEntry
-from mirrorpub.mirrors.remoteindex import INDEX_NAME, INDEX_NAMES, MAX_INDEX_GZIP_BYTES
+from mirrorpub.mirrors.remoteindex import (
+    INDEX_NAME,
+    INDEX_NAMES,
+    JOURNAL_NAME,
+    MAX_INDEX_GZIP_BYTES,
+)
 from mirrorpub.mirrors.s3 import wire
-from mirrorpub.mirrors.s3.config import S3Config
+from mirrorpub.mirrors.s3.config import S3Config, journal_key
 from mirrorpub.mirrors.s3.credentials import credential_source, named_credentials
 from mirrorpub.mirrors.s3.explain import explain
 from mirrorpub.site.mediatypes import cache_control
@@ -45,6 +51,9 @@ class S3Store:
         self._wire_client: wire.S3Wire | None = None
         self._count = itertools.count()
         self._sent = 0  # HTTP attempts made, retries included
+        # The preflight's read of the journal stands for this store's first one, unless
+        # this store wrote it first (a first publish's second round reads its own).
+        self._journal_read_ahead = True
 
     # boto3 is imported here, not at module import: loading a config stays cheap.
     def client(self) -> Any:
@@ -56,7 +65,7 @@ class S3Store:
         if self._wire_client is None:
             config = self.config
             self._wire_client = wire.S3Wire(
-                config.endpoint_url or f"https://s3.{config.region}.amazonaws.com",
+                config.endpoint,
                 config.region, config.bucket, credential_source(config),
                 timeout=config.timeout, connect_timeout=min(config.timeout, 10),
                 on_attempt=self._on_request)
@@ -81,6 +90,11 @@ class S3Store:
         return self.config.prefix + path
 
     def read_index(self, name: str = INDEX_NAME) -> bytes | None:
+        if name == JOURNAL_NAME and self._journal_read_ahead:
+            self._journal_read_ahead = False
+            kept, body = readahead.take(journal_key(self.config))
+            if kept:
+                return body if isinstance(body, bytes) else None
         reply = self._send("read the index", self._wire().get, self.key(name),
                            MAX_INDEX_GZIP_BYTES)
         return reply.body if reply is not None else None
@@ -157,6 +171,9 @@ class S3Store:
                                   f"{first.get('Key')}: {first.get('Message')}")
 
     def write_index(self, data: bytes, name: str = INDEX_NAME) -> None:
+        if self._journal_read_ahead:
+            self._journal_read_ahead = False
+            readahead.take(journal_key(self.config))  # what it said is no longer so
         self._send("write the index", self._wire().put, self.key(name), data,
                    {"content-type": "application/gzip", "cache-control": "no-cache"})
 
