@@ -114,10 +114,7 @@ def _build(config: Config, mirror_links: tuple[MirrorLink, ...], fingerprint: st
                    for rel, source in scan.file_sources.items()}
     inputs = _inputs_digest(config, theme.digest, words.digest_all, context_digest, scan,
                             stats, asset_stats, show_drafts)
-    sources = {**{f.rel: f.path for f in scan.articles},
-               **{rel: str(path) for rel, path in scan.file_sources.items()}}
-    unchanged = _unchanged_build(cache, inputs, stats, asset_stats, sources, site,
-                                 show_drafts)
+    unchanged = _unchanged_build(cache, inputs, stats, asset_stats, site, show_drafts)
     if unchanged is not None:
         kept_files, kept_entries = unchanged
         words.warn([*site.languages, *_record_languages(cache, site.language, show_drafts)])
@@ -186,8 +183,7 @@ def _inputs_digest(config: Config, theme_digest: str, words_digest: str, context
 
 
 def _unchanged_build(cache: RenderCache, inputs: str, stats: dict[str, list[int]],
-                     asset_stats: dict[str, list[int]], sources: dict[str, str],
-                     site: SiteConfig,
+                     asset_stats: dict[str, list[int]], site: SiteConfig,
                      show_drafts: bool) -> tuple[dict[str, FileEntry], Sequence[Entry]] | None:
     """The last build's result, read from the cache, when it read exactly these inputs,
     every source is still vouched for by its stat, and every output it wrote is there.
@@ -197,9 +193,10 @@ def _unchanged_build(cache: RenderCache, inputs: str, stats: dict[str, list[int]
     if cache.steps.get("inputs") != inputs or records.keys() != stats.keys() or \
             assets.keys() != asset_stats.keys():
         return None
-    if not all(_vouched(cache, records[rel], stat, sources[rel], records[rel]["sha"])
+    root = str(site.content_dir.resolve())  # where scan_content found every source
+    if not all(_vouched(cache, records[rel], stat, root, rel, records[rel]["sha"])
                for rel, stat in stats.items()) or \
-            not all(_vouched(cache, assets[rel], stat, sources[rel],
+            not all(_vouched(cache, assets[rel], stat, root, rel,
                              assets[rel]["entry"]["sha256"])
                     for rel, stat in asset_stats.items()):
         return None
@@ -219,17 +216,18 @@ def _unchanged_build(cache: RenderCache, inputs: str, stats: dict[str, list[int]
     return files, _RecordEntries(published, site.language)
 
 
-def _vouched(cache: RenderCache, record: dict[str, Any], stat: list[int], path: str,
-             sha256: str) -> bool:
-    """Whether a source is as recorded: its stat says so, or, written just before the
-    last build looked (the edit a publish follows), its bytes do. Reading the few such
-    files keeps the next publish from building, and saving the cache, all over again."""
+def _vouched(cache: RenderCache, record: dict[str, Any], stat: list[int], root: str,
+             rel: str, sha256: str) -> bool:
+    """Whether the source `rel` under `root` is as recorded: its stat says so, or,
+    written just before the last build looked (the edit a publish follows), its bytes
+    do. Reading the few such files keeps the next publish from building, and saving the
+    cache, all over again."""
     if cache.trusted(record, stat):
         return True
     if record.get("stat") != stat:
         return False
     try:
-        return file_digests(path)[0] == sha256
+        return file_digests(os.path.join(root, rel))[0] == sha256
     except OSError:
         return False
 
