@@ -3,6 +3,7 @@ the small vocabularies of states (StrEnums, so they read and serialise as plain 
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -17,6 +18,15 @@ class FileEntry:
     size: int
     md5: str
     content_type: str
+
+
+def files_digest(files: Mapping[str, FileEntry]) -> str:
+    """One digest of a site's files, their paths, hashes and sizes (in the given order:
+    the build's, sorted): what a copy's plan compares before looking at any one file."""
+    h = hashlib.sha256()
+    for path, entry in files.items():
+        h.update(f"{path}\0{entry.sha256}\0{entry.size}\n".encode("utf-8", "surrogateescape"))
+    return h.hexdigest()
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,11 @@
 A backend supplies a `Store` (a handful of I/O calls); this module reads the remote
 state cheaply, asks the pure planner what to do, and carries the plan out:
 
-    read index and its journal (2 GETs) + check against mirrors.json (1 HEAD) -- else list
+    the same site files as the copy was left with (asleft.py): its journal (1 GET), its
+    index's and mirrors.json's marks (2 HEADs) say whether it still is -- then nothing
+    is sent, unless the manifest files changed
+    else: read index and its journal (2 GETs) + check against mirrors.json (1 HEAD) --
+    else list
     write the journal with the planned paths marked pending        -- crash safety
     site files, rank by rank (assets … listings), in parallel within a rank
     wait for the manifest files; then mirrors.html, index.html, the manifest's new
@@ -21,12 +25,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol
 
 from mirrorpub.formats import human_bytes
 from mirrorpub.layout import MANIFEST, PARTS_DIR, is_part, upload_rank
+from mirrorpub.mirrors.asleft import MEMORY, AsLeft, digest
 from mirrorpub.mirrors.plan import Plan, RemoteEntry, RemoteState, Upload, plan, upload_reason
 from mirrorpub.mirrors.protocol import FinalFiles, LocalSite, MirrorBase, Outcome, Progress
 from mirrorpub.mirrors.remoteindex import (
@@ -95,9 +100,11 @@ def put_concurrently(put: Callable[[Put], None], items: list[Put], workers: int,
             future.result()  # re-raises the first failure
 
 
-def read_remote_state(store: Store, local_paths: set[str]
+def read_remote_state(store: Store, local_paths: set[str],
+                      journal_read: tuple[bytes | None] | None = None
                       ) -> tuple[RemoteState, IndexBase | None]:
-    """The mirror's state, and the base index it was read from (None: it was listed)."""
+    """The mirror's state, and the base index it was read from (None: it was listed).
+    `journal_read`: the journal's bytes (None: there is none), when read already."""
     data = store.read_index()
     if data is None:
         return _from_listing(store, local_paths, "no index at the mirror yet"), None
@@ -105,7 +112,9 @@ def read_remote_state(store: Store, local_paths: set[str]
     if decoded is None:
         return _from_listing(store, local_paths, "the mirror's index is damaged"), None
     base = base_of(data, decoded[0])
-    state = apply_journal(base, decoded[1], store.read_index(JOURNAL_NAME))
+    (journal,) = journal_read or (store.read_index(JOURNAL_NAME),)
+    base = replace(base, journal=digest(journal))
+    state = apply_journal(base, decoded[1], journal)
     if state is None:
         return _from_listing(store, local_paths, "the mirror's index journal is damaged"), None
     files, unsafe = _site_paths_only(state[0])
@@ -171,6 +180,9 @@ class StorePlan:
     # The base index the journal applies to; None when the mirror was listed (its first
     # index write is then a whole base) or once a publish folded the journal into a new one.
     base: IndexBase | None = None
+    # Set when the copy is as the last publish left it (asleft.py): `remote` then holds
+    # only the manifest files' and parts' entries, and nothing is sent unless they change.
+    quick: AsLeft | None = None
 
     @property
     def is_noop(self) -> bool:
@@ -239,8 +251,30 @@ class ObjectStoreMirror(MirrorBase):
 
     def plan(self, site: LocalSite, memory: Mapping[str, Any], *, max_deletes: int) -> StorePlan:
         requests_before = self.store.requests()
+        left = AsLeft.from_memory(memory)
+        journal_read: tuple[bytes | None] | None = None
+        if left is not None and left.files == site.files_digest:
+            journal_read = (self.store.read_index(JOURNAL_NAME),)
+            if self._as_left(left, journal_read[0]):
+                return StorePlan(plan=Plan(uploads=(), deletes=(), max_deletes=max_deletes,
+                                           unchanged=len(site.files)),
+                                 remote=RemoteState(entries=dict(left.kept),
+                                                    owned=frozenset(left.kept)),
+                                 site=site, requests_before=requests_before, quick=left)
+        return self._full_plan(site, max_deletes, requests_before, journal_read)
+
+    def _as_left(self, left: AsLeft, journal: bytes | None) -> bool:
+        """Whether the copy is as the last publish left it: its journal, its index and its
+        mirrors.json (one GET, two HEADs)."""
+        manifest = left.kept.get(MANIFEST)
+        return (digest(journal) == left.journal and manifest is not None
+                and self.store.recorded_sha256(INDEX_NAME) == left.index
+                and self.store.recorded_sha256(MANIFEST) == manifest.sha256)
+
+    def _full_plan(self, site: LocalSite, max_deletes: int, requests_before: int,
+                   journal_read: tuple[bytes | None] | None) -> StorePlan:
         local_paths = set(site.files) | set(site.manifest_names)
-        remote, base = read_remote_state(self.store, local_paths)
+        remote, base = read_remote_state(self.store, local_paths, journal_read)
         parts = frozenset(p for p in remote.entries if is_part(p))  # apply() decides on them
         the_plan = plan(site.files, remote, max_deletes=max_deletes,
                         keep=site.manifest_names | parts)
@@ -249,6 +283,16 @@ class ObjectStoreMirror(MirrorBase):
 
     def apply(self, store_plan: StorePlan, final_files: FinalFiles, progress: Progress,
               memory: Mapping[str, Any]) -> Outcome:
+        if store_plan.quick is not None:
+            manifest = final_files()
+            if not self._manifest_uploads(manifest, store_plan.remote):
+                progress.planned(0, 0)
+                return Outcome(memory=dict(memory),
+                               requests=self.store.requests() - store_plan.requests_before)
+            # The manifest files changed: writing them needs the whole index.
+            store_plan = self._full_plan(store_plan.site, store_plan.plan.max_deletes,
+                                         store_plan.requests_before, None)
+            return self.apply(store_plan, lambda: manifest, progress, memory)
         the_plan, remote, site = store_plan.plan, store_plan.remote, store_plan.site
         outcome = Outcome()
         if remote.unsafe:
@@ -284,11 +328,18 @@ class ObjectStoreMirror(MirrorBase):
             progress.stage(f"deleting {len(deletes)}")
             self.store.delete(deletes)
             outcome.deleted = len(deletes)
+        indexed: Mapping[str, RemoteEntry] = remote.entries  # what the index now says
         if touched or extra or remote.unsafe:  # an index naming unsafe paths is rewritten
             kept_parts = {p: remote.entries[p] for p in remote.entries
                           if is_part(p) and p not in manifest and p not in gone_parts}
-            self._write_final_index(store_plan, manifest, kept_parts)
+            indexed = self._write_final_index(store_plan, manifest, kept_parts)
+        elif remote.source != "index" or remote.pending:
+            indexed = {}  # no index written, none read whole: nothing to remember it by
         outcome.memory = {**memory, PARTS_MEMORY: sorted(p for p in manifest if is_part(p))}
+        outcome.memory.pop(MEMORY, None)
+        left = _as_left(store_plan, indexed)
+        if left is not None:
+            outcome.memory[MEMORY] = left.as_memory()
         outcome.problem = _held_problem(the_plan)
         outcome.requests = self.store.requests() - store_plan.requests_before
         return outcome
@@ -338,9 +389,10 @@ class ObjectStoreMirror(MirrorBase):
             journal = encode_journal(base, files, pending)
         assert journal is not None
         self.store.write_index(journal, JOURNAL_NAME)
+        store_plan.base = replace(base, journal=digest(journal))
 
     def _write_final_index(self, store_plan: StorePlan, manifest: Mapping[str, bytes],
-                           kept_parts: Mapping[str, RemoteEntry]) -> None:
+                           kept_parts: Mapping[str, RemoteEntry]) -> dict[str, RemoteEntry]:
         site, remote, the_plan = store_plan.site, store_plan.remote, store_plan.plan
         files = {p: e for p, e in kept_parts.items() if e.sha256}
         files.update({p: RemoteEntry(size=e.size, sha256=e.sha256)
@@ -352,3 +404,15 @@ class ObjectStoreMirror(MirrorBase):
             old = remote.entries.get(path)
             files[path] = old if old and old.sha256 else RemoteEntry(size=-1, sha256="")
         self._store_index(store_plan, files, set(), limit=JOURNAL_LIMIT)
+        return files
+
+
+def _as_left(store_plan: StorePlan, indexed: Mapping[str, RemoteEntry]) -> AsLeft | None:
+    """How this publish leaves the copy, when it leaves it complete and its index says so
+    (`indexed`: the index's entries); None when the next publish must look at it whole."""
+    base, the_plan = store_plan.base, store_plan.plan
+    if base is None or not indexed or the_plan.held_deletes or store_plan.remote.unsafe:
+        return None
+    names = store_plan.site.manifest_names
+    kept = {p: e for p, e in indexed.items() if (p in names or is_part(p)) and e.sha256}
+    return AsLeft(store_plan.site.files_digest, base.sha256, base.journal, kept)

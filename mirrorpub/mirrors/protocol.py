@@ -36,6 +36,7 @@ class LocalSite:
     output_dir: Path
     files: Mapping[str, FileEntry]  # the site files, without the manifest files
     manifest_names: frozenset[str]  # manifest files this publish will write
+    files_digest: str  # model.files_digest(files): compared before any one file is
 
 
 class Progress(Protocol):

@@ -105,6 +105,7 @@ class IndexBase:
 
     sha256: str  # of the stored (gzip'd) bytes: the journal names its base by it
     files: Mapping[str, RemoteEntry]
+    journal: str | None = None  # sha256 of the journal read with it, or last written on it
 
 
 def base_of(data: bytes, files: Mapping[str, RemoteEntry]) -> IndexBase:

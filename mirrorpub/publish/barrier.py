@@ -63,7 +63,7 @@ class ManifestBarrier:
         with self.lock:
             if self._snapshot is None:
                 mirrors = self._mirrors(published={}, snapshot=True)
-                digest = content_digest(self.info, mirrors, self.run.build.files)
+                digest = content_digest(self.info, mirrors, self.run.build.files_digest)
                 self.snapshot_stamp = self._stamp(SNAPSHOT_STAMP, digest)
                 self._snapshot = self._render(SNAPSHOT_STAMP, self.snapshot_stamp, mirrors)
             return self._snapshot
@@ -97,7 +97,7 @@ class ManifestBarrier:
             failed = {n for n, (ok, _) in self.results.items() if not ok}
             failed |= self.run.failed_early - set(self.results)
             mirrors = self._mirrors(published=published, failed=failed)
-            digest = content_digest(self.info, mirrors, self.run.build.files)
+            digest = content_digest(self.info, mirrors, self.run.build.files_digest)
             early = self.snapshot_stamp
             if early is not None and early.version > self.run.state.version:
                 # The content-addressed copy already took the new version: share it.

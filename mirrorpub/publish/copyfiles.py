@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Mapping
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -21,7 +21,7 @@ from typing import Any
 from mirrorpub import fsatomic, layout
 from mirrorpub.config import Config, MirrorConfig
 from mirrorpub.mirrors.registry import locate
-from mirrorpub.model import Stamp
+from mirrorpub.model import MirrorStatus, Stamp
 from mirrorpub.publish import kept
 from mirrorpub.publish.state import SiteState
 from mirrorpub.site import bundle
@@ -75,15 +75,21 @@ def manifest_files(config: Config, build: BuildResult, info: SiteInfo, stamp: St
     renderer = build.renderer
     # `mirrorpub build` reuses the last publish's stamp for a site edited since: the site
     # files count on their own, not through the stamp's digest.
-    files = hashlib.sha256("".join(f"{p}\0{e.sha256}\0{e.size}\n"
-                                   for p, e in build.files.items()).encode()).hexdigest()
-    inputs = [asdict(stamp), [asdict(m) for m in mirrors], asdict(info), files,
+    inputs = [asdict(stamp), [_shown(m) for m in mirrors], asdict(info), build.files_digest,
               renderer.theme.digest, renderer.words.digest_all, renderer.site.digest(),
               config.site.bundle]
     return kept.rendered(config.state_dir, variant, inputs, lambda: render_files(
         site=info, renderer=renderer, stamp=stamp, mirrors=mirrors, files=build.files,
         signer=signer, bundler=_bundler(config, build, signer),
         published=key_files(config, signer), order=build.ranks()))
+
+
+def _shown(mirror: ManifestMirror) -> dict[str, Any]:
+    """A mirror as its manifest files show it: an active one is "updated" at the stamp's
+    time, not at its last publish's (which moves on while the stamp is kept)."""
+    if mirror.status == MirrorStatus.ACTIVE:
+        mirror = replace(mirror, updated_at=None)
+    return asdict(mirror)
 
 
 def write_copy(output_dir: Path, files: Mapping[str, bytes]) -> None:

@@ -194,7 +194,8 @@ class _Run:
         build = build_site(self.config, mirror_links=page_links(self.config, self.state, facts),
                            fingerprint=self.signer.fingerprint if self.signer else None)
         site = LocalSite(output_dir=build.output_dir, files=build.files,
-                         manifest_names=manifest_names(self.config, self.signer))
+                         manifest_names=manifest_names(self.config, self.signer),
+                         files_digest=build.files_digest)
         self.site_files = build.files
         plans = self._plan_all(site)
         if self.dry_run:

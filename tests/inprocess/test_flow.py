@@ -187,11 +187,69 @@ def test_a_publish_with_nothing_changed_writes_nothing(tmp_path: Path) -> None:
     site.publish()
     bucket = memstore.bucket("a")
     before, requests = list(bucket.log), bucket.requests
+    bucket.looks.clear()
     report = site.publish()
     assert not report.changed and report.version == 2
     assert bucket.log == before  # no put, no delete, no index write
-    assert bucket.requests - requests == 3  # the index, its journal, mirrors.json's mark
+    assert bucket.requests - requests == 3
     assert report.mirrors[0].outcome.requests == 3
+    # The journal, the index's mark and mirrors.json's: the index itself is not read.
+    assert bucket.looks == AS_LEFT_LOOKS
+
+
+AS_LEFT_LOOKS = [("get", ".mirrorpub-index.journal.json"), ("head", ".mirrorpub-index.json"),
+                 ("head", "mirrors.json")]
+
+
+def test_after_an_edit_the_next_publish_knows_the_copy_unread(tmp_path: Path) -> None:
+    site = make_site(tmp_path, "a")
+    site.publish()
+    site.write("three.md", article("Three", "2026-11-03T10:00:00+00:00", "Third, corrected."))
+    site.publish()
+    bucket = memstore.bucket("a")
+    bucket.looks.clear()
+    report = site.publish()
+    assert summary(report, "mem-a") == {"uploaded": 0, "deleted": 0, "ok": 1}
+    assert bucket.looks == AS_LEFT_LOOKS
+
+
+def test_a_copy_someone_else_changed_is_read_whole(tmp_path: Path) -> None:
+    site = make_site(tmp_path, "a")
+    site.publish()
+    bucket = memstore.bucket("a")
+    files, pending = bucket.state()  # type: ignore[misc]
+    del files["articles/three.html"]
+    bucket.index = encode_index(files, pending)  # another publisher's index (say)
+    bucket.looks.clear()
+    report = site.publish()
+    assert ("get", ".mirrorpub-index.json") in bucket.looks
+    # The page the index no longer names is sent again (and, with the index written,
+    # the parts of the manifest before last go).
+    assert summary(report, "mem-a")["uploaded"] == 1
+    files, pending = bucket.state()  # type: ignore[misc]
+    assert "articles/three.html" in files and not pending
+
+
+def test_a_renewed_manifest_on_an_unchanged_site_keeps_the_index_whole(tmp_path: Path) -> None:
+    site = make_site(tmp_path, "a")
+    site.publish()
+    state_file = tmp_path / ".mirrorpub" / "state.json"
+    state = json.loads(state_file.read_text())
+    state["stamps"]["final"]["expires_at"] = "2026-01-01T00:00:00Z"  # past half its life
+    state_file.write_text(json.dumps(state))
+    bucket = memstore.bucket("a")
+    bucket.looks.clear()
+    report = site.publish()
+    assert report.changed and report.version == 3
+    # Found as left, then read whole once the new manifest files are to be written.
+    assert bucket.looks[:4] == [*AS_LEFT_LOOKS, ("get", ".mirrorpub-index.json")]
+    assert json.loads(bucket.files()["mirrors.json"])["version"] == 3
+    files, pending = bucket.state()  # type: ignore[misc]
+    assert not pending and set(files) == set(bucket.files())
+    assert reader_problems(bucket) == []
+    bucket.looks.clear()
+    assert not site.publish().changed
+    assert bucket.looks == AS_LEFT_LOOKS
 
 
 def test_one_edit_sends_the_article_and_what_shows_it(tmp_path: Path) -> None:

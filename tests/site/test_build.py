@@ -201,6 +201,79 @@ def test_a_build_right_after_an_edit_is_answered_by_the_cache(tmp_path: Path,
         pipeline.build_site(config, workers=1)
 
 
+def _count_cache_loads(monkeypatch: Any) -> list[int]:
+    from mirrorpub.site.build import pipeline
+
+    loads: list[int] = []
+    real = pipeline.RenderCache.load
+
+    def counted(*args: Any) -> Any:
+        loads.append(1)
+        return real(*args)
+
+    monkeypatch.setattr(pipeline.RenderCache, "load", counted)
+    return loads
+
+
+def test_a_build_with_nothing_to_do_does_not_read_the_cache(tmp_path: Path,
+                                                            monkeypatch: Any) -> None:
+    """The stamp answers (SPEC §14: the cache of 100,000 articles is ~110 MB); the files
+    are read from the cache only when asked for, and are the full build's."""
+    write_site(tmp_path, CORPUS, files=FILES, per_page=2)
+    _age_site(tmp_path)
+    full = _build_in_process(tmp_path)
+    loads = _count_cache_loads(monkeypatch)
+    again = _build_in_process(tmp_path)
+    assert loads == [] and again.rendered == 0
+    assert (len(again.files), len(again.entries)) == (len(full.files), len(full.entries))
+    assert again.files_digest == full.files_digest
+    assert loads == []  # counting them reads nothing either
+    assert dict(again.files) == dict(full.files) and list(again.entries) == list(full.entries)
+    assert loads == [1]
+
+
+@pytest.mark.parametrize("change", ["deleted page", "damaged page", "cache gone",
+                                    "cache replaced"])
+def test_the_stamp_answers_only_for_what_it_saw(tmp_path: Path, monkeypatch: Any,
+                                                change: str) -> None:
+    write_site(tmp_path, CORPUS, files=FILES, per_page=2)
+    _age_site(tmp_path)
+    assert mirrorpub("build", cwd=tmp_path).returncode == 0  # with its manifest files
+    page = tmp_path / "public" / "tags" / "help.html"
+    original = page.read_bytes()
+    (cache,) = (tmp_path / ".mirrorpub" / "cache").glob("build-*.json")
+    if change == "deleted page":
+        page.unlink()
+    elif change == "damaged page":
+        page.write_bytes(b"x")
+    elif change == "cache gone":
+        cache.unlink()
+    else:  # another build's cache in its place: the stamp is not its
+        cache.write_bytes(cache.read_bytes().replace(b'"schema"', b' "schema"', 1))
+    loads = _count_cache_loads(monkeypatch)
+    _build_in_process(tmp_path)
+    assert loads == [1]
+    assert page.read_bytes() == original
+
+
+def test_a_source_written_just_before_a_build_is_read_once_more_then_trusted(
+        tmp_path: Path, monkeypatch: Any) -> None:
+    """Written within the racy window of the build that recorded it, a source's stat
+    cannot vouch for it: the next build reads its bytes; after that the stamp, which now
+    saw it as it is, answers alone (before, every build read such files again)."""
+    from mirrorpub.site.build import pipeline
+
+    write_site(tmp_path, CORPUS, files=FILES, per_page=2)
+    _build_in_process(tmp_path)  # the sources were all just written
+    later = time.time_ns() + 3_000_000_000  # past the racy window of those writes
+    monkeypatch.setattr(pipeline.time, "time_ns", lambda: later)
+    loads = _count_cache_loads(monkeypatch)
+    assert _build_in_process(tmp_path).rendered == 0
+    assert loads == [1]
+    assert _build_in_process(tmp_path).rendered == 0
+    assert loads == [1]
+
+
 def test_a_removed_article_leaves_the_output(tmp_path: Path) -> None:
     write_site(tmp_path, CORPUS, files=FILES)
     assert mirrorpub("build", cwd=tmp_path).returncode == 0

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from mirrorpub.layout import is_part
-from mirrorpub.model import FileEntry, Location, MirrorStatus, Stamp
+from mirrorpub.model import FileEntry, Location, MirrorStatus, Stamp, files_digest
 from mirrorpub.trust import manifest
 from mirrorpub.trust.manifest import ManifestMirror, SiteInfo
 
@@ -67,36 +67,42 @@ def test_a_quiet_site_republishes_once_half_its_lifetime_is_gone(left: timedelta
     assert (renewed.version == 4) is refresh
 
 
+def digest_of(site: SiteInfo, mirrors: list[ManifestMirror],
+              files: dict[str, FileEntry]) -> str:
+    """content_digest of the files as a build gives them: sorted, then digested."""
+    return manifest.content_digest(site, mirrors, files_digest(dict(sorted(files.items()))))
+
+
 def test_the_digest_covers_what_the_manifest_says_and_nothing_else() -> None:
     mirrors = [mirror("s3", "https://s3.example/b/", extra={"region": "x"})]
-    digest = manifest.content_digest(SITE, mirrors, FILES)
-    assert digest == manifest.content_digest(SITE, list(mirrors), dict(reversed(FILES.items())))
+    digest = digest_of(SITE, mirrors, FILES)
+    assert digest == digest_of(SITE, list(mirrors), dict(reversed(FILES.items())))
     changed = [
-        manifest.content_digest(SiteInfo(**{**SITE.__dict__, "title": "Other"}), mirrors, FILES),
-        manifest.content_digest(SiteInfo(**{**SITE.__dict__, "language": "ky"}), mirrors,
+        digest_of(SiteInfo(**{**SITE.__dict__, "title": "Other"}), mirrors, FILES),
+        digest_of(SiteInfo(**{**SITE.__dict__, "language": "ky"}), mirrors,
                                 FILES),
-        manifest.content_digest(SiteInfo(**{**SITE.__dict__, "main_domain": "kloop.kg"}),
+        digest_of(SiteInfo(**{**SITE.__dict__, "main_domain": "kloop.kg"}),
                                 mirrors, FILES),
-        manifest.content_digest(SiteInfo(**{**SITE.__dict__, "blocked_help": "x"}), mirrors,
+        digest_of(SiteInfo(**{**SITE.__dict__, "blocked_help": "x"}), mirrors,
                                 FILES),
-        manifest.content_digest(SiteInfo(**{**SITE.__dict__, "public_key": "K2"}), mirrors,
+        digest_of(SiteInfo(**{**SITE.__dict__, "public_key": "K2"}), mirrors,
                                 FILES),
-        manifest.content_digest(SITE, [mirror("s4", "https://s3.example/b/")], FILES),
-        manifest.content_digest(SITE, [mirror("s3", "https://s3.example/b/", type="ipfs")],
+        digest_of(SITE, [mirror("s4", "https://s3.example/b/")], FILES),
+        digest_of(SITE, [mirror("s3", "https://s3.example/b/", type="ipfs")],
                                 FILES),
-        manifest.content_digest(SITE, [mirror("s3", "https://s3.example/b/",
+        digest_of(SITE, [mirror("s3", "https://s3.example/b/",
                                               MirrorStatus.FAILED)], FILES),
-        manifest.content_digest(SITE, [mirror("s3", "https://s3.example/c/")], FILES),
-        manifest.content_digest(SITE, [mirror("s3", "https://s3.example/b/",
+        digest_of(SITE, [mirror("s3", "https://s3.example/c/")], FILES),
+        digest_of(SITE, [mirror("s3", "https://s3.example/b/",
                                               extra={"region": "y"})], FILES),
-        manifest.content_digest(SITE, mirrors, {**FILES, "index.html": FileEntry(
+        digest_of(SITE, mirrors, {**FILES, "index.html": FileEntry(
             sha256="c" * 64, size=10, md5="m", content_type="text/html")}),
-        manifest.content_digest(SITE, mirrors, {**FILES, "index.html": FileEntry(
+        digest_of(SITE, mirrors, {**FILES, "index.html": FileEntry(
             sha256="a" * 64, size=11, md5="m", content_type="text/html")}),
     ]
     assert digest not in changed and len(set(changed)) == len(changed)
     # The fingerprint follows from the key; times and versions are the stamp's.
-    assert manifest.content_digest(SiteInfo(**{**SITE.__dict__, "fingerprint": "x"}),
+    assert digest_of(SiteInfo(**{**SITE.__dict__, "fingerprint": "x"}),
                                    mirrors, FILES) == digest
 
 

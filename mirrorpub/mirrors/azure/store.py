@@ -11,6 +11,7 @@ never in a URL here (shared key signing, no SAS), and errors reach us as excepti
 
 from __future__ import annotations
 
+import hashlib
 import os
 import threading
 from collections.abc import Callable, Iterator
@@ -154,8 +155,10 @@ class AzureStore:
         from azure.storage.blob import ContentSettings
 
         settings = ContentSettings(content_type="application/gzip", cache_control="no-cache")
+        # Its sha256 as any blob's: one HEAD tells a publish the index is as it left it.
         self._call("write the index", self.container().upload_blob, self.blob(name),
-                   data, overwrite=True, content_settings=settings)
+                   data, overwrite=True, content_settings=settings,
+                   metadata={SHA_KEY: hashlib.sha256(data).hexdigest()})
 
     def _call(self, action: str, function: Any, *args: Any, **kwargs: Any) -> Any:
         from azure.core.exceptions import AzureError, ResourceNotFoundError

@@ -34,8 +34,6 @@ class IpfsPlan:
     site: LocalSite
     tree_digest: str
     unchanged: bool
-    files: int
-    nbytes: int
     config: IpfsConfig
     changes: Changes | None = None  # site files only; None: the whole tree is added
 
@@ -47,7 +45,8 @@ class IpfsPlan:
         if self.unchanged:
             return "unchanged since the last publish (same tree, root still pinned)"
         if self.changes is None:
-            return f"add {self.files} files ({self.nbytes} bytes) as one tree"
+            nbytes = sum(e.size for e in self.site.files.values())
+            return f"add {len(self.site.files)} files ({nbytes} bytes) as one tree"
         return (f"send {len(self.changes.send)} changed files and the manifest files into "
                 f"the node's copy, remove {len(self.changes.remove)}")
 
@@ -134,13 +133,13 @@ class IpfsMirror(MirrorBase):
         if not readahead.take(version_key(self.config))[0]:  # the preflight just asked
             self._call(self.client().version)  # is the daemon there at all?
         self.services()  # every token is there, before anything is sent
-        tree = stable_digest(sorted((p, e.sha256) for p, e in site.files.items()))
+        # The build's digest of the site files: a publish with nothing to send reads none.
+        tree = site.files_digest
         roots = memory.get("roots", [])
         unchanged = bool(roots) and memory.get("tree_digest") == tree and (
             not self.config.pin or roots[0] in self._call(self.client().pins))
-        return IpfsPlan(site=site, tree_digest=tree, unchanged=unchanged,
-                        files=len(site.files), nbytes=sum(e.size for e in site.files.values()),
-                        config=self.config, changes=self._site_changes(site))
+        return IpfsPlan(site=site, tree_digest=tree, unchanged=unchanged, config=self.config,
+                        changes=None if unchanged else self._site_changes(site))
 
     def _site_changes(self, site: LocalSite) -> Changes | None:
         """For the plan's lines: what changed among the site files since the node's copy

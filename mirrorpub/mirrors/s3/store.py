@@ -13,6 +13,7 @@ mirrorpub put it there (only such objects are ever deleted).
 from __future__ import annotations
 
 import base64
+import hashlib
 import itertools
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -174,8 +175,10 @@ class S3Store:
         if self._journal_read_ahead:
             self._journal_read_ahead = False
             readahead.take(journal_key(self.config))  # what it said is no longer so
+        # Its sha256 as any object's: one HEAD tells a publish the index is as it left it.
         self._send("write the index", self._wire().put, self.key(name), data,
-                   {"content-type": "application/gzip", "cache-control": "no-cache"})
+                   {"content-type": "application/gzip", "cache-control": "no-cache",
+                    SHA_HEADER: hashlib.sha256(data).hexdigest()})
 
     def _send(self, action: str, function: Any, *args: Any) -> Any:
         """A call through the lean client."""

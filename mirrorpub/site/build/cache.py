@@ -74,10 +74,14 @@ class RenderCache:
     steps: dict[str, str] = field(default_factory=dict)
     dirty: bool = True  # whether anything differs from what is on disk
 
+    @staticmethod
+    def path_for(state_dir: Path, output_dir: Path) -> Path:
+        name = hashlib.sha256(str(output_dir).encode()).hexdigest()[:16]
+        return state_dir / "cache" / f"build-{name}.json"
+
     @classmethod
     def load(cls, state_dir: Path, output_dir: Path) -> RenderCache:
-        name = hashlib.sha256(str(output_dir).encode()).hexdigest()[:16]
-        path = state_dir / "cache" / f"build-{name}.json"
+        path = cls.path_for(state_dir, output_dir)
         cache = cls(path=path, output_dir=str(output_dir))
         with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
             data = _load_json(path.read_bytes())

@@ -20,8 +20,9 @@ import contextlib
 import hashlib
 import json
 import os
+import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -34,7 +35,8 @@ from mirrorpub.content.scan import Scan, scan_content
 from mirrorpub.content.slugs import slugify
 from mirrorpub.errors import BuildError
 from mirrorpub.hashing import file_digests
-from mirrorpub.model import FileEntry
+from mirrorpub.model import FileEntry, files_digest
+from mirrorpub.site.build import stamp
 from mirrorpub.site.build.articles import (
     RenderJob,
     check_allow_external,
@@ -53,11 +55,12 @@ from mirrorpub.site.words import Words
 @dataclass(frozen=True)
 class BuildResult:
     output_dir: Path
-    files: dict[str, FileEntry]  # every site file except the manifest files
+    files: Mapping[str, FileEntry]  # every site file except the manifest files, sorted
     entries: Sequence[Entry]  # published articles, newest first
     rendered: int  # pages rendered this time
     reused: int  # pages kept from the last build
     renderer: PageRenderer  # the theme and site context the pages used: the manifest files too
+    files_digest: str  # model.files_digest(files), known without reading them
     sizes: tuple[int, int] = (20, 50)  # per_page and feed_size the listings were cut by
 
     def ranks(self) -> dict[str, int]:
@@ -106,21 +109,30 @@ def _build(config: Config, mirror_links: tuple[MirrorLink, ...], fingerprint: st
     scan = scan_content(site.content_dir, label, site.ignore)
     renderer = site_renderer(config, mirror_links, fingerprint)
     theme, context, words = renderer.theme, renderer.site, renderer.words
-    cache = RenderCache.load(config.state_dir, site.output_dir)
-    _guard_output_dir(site.output_dir, cache)
     context_digest = context.digest()
     stats = {file.rel: source_stat(file.path, file.shown(label)) for file in scan.articles}
     asset_stats = {rel: source_stat(str(source), f"{label}/{rel}")
                    for rel, source in scan.file_sources.items()}
     inputs = _inputs_digest(config, theme.digest, words.digest_all, context_digest, scan,
                             stats, asset_stats, show_drafts)
+    cache_path = RenderCache.path_for(config.state_dir, site.output_dir)
+    stamped = stamp.answer(cache_path, site.output_dir, inputs,
+                           [*stats.values(), *asset_stats.values()])
+    if stamped is not None:
+        words.warn([*site.languages, *stamped.languages])
+        return _stamped_result(config, stamped, renderer, show_drafts)
+    stamp.forget(cache_path)
+    cache = RenderCache.load(config.state_dir, site.output_dir)
+    _guard_output_dir(site.output_dir, cache)
     unchanged = _unchanged_build(cache, inputs, stats, asset_stats, site, show_drafts)
     if unchanged is not None:
         kept_files, kept_entries = unchanged
-        words.warn([*site.languages, *_record_languages(cache, site.language, show_drafts)])
-        return BuildResult(output_dir=site.output_dir, files=kept_files, entries=kept_entries,
-                           rendered=0, reused=len(kept_entries) + len(cache.pages),
-                           renderer=renderer, sizes=(site.per_page, site.feed_size))
+        languages = _record_languages(cache, site.language, show_drafts)
+        words.warn([*site.languages, *languages])
+        return _stamped(cache, inputs, started_ns, languages, BuildResult(
+            output_dir=site.output_dir, files=kept_files, entries=kept_entries, rendered=0,
+            reused=len(kept_entries) + len(cache.pages), renderer=renderer,
+            files_digest=files_digest(kept_files), sizes=(site.per_page, site.feed_size)))
     previous_outputs = cache.outputs()  # before this build replaces the records
     workers = workers or os.cpu_count() or 1
 
@@ -129,7 +141,8 @@ def _build(config: Config, mirror_links: tuple[MirrorLink, ...], fingerprint: st
     check_allow_external(articles, site.allow_external, site.content_dir, label)
     published = newest_first([a for a in articles if show_drafts or not a.front.draft])
     check_unique_slugs(published)
-    words.warn([*site.languages, *(a.lang for a in published)])
+    languages = {a.lang for a in published}
+    words.warn([*site.languages, *languages])
     drafts = {a.rel for a in articles if a.front.draft and not show_drafts}
     job = RenderJob(site.content_dir, site.output_dir, renderer, scan, published, drafts,
                      [theme.digest, context_digest], site.allow_external)
@@ -144,10 +157,42 @@ def _build(config: Config, mirror_links: tuple[MirrorLink, ...], fingerprint: st
     cache.step("inputs", inputs)
     cache.save(started_ns)
     pages_total = len(entries) + len(cache.pages)
-    return BuildResult(output_dir=site.output_dir, files=dict(sorted(files.items())),
-                       entries=tuple(entries), rendered=rendered + listed,
-                       reused=pages_total - rendered - listed, renderer=renderer,
-                       sizes=(site.per_page, site.feed_size))
+    files = dict(sorted(files.items()))
+    return _stamped(cache, inputs, started_ns, languages, BuildResult(
+        output_dir=site.output_dir, files=files, entries=tuple(entries),
+        rendered=rendered + listed, reused=pages_total - rendered - listed, renderer=renderer,
+        files_digest=files_digest(files), sizes=(site.per_page, site.feed_size)))
+
+
+def _stamped(cache: RenderCache, inputs: str, started_ns: int, languages: set[str],
+             result: BuildResult) -> BuildResult:
+    """The result, once its stamp is written: the next build with nothing to do reads that
+    instead of the cache (stamp.py). Every source was found as recorded at `started_ns`."""
+    stamp.record(cache.path, inputs=inputs, vouched_ns=started_ns,
+                 files=result.files, files_digest=result.files_digest,
+                 entries=len(result.entries), pages=result.rendered + result.reused,
+                 languages=languages)
+    return result
+
+
+def _stamped_result(config: Config, stamped: stamp.BuildStamp, renderer: PageRenderer,
+                    show_drafts: bool) -> BuildResult:
+    """What the stamp vouches for; the files and entries are read from the cache only if
+    asked for (a publish with nothing to send never asks)."""
+    site = config.site
+
+    def load() -> tuple[dict[str, FileEntry], Sequence[Entry]]:
+        cache = RenderCache.load(config.state_dir, site.output_dir)
+        if cache.steps.get("inputs") != stamped.inputs:
+            raise BuildError("the build cache changed while this command ran (another build "
+                             "of this site?); run the command again")
+        return _recorded(cache, site, show_drafts)
+
+    recorded = _Recorded(load)
+    return BuildResult(output_dir=site.output_dir, files=_StampedFiles(recorded, stamped.files),
+                       entries=_StampedEntries(recorded, stamped.entries), rendered=0,
+                       reused=stamped.pages, renderer=renderer,
+                       files_digest=stamped.files_digest, sizes=(site.per_page, site.feed_size))
 
 
 def _guard_output_dir(output_dir: Path, cache: RenderCache) -> None:
@@ -203,12 +248,28 @@ def _unchanged_build(cache: RenderCache, inputs: str, stats: dict[str, list[int]
     published = [r for r in records.values() if show_drafts or not r["front"].get("draft")]
     if not all("entry" in r for r in published):
         return None
-    outputs = [(r["output"], r["entry"]) for r in published]
-    outputs += [(r["output"], r["entry"]) for r in assets.values()]
-    outputs += [(path, r["entry"]) for path, r in cache.pages.items()]
     root = str(site.output_dir)
-    if not all(output_size(os.path.join(root, path)) == entry["size"] for path, entry in outputs):
+    if not all(output_size(os.path.join(root, path)) == entry["size"]
+               for path, entry in _outputs(cache, published)):
         return None
+    return _recorded(cache, site, show_drafts)
+
+
+def _outputs(cache: RenderCache, published: list[dict[str, Any]]
+             ) -> list[tuple[str, dict[str, Any]]]:
+    """(site path, recorded entry) of every output the recorded build wrote."""
+    outputs = [(r["output"], r["entry"]) for r in published]
+    outputs += [(r["output"], r["entry"]) for r in cache.assets.values()]
+    outputs += [(path, r["entry"]) for path, r in cache.pages.items()]
+    return outputs
+
+
+def _recorded(cache: RenderCache, site: SiteConfig, show_drafts: bool
+              ) -> tuple[dict[str, FileEntry], Sequence[Entry]]:
+    """The recorded build's site files and entries."""
+    published = [r for r in cache.articles.values()
+                 if show_drafts or not r["front"].get("draft")]
+    outputs = _outputs(cache, published)
     # Newest first, by slug where dates are equal: the order `_newest_first` gives.
     published.sort(key=lambda r: r["slug"])
     published.sort(key=lambda r: datetime.fromisoformat(r["front"]["date"]), reverse=True)
@@ -262,6 +323,65 @@ class _RecordEntries(Sequence[Entry]):
                      updated=front.get("updated"), summary=record["summary"],
                      lang=front.get("lang") or self._language, author=front.get("author"),
                      tags=tuple(front.get("tags", ())))
+
+
+_Loaded = tuple[dict[str, FileEntry], Sequence[Entry]]
+
+
+class _Recorded:
+    """The recorded build's files and entries, read from the cache once, when first asked
+    for (from any of the threads that plan the copies)."""
+
+    def __init__(self, load: Callable[[], _Loaded]) -> None:
+        self._load = load
+        self._lock = threading.Lock()
+        self._value: _Loaded | None = None
+
+    def get(self) -> _Loaded:
+        with self._lock:
+            if self._value is None:
+                self._value = self._load()
+            return self._value
+
+
+class _StampedFiles(Mapping[str, FileEntry]):
+    def __init__(self, recorded: _Recorded, count: int) -> None:
+        self._recorded, self._count = recorded, count
+
+    def _files(self) -> dict[str, FileEntry]:
+        return self._recorded.get()[0]
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __getitem__(self, path: str) -> FileEntry:
+        return self._files()[path]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._files())
+
+    def __contains__(self, path: object) -> bool:
+        return path in self._files()
+
+    def keys(self) -> Any:
+        return self._files().keys()
+
+    def items(self) -> Any:
+        return self._files().items()
+
+    def values(self) -> Any:
+        return self._files().values()
+
+
+class _StampedEntries(Sequence[Entry]):
+    def __init__(self, recorded: _Recorded, count: int) -> None:
+        self._recorded, self._count = recorded, count
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __getitem__(self, index: Any) -> Any:
+        return self._recorded.get()[1][index]
 
 
 # --- articles ---------------------------------------------------------------------------

@@ -55,6 +55,7 @@ class MemoryBucket:
     index: bytes | None = None
     journal: bytes | None = None  # the index's journal (mirrorpub/mirrors/remoteindex.py)
     log: list[tuple[str, str]] = field(default_factory=list)  # (operation, path)
+    looks: list[tuple[str, str]] = field(default_factory=list)  # reads: ("get"/"head", path)
     requests: int = 0
     crash_at: int | None = None  # the write (1, 2, …) at which the "process dies"
     writes: int = 0
@@ -101,10 +102,15 @@ class MemoryStore:
 
     def read_index(self, name: str = INDEX_NAME) -> bytes | None:
         self.bucket.requests += 1
+        self.bucket.looks.append(("get", name))
         return self.bucket.index if name == INDEX_NAME else self.bucket.journal
 
     def recorded_sha256(self, path: str) -> str | None:
         self.bucket.requests += 1
+        self.bucket.looks.append(("head", path))
+        if path == INDEX_NAME:  # recorded with it, as S3 and Azure do
+            index = self.bucket.index
+            return hashlib.sha256(index).hexdigest() if index is not None else None
         stored = self.bucket.objects.get(path)
         return stored.sha256 if stored else None
 
