@@ -111,9 +111,8 @@ def read_remote_state(store: Store, local_paths: set[str],
     decoded = decode_index(data)
     if decoded is None:
         return _from_listing(store, local_paths, "the mirror's index is damaged"), None
-    base = base_of(data, decoded[0])
     (journal,) = journal_read or (store.read_index(JOURNAL_NAME),)
-    base = replace(base, journal=digest(journal))
+    base = base_of(data, decoded[0], journal=digest(journal))
     state = apply_journal(base, decoded[1], journal)
     if state is None:
         return _from_listing(store, local_paths, "the mirror's index journal is damaged"), None
@@ -337,7 +336,7 @@ class ObjectStoreMirror(MirrorBase):
             indexed = {}  # no index written, none read whole: nothing to remember it by
         outcome.memory = {**memory, PARTS_MEMORY: sorted(p for p in manifest if is_part(p))}
         outcome.memory.pop(MEMORY, None)
-        left = _as_left(store_plan, indexed)
+        left = _leaving(store_plan, indexed)
         if left is not None:
             outcome.memory[MEMORY] = left.as_memory()
         outcome.problem = _held_problem(the_plan)
@@ -407,7 +406,7 @@ class ObjectStoreMirror(MirrorBase):
         return files
 
 
-def _as_left(store_plan: StorePlan, indexed: Mapping[str, RemoteEntry]) -> AsLeft | None:
+def _leaving(store_plan: StorePlan, indexed: Mapping[str, RemoteEntry]) -> AsLeft | None:
     """How this publish leaves the copy, when it leaves it complete and its index says so
     (`indexed`: the index's entries); None when the next publish must look at it whole."""
     base, the_plan = store_plan.base, store_plan.plan

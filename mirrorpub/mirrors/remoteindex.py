@@ -108,8 +108,9 @@ class IndexBase:
     journal: str | None = None  # sha256 of the journal read with it, or last written on it
 
 
-def base_of(data: bytes, files: Mapping[str, RemoteEntry]) -> IndexBase:
-    return IndexBase(hashlib.sha256(data).hexdigest(), files)
+def base_of(data: bytes, files: Mapping[str, RemoteEntry], *,
+            journal: str | None = None) -> IndexBase:
+    return IndexBase(hashlib.sha256(data).hexdigest(), files, journal)
 
 
 def encode_journal(base: IndexBase, files: Mapping[str, RemoteEntry], pending: set[str],

@@ -186,7 +186,7 @@ def _stamped_result(config: Config, stamped: stamp.BuildStamp, renderer: PageRen
         if cache.steps.get("inputs") != stamped.inputs:
             raise BuildError("the build cache changed while this command ran (another build "
                              "of this site?); run the command again")
-        return _recorded(cache, site, show_drafts)
+        return _recorded(cache, _published(cache, show_drafts), site.language)
 
     recorded = _Recorded(load)
     return BuildResult(output_dir=site.output_dir, files=_StampedFiles(recorded, stamped.files),
@@ -245,14 +245,19 @@ def _unchanged_build(cache: RenderCache, inputs: str, stats: dict[str, list[int]
                              assets[rel]["entry"]["sha256"])
                     for rel, stat in asset_stats.items()):
         return None
-    published = [r for r in records.values() if show_drafts or not r["front"].get("draft")]
+    published = _published(cache, show_drafts)
     if not all("entry" in r for r in published):
         return None
     root = str(site.output_dir)
     if not all(output_size(os.path.join(root, path)) == entry["size"]
                for path, entry in _outputs(cache, published)):
         return None
-    return _recorded(cache, site, show_drafts)
+    return _recorded(cache, published, site.language)
+
+
+def _published(cache: RenderCache, show_drafts: bool) -> list[dict[str, Any]]:
+    """The records of the articles the recorded build published."""
+    return [r for r in cache.articles.values() if show_drafts or not r["front"].get("draft")]
 
 
 def _outputs(cache: RenderCache, published: list[dict[str, Any]]
@@ -264,17 +269,16 @@ def _outputs(cache: RenderCache, published: list[dict[str, Any]]
     return outputs
 
 
-def _recorded(cache: RenderCache, site: SiteConfig, show_drafts: bool
+def _recorded(cache: RenderCache, published: list[dict[str, Any]], language: str
               ) -> tuple[dict[str, FileEntry], Sequence[Entry]]:
-    """The recorded build's site files and entries."""
-    published = [r for r in cache.articles.values()
-                 if show_drafts or not r["front"].get("draft")]
+    """The recorded build's site files and entries (`published`: its articles' records,
+    sorted here)."""
     outputs = _outputs(cache, published)
     # Newest first, by slug where dates are equal: the order `_newest_first` gives.
     published.sort(key=lambda r: r["slug"])
     published.sort(key=lambda r: datetime.fromisoformat(r["front"]["date"]), reverse=True)
     files = {path: FileEntry(**entry) for path, entry in sorted(outputs, key=lambda o: o[0])}
-    return files, _RecordEntries(published, site.language)
+    return files, _RecordEntries(published, language)
 
 
 def _vouched(cache: RenderCache, record: dict[str, Any], stat: list[int], root: str,
