@@ -4,7 +4,7 @@ the small vocabularies of states (StrEnums, so they read and serialise as plain 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -23,10 +23,42 @@ class FileEntry:
 def files_digest(files: Mapping[str, FileEntry]) -> str:
     """One digest of a site's files, their paths, hashes and sizes (in the given order:
     the build's, sorted): what a copy's plan compares before looking at any one file."""
+    return rows_digest((path, entry.sha256, entry.size) for path, entry in files.items())
+
+
+def rows_digest(rows: Iterable[tuple[str, str, int]]) -> str:
+    """files_digest of (path, sha256, size) rows, for files not (yet) made FileEntry."""
     h = hashlib.sha256()
-    for path, entry in files.items():
-        h.update(f"{path}\0{entry.sha256}\0{entry.size}\n".encode("utf-8", "surrogateescape"))
+    for path, sha256, size in rows:
+        h.update(f"{path}\0{sha256}\0{size}\n".encode("utf-8", "surrogateescape"))
     return h.hexdigest()
+
+
+@dataclass(frozen=True)
+class FilesDelta:
+    """What turns the site files whose digest is `base` (the build before) into a build's:
+    a copy left holding `base` is brought up to date from this alone (SPEC §14), without
+    its whole index or the site's whole file list."""
+
+    base: str  # files_digest of the files before
+    changed: Mapping[str, FileEntry]  # new or changed files, sorted
+    before: Mapping[str, tuple[str, int]]  # (sha256, size) before, of the changed and gone
+    gone: tuple[str, ...]  # files that left, sorted
+
+    def as_json(self) -> dict[str, Any]:
+        return {"base": self.base, "gone": list(self.gone),
+                "changed": {p: [e.sha256, e.size, e.md5, e.content_type]
+                            for p, e in self.changed.items()},
+                "before": {p: list(v) for p, v in self.before.items()}}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> FilesDelta:
+        """Raises KeyError, TypeError or ValueError when `data` is not one as_json made."""
+        return cls(base=str(data["base"]), gone=tuple(str(p) for p in data["gone"]),
+                   changed={str(p): FileEntry(str(sha), int(size), str(md5), str(kind))
+                            for p, (sha, size, md5, kind) in data["changed"].items()},
+                   before={str(p): (str(sha), int(size))
+                           for p, (sha, size) in data["before"].items()})
 
 
 @dataclass(frozen=True)

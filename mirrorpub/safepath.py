@@ -142,14 +142,18 @@ class Folder:
                         found.append((path, info.st_size))
         yield from sorted(found)
 
-    def remove_matching(self, pattern: re.Pattern[str]) -> None:
-        """Remove every regular file beneath the root whose name matches `pattern`."""
+    def remove_matching(self, pattern: re.Pattern[str], *, top_only: bool = False) -> None:
+        """Remove every regular file beneath the root (`top_only`: in the root) whose name
+        matches `pattern`."""
         with contextlib.suppress(FileNotFoundError):
-            for _, _, names, fd in os.fwalk(self.root, follow_symlinks=False):
+            for _, folders, names, fd in os.fwalk(self.root, follow_symlinks=False):
+                if top_only:
+                    folders.clear()
                 for name in names:
+                    if not pattern.fullmatch(name):
+                        continue  # most are not: no stat for them
                     info = _lstat(name, fd)
-                    if pattern.fullmatch(name) and info is not None and \
-                            stat.S_ISREG(info.st_mode):
+                    if info is not None and stat.S_ISREG(info.st_mode):
                         with contextlib.suppress(OSError):
                             os.unlink(name, dir_fd=fd)
 

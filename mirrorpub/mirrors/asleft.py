@@ -1,6 +1,8 @@
 """How the last publish left an object-store copy, so the next one with the same site
 files can tell it has nothing to send in three small requests, without reading the
-copy's index (megabytes at 100,000 articles; SPEC §14: a no-op in ≤ 3 requests).
+copy's index (megabytes at 100,000 articles; SPEC §14: a no-op in ≤ 3 requests); and
+one whose build's delta starts from those files sends what the delta names, its index
+still unread (objectstore._delta_plan).
 
 Kept in the mirror's memory (state.json) once a publish ended with the copy complete:
 the site files' digest, the sha256 of the base index and of its journal as written (or

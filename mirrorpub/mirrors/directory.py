@@ -106,6 +106,7 @@ class DirectoryStore:
         self.folder = Folder(config.path)
         self._operations = 0
         self._sweep_due = False
+        self._sweep_top_only = False
 
     def requests(self) -> int:
         return self._operations
@@ -113,8 +114,12 @@ class DirectoryStore:
     def close(self) -> None:
         pass
 
-    def begin_writes(self) -> None:
-        self._sweep_due = True  # done at the first write: a publish with none never walks
+    def begin_writes(self, *, as_left: bool = False) -> None:
+        # Done at the first write: a publish with none never walks. A copy as a whole
+        # publish left it can hold only the index's half-written files, beside it: a
+        # publish writes its index's journal before any other file.
+        self._sweep_due = True
+        self._sweep_top_only = as_left
 
     def _fail(self, action: str, exc: OSError) -> MirrorError:
         if isinstance(exc, LinkInside):
@@ -206,7 +211,7 @@ class DirectoryStore:
         if self._sweep_due:  # every publish writes the index before anything else
             self._sweep_due = False
             # Half-written files a killed publish left behind (never seen by readers).
-            self.folder.remove_matching(fsatomic.TEMPORARY)
+            self.folder.remove_matching(fsatomic.TEMPORARY, top_only=self._sweep_top_only)
         try:
             self.folder.write_bytes(name, data, durable=True)
         except OSError as exc:

@@ -6,6 +6,9 @@ state cheaply, asks the pure planner what to do, and carries the plan out:
     the same site files as the copy was left with (asleft.py): its journal (1 GET), its
     index's and mirrors.json's marks (2 HEADs) say whether it still is -- then nothing
     is sent, unless the manifest files changed
+    or the build's delta starts from the files the copy was left with: the same three
+    requests, then the planner runs on what the delta touches, and the index is written
+    as its journal grown by what was sent (remoteindex.JournalOnly), the base unread
     else: read index and its journal (2 GETs) + check against mirrors.json (1 HEAD) --
     else list
     write the journal with the planned paths marked pending        -- crash safety
@@ -29,6 +32,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol
 
+from mirrorpub.errors import MirrorError
 from mirrorpub.formats import human_bytes
 from mirrorpub.layout import MANIFEST, PARTS_DIR, is_part, upload_rank
 from mirrorpub.mirrors.asleft import MEMORY, AsLeft, digest
@@ -39,13 +43,14 @@ from mirrorpub.mirrors.remoteindex import (
     JOURNAL_LIMIT,
     JOURNAL_NAME,
     IndexBase,
+    JournalOnly,
     apply_journal,
     base_of,
     decode_index,
     encode_index,
     encode_journal,
 )
-from mirrorpub.model import FileEntry
+from mirrorpub.model import FileEntry, FilesDelta
 from mirrorpub.safepath import is_site_path, shown_path
 from mirrorpub.site.mediatypes import entry_for_bytes
 
@@ -63,9 +68,10 @@ class Store(Protocol):
         is done; raise on the first failure."""
     def delete(self, paths: list[str]) -> None: ...
     def write_index(self, data: bytes, name: str = INDEX_NAME) -> None: ...
-    def begin_writes(self) -> None:
+    def begin_writes(self, *, as_left: bool = False) -> None:
         """Called once per publish, before its first write (a folder sweeps what a killed
-        publish left half-written)."""
+        publish left half-written). `as_left`: the copy is as a whole publish left it, so
+        only the index's own writes can have been cut off since."""
     def requests(self) -> int:
         """Requests (or file operations) made so far, over this store's whole life."""
     def close(self) -> None: ...
@@ -179,9 +185,14 @@ class StorePlan:
     # The base index the journal applies to; None when the mirror was listed (its first
     # index write is then a whole base) or once a publish folded the journal into a new one.
     base: IndexBase | None = None
-    # Set when the copy is as the last publish left it (asleft.py): `remote` then holds
-    # only the manifest files' and parts' entries, and nothing is sent unless they change.
+    # Set when the copy is as the last publish left it (asleft.py) with the same site
+    # files: `remote` then holds only the manifest files' and parts' entries, and nothing
+    # is sent unless they change.
     quick: AsLeft | None = None
+    # Set when the copy is as left and this plan came from the build's delta: `remote`
+    # holds only what the delta and the manifest touch, and the index is written as a
+    # journal on this (remoteindex.JournalOnly), its base unread unless a new one is due.
+    journal: JournalOnly | None = None
 
     @property
     def is_noop(self) -> bool:
@@ -252,14 +263,20 @@ class ObjectStoreMirror(MirrorBase):
         requests_before = self.store.requests()
         left = AsLeft.from_memory(memory)
         journal_read: tuple[bytes | None] | None = None
-        if left is not None and left.files == site.files_digest:
+        delta = _delta_for(left, site, max_deletes)
+        if left is not None and (left.files == site.files_digest or delta is not None):
             journal_read = (self.store.read_index(JOURNAL_NAME),)
             if self._as_left(left, journal_read[0]):
-                return StorePlan(plan=Plan(uploads=(), deletes=(), max_deletes=max_deletes,
-                                           unchanged=len(site.files)),
-                                 remote=RemoteState(entries=dict(left.kept),
-                                                    owned=frozenset(left.kept)),
-                                 site=site, requests_before=requests_before, quick=left)
+                journal = JournalOnly.read(left.index, journal_read[0])
+                if left.files == site.files_digest:
+                    return StorePlan(plan=Plan(uploads=(), deletes=(), max_deletes=max_deletes,
+                                               unchanged=len(site.files)),
+                                     remote=RemoteState(entries=dict(left.kept),
+                                                        owned=frozenset(left.kept)),
+                                     site=site, requests_before=requests_before, quick=left,
+                                     journal=journal)
+                if delta is not None and journal is not None:
+                    return _delta_plan(site, left, delta, journal, max_deletes, requests_before)
         return self._full_plan(site, max_deletes, requests_before, journal_read)
 
     def _as_left(self, left: AsLeft, journal: bytes | None) -> bool:
@@ -288,16 +305,22 @@ class ObjectStoreMirror(MirrorBase):
                 progress.planned(0, 0)
                 return Outcome(memory=dict(memory),
                                requests=self.store.requests() - store_plan.requests_before)
-            # The manifest files changed: writing them needs the whole index.
-            store_plan = self._full_plan(store_plan.site, store_plan.plan.max_deletes,
-                                         store_plan.requests_before, None)
+            # The manifest files changed: sent, with the index's journal, as a delta of none.
+            site, quick, journal = store_plan.site, store_plan.quick, store_plan.journal
+            max_deletes = store_plan.plan.max_deletes
+            if journal is not None:
+                store_plan = _delta_plan(site, quick, FilesDelta(quick.files, {}, {}, ()),
+                                         journal, max_deletes, store_plan.requests_before)
+            else:
+                store_plan = self._full_plan(site, max_deletes, store_plan.requests_before,
+                                             None)
             return self.apply(store_plan, lambda: manifest, progress, memory)
         the_plan, remote, site = store_plan.plan, store_plan.remote, store_plan.site
         outcome = Outcome()
         if remote.unsafe:
             outcome.warnings.append(unsafe_note(remote.unsafe))
         progress.planned(len(the_plan.uploads), the_plan.upload_bytes)
-        self.store.begin_writes()
+        self.store.begin_writes(as_left=store_plan.journal is not None)
         old_parts = _old_parts(remote, memory)
         touched = {u.path for u in the_plan.uploads} | set(the_plan.deletes)
         if touched:
@@ -364,6 +387,9 @@ class ObjectStoreMirror(MirrorBase):
         outcome.bytes_sent += sum(u.entry.size for u in group)
 
     def _write_index(self, store_plan: StorePlan, *, pending: set[str]) -> None:
+        if store_plan.journal is not None:
+            self._store_journal(store_plan, store_plan.journal, pending, limit=None)
+            return
         remote = store_plan.remote
         # From a listing, only what we own goes in: a foreign file listed here would count
         # as ours on the next run (say, after a crash) and be deleted.
@@ -390,8 +416,50 @@ class ObjectStoreMirror(MirrorBase):
         self.store.write_index(journal, JOURNAL_NAME)
         store_plan.base = replace(base, journal=digest(journal))
 
+    def _store_journal(self, store_plan: StorePlan, journal: JournalOnly, pending: set[str],
+                       *, limit: int | None) -> None:
+        """Write the journal of a delta plan; past `limit` changes, fold it into a new base
+        instead, which needs the base read (once per JOURNAL_LIMIT changed files)."""
+        data = journal.encode(pending, limit)
+        if data is None:
+            self._fold(store_plan, journal, pending)
+            return
+        self.store.write_index(data, JOURNAL_NAME)
+        store_plan.journal = replace(journal, journal=digest(data))
+
+    def _fold(self, store_plan: StorePlan, journal: JournalOnly, pending: set[str]) -> None:
+        data = self.store.read_index()
+        decoded = decode_index(data) if data is not None else None
+        if data is None or decoded is None or digest(data) != journal.base:
+            raise MirrorError(self.name, "the copy's index changed while this publish ran "
+                              "(another publisher?); publish again")
+        store_plan.journal = None
+        store_plan.base = IndexBase(journal.base, decoded[0])
+        self._store_index(store_plan, journal.on(decoded[0]), pending, limit=0)
+
+    def _write_final_journal(self, store_plan: StorePlan, manifest: Mapping[str, bytes],
+                             kept_parts: Mapping[str, RemoteEntry]) -> dict[str, RemoteEntry]:
+        """The final index of a delta plan: its journal gains what was sent and deleted.
+        Returns the entries it holds for the manifest files and parts (for _leaving)."""
+        assert store_plan.journal is not None
+        remote, the_plan = store_plan.remote, store_plan.plan
+        files = {u.path: RemoteEntry(size=u.entry.size, sha256=u.entry.sha256)
+                 for u in the_plan.uploads}
+        for path, data in manifest.items():
+            entry = entry_for_bytes(path, data)
+            files[path] = RemoteEntry(size=entry.size, sha256=entry.sha256)
+        gone = set(the_plan.deletes) | {p for p in remote.entries if is_part(p)
+                                         and p not in manifest and p not in kept_parts}
+        self._store_journal(store_plan, store_plan.journal.changed(files, gone), set(),
+                            limit=JOURNAL_LIMIT)
+        indexed = {p: e for p, e in remote.entries.items() if p not in gone}
+        indexed.update({p: e for p, e in files.items() if p in manifest})
+        return indexed
+
     def _write_final_index(self, store_plan: StorePlan, manifest: Mapping[str, bytes],
                            kept_parts: Mapping[str, RemoteEntry]) -> dict[str, RemoteEntry]:
+        if store_plan.journal is not None:
+            return self._write_final_journal(store_plan, manifest, kept_parts)
         site, remote, the_plan = store_plan.site, store_plan.remote, store_plan.plan
         files = {p: e for p, e in kept_parts.items() if e.sha256}
         files.update({p: RemoteEntry(size=e.size, sha256=e.sha256)
@@ -408,10 +476,43 @@ class ObjectStoreMirror(MirrorBase):
 
 def _leaving(store_plan: StorePlan, indexed: Mapping[str, RemoteEntry]) -> AsLeft | None:
     """How this publish leaves the copy, when it leaves it complete and its index says so
-    (`indexed`: the index's entries); None when the next publish must look at it whole."""
-    base, the_plan = store_plan.base, store_plan.plan
-    if base is None or not indexed or the_plan.held_deletes or store_plan.remote.unsafe:
+    (`indexed`: the index's entries, at least for the manifest files and parts); None
+    when the next publish must look at it whole."""
+    base, journal, the_plan = store_plan.base, store_plan.journal, store_plan.plan
+    if journal is not None:
+        marks = (journal.base, journal.journal)
+    elif base is not None:
+        marks = (base.sha256, base.journal)
+    else:
+        return None
+    if not indexed or the_plan.held_deletes or store_plan.remote.unsafe:
         return None
     names = store_plan.site.manifest_names
     kept = {p: e for p, e in indexed.items() if (p in names or is_part(p)) and e.sha256}
-    return AsLeft(store_plan.site.files_digest, base.sha256, base.journal, kept)
+    return AsLeft(store_plan.site.files_digest, *marks, kept)
+
+
+def _delta_for(left: AsLeft | None, site: LocalSite, max_deletes: int) -> FilesDelta | None:
+    """The build's delta, when it starts from the files the copy was left with and stays
+    within the delete cap (else the whole copy is compared, and held deletes reported)."""
+    delta = site.delta
+    if left is None or delta is None or delta.base != left.files:
+        return None
+    if 0 <= max_deletes < len(delta.gone):
+        return None
+    return delta
+
+
+def _delta_plan(site: LocalSite, left: AsLeft, delta: FilesDelta, journal: JournalOnly,
+                max_deletes: int, requests_before: int) -> StorePlan:
+    """The plan for a copy as left holding the files `delta` starts from: the planner run
+    on what the delta touches (and the manifest files), not on the whole site."""
+    before = {p: RemoteEntry(size=size, sha256=sha) for p, (sha, size) in delta.before.items()}
+    entries = {**left.kept, **before}
+    remote = RemoteState(entries=entries, owned=frozenset(entries))
+    parts = frozenset(p for p in left.kept if is_part(p))
+    the_plan = plan(delta.changed, remote, max_deletes=max_deletes,
+                    keep=site.manifest_names | parts)
+    the_plan = replace(the_plan, unchanged=len(site.files) - len(the_plan.uploads))
+    return StorePlan(plan=the_plan, remote=remote, site=site, requests_before=requests_before,
+                     journal=journal)

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from mirrorpub.config.mirror import MirrorConfig
-from mirrorpub.model import FileEntry, Location
+from mirrorpub.model import FileEntry, FilesDelta, Location
 
 
 @dataclass(frozen=True)
@@ -37,6 +37,8 @@ class LocalSite:
     files: Mapping[str, FileEntry]  # the site files, without the manifest files
     manifest_names: frozenset[str]  # manifest files this publish will write
     files_digest: str  # model.files_digest(files): compared before any one file is
+    # From the build before: a copy left holding those files needs only this (SPEC §14).
+    delta: FilesDelta | None = None
 
 
 class Progress(Protocol):

@@ -128,6 +128,54 @@ def encode_journal(base: IndexBase, files: Mapping[str, RemoteEntry], pending: s
                     "pending": sorted(pending)}, JOURNAL_SCHEMA)
 
 
+@dataclass(frozen=True)
+class JournalOnly:
+    """A base index known by its sha256 alone, and what its journal and this publish changed
+    on it: enough to write the next journal without reading the base (SPEC §14: a copy
+    left as the last publish left it is brought up to date in O(changed) bytes)."""
+
+    base: str  # sha256 of the base index
+    files: Mapping[str, RemoteEntry]  # added or changed since the base
+    gone: frozenset[str]  # left since the base
+    journal: str | None = None  # sha256 of the journal last read or written
+
+    @classmethod
+    def read(cls, base: str, data: bytes | None) -> JournalOnly | None:
+        """What the journal `data` says on the base `base`, when it has nothing pending;
+        None when it is damaged, names another base or has paths pending (then the whole
+        index must be read)."""
+        if data is None:
+            return cls(base, {}, frozenset())
+        body = _decode(data, JOURNAL_SCHEMA, ("base", "files", "gone", "pending"))
+        if body is None or body["base"] != base or body["pending"]:
+            return None
+        try:
+            return cls(base, _read_entries(body["files"]),
+                       frozenset(str(p) for p in body["gone"]),
+                       hashlib.sha256(data).hexdigest())
+        except (ValueError, KeyError, TypeError, AttributeError):
+            return None
+
+    def changed(self, files: Mapping[str, RemoteEntry], gone: set[str]) -> JournalOnly:
+        """With `files` added or changed and `gone` removed as well."""
+        kept = {p: e for p, e in self.files.items() if p not in gone}
+        return JournalOnly(self.base, {**kept, **files},
+                           frozenset((self.gone - set(files)) | gone), self.journal)
+
+    def encode(self, pending: set[str], limit: int | None = None) -> bytes | None:
+        """The journal with `pending` marked; None past `limit` changes (a new base due)."""
+        if limit is not None and len(self.files) + len(self.gone) > limit:
+            return None
+        return _encode({"base": self.base, "files": _entries(self.files),
+                        "gone": sorted(self.gone), "pending": sorted(pending)}, JOURNAL_SCHEMA)
+
+    def on(self, base_files: Mapping[str, RemoteEntry]) -> dict[str, RemoteEntry]:
+        """The whole state, given the base's files (read when a new base is due)."""
+        files = {p: e for p, e in base_files.items() if p not in self.gone}
+        files.update(self.files)
+        return files
+
+
 def apply_journal(base: IndexBase, base_pending: set[str], data: bytes | None
                   ) -> tuple[dict[str, RemoteEntry], set[str]] | None:
     """The state base + journal describe: (files, pending); None when the journal is damaged.

@@ -195,7 +195,7 @@ class _Run:
                            fingerprint=self.signer.fingerprint if self.signer else None)
         site = LocalSite(output_dir=build.output_dir, files=build.files,
                          manifest_names=manifest_names(self.config, self.signer),
-                         files_digest=build.files_digest)
+                         files_digest=build.files_digest, delta=build.delta)
         self.site_files = build.files
         plans = self._plan_all(site)
         if self.dry_run:

@@ -23,6 +23,7 @@ from mirrorpub.layout import is_part, upload_rank
 from mirrorpub.mirrors import objectstore
 from mirrorpub.mirrors.plan import RemoteEntry
 from mirrorpub.mirrors.remoteindex import encode_index
+from mirrorpub.publish.local import build_only
 from mirrorpub.publish.report import PublishReport
 from mirrorpub.publish.run import publish
 from mirrorpub.site.mediatypes import content_type
@@ -56,6 +57,9 @@ class Site:
 
     def publish(self, **options: Any) -> PublishReport:
         return publish(load_config(self.config_path), **options)
+
+    def build(self) -> None:
+        build_only(load_config(self.config_path))  # `mirrorpub build`
 
     def write(self, rel: str, text: str) -> None:
         (self.root / "content" / rel).write_text(text, encoding="utf-8")
@@ -132,6 +136,12 @@ def current(files: dict[str, bytes]) -> dict[str, bytes]:
     for readers who fetched that manifest a moment before)."""
     named = {e["path"] for e in json.loads(files["mirrors.json"])["files_index"]}
     return {p: d for p, d in files.items() if not is_part(p) or p in named}
+
+
+def index_is_whole(bucket: memstore.MemoryBucket) -> bool:
+    """The bucket's index and journal name exactly what it holds, nothing pending."""
+    files, pending = bucket.state()  # type: ignore[misc]
+    return not pending and set(files) == set(bucket.files())
 
 
 # --- the plain flow -------------------------------------------------------------------
@@ -239,17 +249,90 @@ def test_a_renewed_manifest_on_an_unchanged_site_keeps_the_index_whole(tmp_path:
     state_file.write_text(json.dumps(state))
     bucket = memstore.bucket("a")
     bucket.looks.clear()
+    index = bucket.index
     report = site.publish()
     assert report.changed and report.version == 3
-    # Found as left, then read whole once the new manifest files are to be written.
-    assert bucket.looks[:4] == [*AS_LEFT_LOOKS, ("get", ".mirrorpub-index.json")]
+    # Found as left: the new manifest files go up with a journal, the index unread.
+    assert bucket.looks == AS_LEFT_LOOKS and bucket.index == index
     assert json.loads(bucket.files()["mirrors.json"])["version"] == 3
-    files, pending = bucket.state()  # type: ignore[misc]
-    assert not pending and set(files) == set(bucket.files())
+    assert index_is_whole(bucket)
     assert reader_problems(bucket) == []
     bucket.looks.clear()
     assert not site.publish().changed
     assert bucket.looks == AS_LEFT_LOOKS
+
+
+def test_one_edit_goes_up_from_the_builds_delta_the_index_unread(tmp_path: Path) -> None:
+    site = make_site(tmp_path, "a")
+    site.publish()
+    bucket = memstore.bucket("a")
+    index, start = bucket.index, len(bucket.log)
+    bucket.looks.clear()
+    site.write("three.md", article("Three", "2026-11-03T10:00:00+00:00", "Third, edited."))
+    report = site.publish()
+    assert bucket.looks == AS_LEFT_LOOKS and bucket.index == index  # only the journal
+    sent = {path for op, path in bucket.log[start:] if op == "put"}
+    assert "articles/three.html" in sent and "articles/one.html" not in sent
+    # What the journal says is what the copy holds, and a reader finds it whole.
+    assert current(bucket.files()) == site.built() and report.version == 3
+    assert index_is_whole(bucket)
+    files, _ = bucket.state()  # type: ignore[misc]
+    assert {p: e.sha256 for p, e in files.items()} == {
+        p: hashlib.sha256(d).hexdigest() for p, d in bucket.files().items()}
+    assert reader_problems(bucket) == []
+    bucket.looks.clear()
+    assert not site.publish().changed and bucket.looks == AS_LEFT_LOOKS
+
+
+def test_an_article_removed_and_one_added_go_by_the_delta(tmp_path: Path) -> None:
+    site = make_site(tmp_path, "a")
+    site.publish()
+    bucket = memstore.bucket("a")
+    index = bucket.index
+    site.remove("three.md")
+    site.write("four.md", article("Four", "2026-11-04T10:00:00+00:00", "Fourth."))
+    report = site.publish()
+    assert report.exit_code == 0 and bucket.index == index
+    assert "articles/three.html" not in bucket.files()
+    assert "articles/four.html" in bucket.files()
+    assert current(bucket.files()) == site.built()
+    assert index_is_whole(bucket)
+
+
+def test_a_build_between_publishes_keeps_the_delta_and_two_fall_back(tmp_path: Path) -> None:
+    site = make_site(tmp_path, "a")
+    site.publish()
+    bucket = memstore.bucket("a")
+    site.write("three.md", article("Three", "2026-11-03T10:00:00+00:00", "Third, edited."))
+    site.build()  # the editor looks first: the publish's build is then the stamp's
+    bucket.looks.clear()
+    site.publish()
+    assert bucket.looks == AS_LEFT_LOOKS and current(bucket.files()) == site.built()
+    # Two builds with a change each: the delta starts where the copy is not; read whole.
+    site.write("three.md", article("Three", "2026-11-03T10:00:00+00:00", "Third, again."))
+    site.build()
+    site.write("two.md", article("Two", "2026-11-02T10:00:00+00:00", "Two, edited."))
+    bucket.looks.clear()
+    site.publish()
+    assert ("get", ".mirrorpub-index.json") in bucket.looks
+    assert current(bucket.files()) == site.built()
+    assert index_is_whole(bucket)
+
+
+def test_a_journal_past_its_limit_becomes_a_new_base(tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(objectstore, "JOURNAL_LIMIT", 3)
+    site = make_site(tmp_path, "a")
+    site.publish()
+    bucket = memstore.bucket("a")
+    index = bucket.index
+    site.write("three.md", article("Three", "2026-11-03T10:00:00+00:00", "Third, edited."))
+    site.publish()
+    assert bucket.index != index  # read once, folded with the journal into a new base
+    assert current(bucket.files()) == site.built()
+    assert index_is_whole(bucket)
+    bucket.looks.clear()
+    assert not site.publish().changed and bucket.looks == AS_LEFT_LOOKS
 
 
 def test_one_edit_sends_the_article_and_what_shows_it(tmp_path: Path) -> None:
@@ -420,8 +503,7 @@ def test_a_publish_cut_off_at_any_write_leaves_a_whole_site_and_the_next_one_fin
         # Besides, at most the parts of one manifest before (none of a publish cut off).
         kept = set(bucket.files()) - set(current(bucket.files()))
         assert len(kept) <= len(_named(bucket.files())), (crash_at, kept)
-        files, pending = bucket.state()  # type: ignore[misc]
-        assert not pending and set(files) == set(bucket.files())
+        assert index_is_whole(bucket)
 
 
 def test_paths_an_interrupted_publish_left_pending_are_sent_again(tmp_path: Path) -> None:

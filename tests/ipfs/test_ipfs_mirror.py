@@ -104,6 +104,27 @@ def test_only_the_newest_roots_stay_pinned(tmp_path: Path, kubo_daemon: KuboDaem
     assert roots[0] not in pinned and roots[1] not in pinned
 
 
+def test_a_new_root_is_pinned_from_the_last_and_afresh_when_that_pin_is_gone(
+        tmp_path: Path, kubo_daemon: KuboDaemon, kubo_client: KuboClient) -> None:
+    with FaultProxy.to(kubo_daemon.api_url) as proxy:
+        write_site(tmp_path, ARTICLES, files=FILES,
+                   mirrors=[{**ipfs_entry(kubo_daemon), "api": proxy.url}])
+        first = cid_of(publish(tmp_path))
+        edit(tmp_path, "an edit")
+        proxy.requests.clear()
+        second = cid_of(publish(tmp_path))
+        calls = [r.path for r in proxy.requests]
+        assert "/api/v0/pin/update" in calls and "/api/v0/pin/add" not in calls, calls
+        assert {first, second} <= kubo_client.pins()
+        kubo_client.pin_rm(second)  # someone unpinned the last root by hand
+        edit(tmp_path, "another edit")
+        proxy.requests.clear()
+        third = cid_of(publish(tmp_path))
+        calls = [r.path for r in proxy.requests]
+    assert "/api/v0/pin/update" in calls and "/api/v0/pin/add" in calls, calls
+    assert third in kubo_client.pins()
+
+
 def test_the_ipns_name_resolves_to_the_newest_root(tmp_path: Path, kubo_daemon: KuboDaemon,
                                                    kubo_client: KuboClient) -> None:
     key = f"news-{tmp_path.name[-8:]}".replace("_", "-")

@@ -166,6 +166,20 @@ def test_pin_round_trip(kubo_client: KuboClient, site_cid: str) -> None:
     kubo_client.pin_rm(site_cid)  # not pinned any more: still fine
 
 
+def test_pin_update_pins_the_new_root_and_keeps_the_old(kubo_client: KuboClient,
+                                                       site_cid: str) -> None:
+    files = site_files()
+    files["index.html"] = b"<p>edited</p>"
+    edited = kubo_client.add_tree(as_tree(files))
+    kubo_client.pin_add(site_cid)
+    kubo_client.pin_update(site_cid, edited)
+    assert {site_cid, edited} <= kubo_client.pins()
+    with pytest.raises(KuboError):  # from a root that is not pinned: refused, not guessed
+        kubo_client.pin_update(kubo_client.add_tree(as_tree({"a.html": b"a"})), edited)
+    for cid in (site_cid, edited):
+        kubo_client.pin_rm(cid)
+
+
 def test_pin_add_of_missing_content_says_why(kubo_client: KuboClient) -> None:
     absent = "bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi"  # never added here
     with pytest.raises(KuboError) as caught:

@@ -274,6 +274,33 @@ def test_a_source_written_just_before_a_build_is_read_once_more_then_trusted(
     assert loads == [1]
 
 
+def test_a_build_hands_the_copies_exactly_what_changed_since_the_one_before(
+        tmp_path: Path) -> None:
+    """The delta a copy left holding the last build's files is brought up to date with
+    (model.FilesDelta, SPEC §14): every file whose bytes changed or that is new, every one
+    that left, and nothing else; a build with nothing to do keeps it."""
+    write_site(tmp_path, CORPUS, files=FILES, per_page=2)
+    _age_site(tmp_path)
+    first = _build_in_process(tmp_path)
+    assert first.delta is None  # no build before it
+    (tmp_path / "content" / "ar" / "maqal.md").unlink()
+    (tmp_path / "content" / "help.md").write_text(
+        article("How to reach us", "2026-11-20T09:00:00Z", "Copies are listed below, again.",
+                summary="An explicit summary."), encoding="utf-8")
+    _age_site(tmp_path)
+    second = _build_in_process(tmp_path)
+    delta = second.delta
+    assert delta is not None and delta.base == first.files_digest
+    old, new = dict(first.files), dict(second.files)
+    assert dict(delta.changed) == {p: e for p, e in new.items() if old.get(p) != e}
+    assert "articles/help.html" in delta.changed
+    assert set(delta.gone) == set(old) - set(new) and "articles/maqal.html" in delta.gone
+    assert dict(delta.before) == {p: (old[p].sha256, old[p].size)
+                                  for p in [*delta.changed, *delta.gone] if p in old}
+    again = _build_in_process(tmp_path)  # answered by the stamp: the same delta
+    assert again.rendered == 0 and again.delta == delta
+
+
 def test_a_removed_article_leaves_the_output(tmp_path: Path) -> None:
     write_site(tmp_path, CORPUS, files=FILES)
     assert mirrorpub("build", cwd=tmp_path).returncode == 0

@@ -10,6 +10,7 @@ import pytest
 from mirrorpub.mirrors.plan import RemoteEntry
 from mirrorpub.mirrors.remoteindex import (
     IndexBase,
+    JournalOnly,
     apply_journal,
     base_of,
     encode_index,
@@ -71,3 +72,30 @@ def test_a_journal_is_canonical(base: IndexBase) -> None:
     one = encode_journal(base, {**ARCHIVE, "a.html": entry(1), "b.html": entry(2)}, {"x", "y"})
     two = encode_journal(base, {"b.html": entry(2), "a.html": entry(1), **ARCHIVE}, {"y", "x"})
     assert one == two
+
+
+def test_a_journal_grows_without_its_base_to_what_the_whole_state_gives(base: IndexBase) -> None:
+    """A delta publish (objectstore._delta_plan) extends the journal it found, never reading
+    the base: a reader applying the new journal to the base gets the publish's state."""
+    first = {**ARCHIVE, "articles/story-7.html": entry(-7), "articles/new.html": entry(-1)}
+    del first["articles/story-9.html"]
+    found = JournalOnly.read(base.sha256, encode_journal(base, first, set()))
+    assert found is not None
+    # The next publish: story 9 back, the new one gone again, story 8 edited.
+    grown = found.changed({"articles/story-9.html": entry(9), "articles/story-8.html":
+                           entry(-8)}, {"articles/new.html"})
+    journal = grown.encode({"index.html"})
+    assert journal is not None
+    second = {**first, "articles/story-9.html": entry(9), "articles/story-8.html": entry(-8)}
+    del second["articles/new.html"]
+    assert apply_journal(base, set(), journal) == (second, {"index.html"})
+    assert grown.on(base.files) == second
+    assert grown.encode(set(), limit=2) is None  # past its limit: a new base is due
+
+
+def test_only_a_whole_journal_on_the_same_base_is_extended(base: IndexBase) -> None:
+    assert JournalOnly.read(base.sha256, None) == JournalOnly(base.sha256, {}, frozenset())
+    pending = encode_journal(base, dict(ARCHIVE), {"index.html"})  # a publish cut off
+    assert JournalOnly.read(base.sha256, pending) is None
+    assert JournalOnly.read("0" * 64, encode_journal(base, dict(ARCHIVE), set())) is None
+    assert JournalOnly.read(base.sha256, b"not a journal") is None

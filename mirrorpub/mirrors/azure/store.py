@@ -46,7 +46,7 @@ class AzureStore:
     def requests(self) -> int:
         return self._count
 
-    def begin_writes(self) -> None:
+    def begin_writes(self, *, as_left: bool = False) -> None:
         pass
 
     def close(self) -> None:

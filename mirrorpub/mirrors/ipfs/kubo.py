@@ -142,6 +142,12 @@ class KuboClient:
     def pin_add(self, cid: str) -> None:
         self._call("pin/add", arg=cid, recursive="true")
 
+    def pin_update(self, old: str, new: str) -> None:
+        """Pin `new` recursively, walking only what differs from `old`, which must be pinned
+        recursively and stays so (`pin update --unpin=false`): after one edit of a
+        100,000-file site, a fraction of what pin_add's walk of the whole tree costs."""
+        self._call("pin/update", arg=[old, new], unpin="false")
+
     def pin_rm(self, cid: str) -> None:
         """Unpin; a CID that is not pinned counts as done, so retries are harmless."""
         try:

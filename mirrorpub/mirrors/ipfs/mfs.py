@@ -58,12 +58,15 @@ class Sent:
 def changes(old: Mapping[str, str], new: Mapping[str, str]) -> Changes:
     """What turns the tree `old` (path -> sha256) into `new`. A folder that leaves the site
     is removed once, with everything in it."""
-    gone_folders = _folders(old) - _folders(new)
+    removed = [p for p in old if p not in new]
+    # With no file gone, no folder is (every old one still holds its files): no need to
+    # list the folders of 100,000 paths twice.
+    gone_folders = _folders(old) - _folders(new) if removed else set()
     top_gone = {f for f in gone_folders if not any(
         f.startswith(g + "/") for g in gone_folders)}
     # Removals go first: a file where a folder was is then free to be sent, and so is
     # a folder where a file was.
-    remove = {p for p in old if p not in new and not _inside(p, gone_folders)}
+    remove = {p for p in removed if not _inside(p, gone_folders)}
     return Changes(send=sorted(p for p, h in new.items() if old.get(p) != h),
                    remove=sorted(remove | top_gone))
 
@@ -91,10 +94,12 @@ class IncrementalCopy:
         """Make the MFS copy hold exactly `files` (path -> (sha256, opener)); its CID."""
         return self.send(self.changes_for(files), files, on_file)
 
-    def changes_for(self, files: Mapping[str, tuple[str, Opener]]) -> Changes | None:
-        """What to send for `files`; None: add the whole tree."""
+    def changes_for(self, files: Mapping[str, tuple[str, Opener]],
+                    remembered: Mapping[str, str] | None = None) -> Changes | None:
+        """What to send for `files`; None: add the whole tree. `remembered`: what
+        remembered() said a moment ago, in this publish (the copy is not read again)."""
         wanted = {p: h for p, (h, _) in files.items()}
-        old = self.remembered()
+        old = remembered if remembered is not None else self.remembered()
         if old is None:
             return None
         todo = changes(old, wanted)
@@ -114,7 +119,9 @@ class IncrementalCopy:
         for path in todo.remove:
             self.client.files_rm(f"{self.path}/{path}")
         # New folders first, as CIDv1 ones (files/cp --parents would make CIDv0 folders).
-        for folder in sorted(_folders(todo.send) - _folders(old)):
+        # Only a new file can be in one: a changed file's folders are there.
+        wanted_folders = _folders(p for p in todo.send if p not in old)
+        for folder in sorted(wanted_folders - _folders(old) if wanted_folders else ()):
             self.client.files_mkdir(f"{self.path}/{folder}")
         nbytes = 0
         for path in todo.send:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import logging
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -28,6 +29,8 @@ from mirrorpub.mirrors.ipfs.config import IpfsConfig, PinServiceConfig, version_
 from mirrorpub.mirrors.ipfs.mfs import Changes, IncrementalCopy, Opener, changes
 from mirrorpub.mirrors.protocol import FinalFiles, LocalSite, MirrorBase, Outcome, Progress
 
+log = logging.getLogger(__name__)
+
 
 @dataclass
 class IpfsPlan:
@@ -36,6 +39,9 @@ class IpfsPlan:
     unchanged: bool
     config: IpfsConfig
     changes: Changes | None = None  # site files only; None: the whole tree is added
+    # What the node's copy holds (path -> sha256), read for the plan: apply() reads that
+    # 100,000-entry file again only when the plan did not.
+    remembered: Mapping[str, str] | None = None
 
     @property
     def is_noop(self) -> bool:
@@ -138,20 +144,12 @@ class IpfsMirror(MirrorBase):
         roots = memory.get("roots", [])
         unchanged = bool(roots) and memory.get("tree_digest") == tree and (
             not self.config.pin or roots[0] in self._call(self.client().pins))
-        return IpfsPlan(site=site, tree_digest=tree, unchanged=unchanged, config=self.config,
-                        changes=None if unchanged else self._site_changes(site))
-
-    def _site_changes(self, site: LocalSite) -> Changes | None:
-        """For the plan's lines: what changed among the site files since the node's copy
-        was last written (the manifest files and their parts are new every time)."""
+        if unchanged:
+            return IpfsPlan(site=site, tree_digest=tree, unchanged=True, config=self.config)
         copy = IncrementalCopy(self.client(), self.name, self._state_dir())
         old = self._call(copy.remembered)
-        if old is None:
-            return None
-        todo = changes({p: h for p, h in old.items()
-                        if p not in site.manifest_names and not is_part(p)},
-                       {p: e.sha256 for p, e in site.files.items()})
-        return todo if len(todo) <= copy.full_add_share * max(len(site.files), 1) else None
+        return IpfsPlan(site=site, tree_digest=tree, unchanged=False, config=self.config,
+                        changes=_site_changes(site, old, copy.full_add_share), remembered=old)
 
     def apply(self, plan: IpfsPlan, final_files: FinalFiles, progress: Progress,
               memory: Mapping[str, Any]) -> Outcome:
@@ -165,7 +163,7 @@ class IpfsMirror(MirrorBase):
                            requests=self._requests - self._run_start)
         files = _files(plan.site, manifest)
         copy = IncrementalCopy(self.client(), self.name, self._state_dir())
-        todo = self._call(copy.changes_for, files)
+        todo = self._call(copy.changes_for, files, plan.remembered)
         sending = list(files) if todo is None else todo.send
         progress.planned(len(sending), sum(_size(plan.site, manifest, p) for p in sending))
         sent = self._call(copy.send, todo, files, progress.sent)
@@ -173,7 +171,7 @@ class IpfsMirror(MirrorBase):
         warnings = self._remote_copies(cid, progress) if self.config.pin_services else []
         if self.config.pin:
             progress.stage("pinning")
-            self._call(self.client().pin_add, cid)
+            self._pin(cid, roots[0] if roots else None)
             roots = [cid, *(r for r in roots if r != cid)]
             for old in roots[self.config.keep_pins:]:
                 self._call(self.client().pin_rm, old)
@@ -185,6 +183,18 @@ class IpfsMirror(MirrorBase):
                        warnings=warnings,
                        memory={**memory, "roots": roots, "tree_digest": plan.tree_digest,
                                "manifest_digest": manifest_digest})
+
+    def _pin(self, cid: str, last: str | None) -> None:
+        """Pin the new root: from the root pinned last, when there is one, which costs what
+        changed; else (or should that pin be gone, say unpinned by hand) the whole tree."""
+        if last is not None and last != cid:
+            try:
+                self._call(self.client().pin_update, last, cid)
+                return
+            except MirrorError as exc:
+                log.info("%s: pinning %s from %s failed (%s); pinning it whole", self.name,
+                         cid, last, exc.message)
+        self._call(self.client().pin_add, cid)
 
     def _state_dir(self) -> Path:
         assert self.config.state_dir is not None, "a loaded config knows its state folder"
@@ -230,6 +240,18 @@ class IpfsMirror(MirrorBase):
                     "and pinned, the IPNS name still points to the previous one"]
         outcome.memory["ipns_root"] = cid
         return []
+
+
+def _site_changes(site: LocalSite, old: Mapping[str, str] | None,
+                  full_add_share: float) -> Changes | None:
+    """For the plan's lines: what changed among the site files since the node's copy
+    was last written (the manifest files and their parts are new every time)."""
+    if old is None:
+        return None
+    todo = changes({p: h for p, h in old.items()
+                    if p not in site.manifest_names and not is_part(p)},
+                   {p: e.sha256 for p, e in site.files.items()})
+    return todo if len(todo) <= full_add_share * max(len(site.files), 1) else None
 
 
 def _files(site: LocalSite, manifest: Mapping[str, bytes]) -> dict[str, tuple[str, Opener]]:

@@ -78,7 +78,7 @@ class S3Store:
     def requests(self) -> int:
         return self._sent
 
-    def begin_writes(self) -> None:
+    def begin_writes(self, *, as_left: bool = False) -> None:
         pass
 
     def close(self) -> None:

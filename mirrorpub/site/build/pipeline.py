@@ -35,7 +35,7 @@ from mirrorpub.content.scan import Scan, scan_content
 from mirrorpub.content.slugs import slugify
 from mirrorpub.errors import BuildError
 from mirrorpub.hashing import file_digests
-from mirrorpub.model import FileEntry, files_digest
+from mirrorpub.model import FileEntry, FilesDelta, files_digest, rows_digest
 from mirrorpub.site.build import stamp
 from mirrorpub.site.build.articles import (
     RenderJob,
@@ -62,6 +62,7 @@ class BuildResult:
     renderer: PageRenderer  # the theme and site context the pages used: the manifest files too
     files_digest: str  # model.files_digest(files), known without reading them
     sizes: tuple[int, int] = (20, 50)  # per_page and feed_size the listings were cut by
+    delta: FilesDelta | None = None  # from the build before, when it was small (_delta)
 
     def ranks(self) -> dict[str, int]:
         """The pages' age ranks (listings.age_ranks): asked for only when a manifest is
@@ -121,6 +122,7 @@ def _build(config: Config, mirror_links: tuple[MirrorLink, ...], fingerprint: st
     if stamped is not None:
         words.warn([*site.languages, *stamped.languages])
         return _stamped_result(config, stamped, renderer, show_drafts)
+    before = stamp.previous(cache_path)
     stamp.forget(cache_path)
     cache = RenderCache.load(config.state_dir, site.output_dir)
     _guard_output_dir(site.output_dir, cache)
@@ -129,11 +131,14 @@ def _build(config: Config, mirror_links: tuple[MirrorLink, ...], fingerprint: st
         kept_files, kept_entries = unchanged
         languages = _record_languages(cache, site.language, show_drafts)
         words.warn([*site.languages, *languages])
+        digest = files_digest(kept_files)
         return _stamped(cache, inputs, started_ns, languages, BuildResult(
             output_dir=site.output_dir, files=kept_files, entries=kept_entries, rendered=0,
             reused=len(kept_entries) + len(cache.pages), renderer=renderer,
-            files_digest=files_digest(kept_files), sizes=(site.per_page, site.feed_size)))
+            files_digest=digest, sizes=(site.per_page, site.feed_size),
+            delta=before.delta if before and before.files_digest == digest else None))
     previous_outputs = cache.outputs()  # before this build replaces the records
+    previous = _previous_files(cache, before, show_drafts)
     workers = workers or os.cpu_count() or 1
 
     articles = read_articles(scan.articles, stats, label, site.language, cache, workers,
@@ -158,10 +163,12 @@ def _build(config: Config, mirror_links: tuple[MirrorLink, ...], fingerprint: st
     cache.save(started_ns)
     pages_total = len(entries) + len(cache.pages)
     files = dict(sorted(files.items()))
+    digest = files_digest(files)
     return _stamped(cache, inputs, started_ns, languages, BuildResult(
         output_dir=site.output_dir, files=files, entries=tuple(entries),
         rendered=rendered + listed, reused=pages_total - rendered - listed, renderer=renderer,
-        files_digest=files_digest(files), sizes=(site.per_page, site.feed_size)))
+        files_digest=digest, sizes=(site.per_page, site.feed_size),
+        delta=_delta(before, previous, files, digest)))
 
 
 def _stamped(cache: RenderCache, inputs: str, started_ns: int, languages: set[str],
@@ -171,7 +178,7 @@ def _stamped(cache: RenderCache, inputs: str, started_ns: int, languages: set[st
     stamp.record(cache.path, inputs=inputs, vouched_ns=started_ns,
                  files=result.files, files_digest=result.files_digest,
                  entries=len(result.entries), pages=result.rendered + result.reused,
-                 languages=languages)
+                 languages=languages, delta=result.delta)
     return result
 
 
@@ -192,7 +199,8 @@ def _stamped_result(config: Config, stamped: stamp.BuildStamp, renderer: PageRen
     return BuildResult(output_dir=site.output_dir, files=_StampedFiles(recorded, stamped.files),
                        entries=_StampedEntries(recorded, stamped.entries), rendered=0,
                        reused=stamped.pages, renderer=renderer,
-                       files_digest=stamped.files_digest, sizes=(site.per_page, site.feed_size))
+                       files_digest=stamped.files_digest, sizes=(site.per_page, site.feed_size),
+                       delta=stamped.delta)
 
 
 def _guard_output_dir(output_dir: Path, cache: RenderCache) -> None:
@@ -205,6 +213,52 @@ def _guard_output_dir(output_dir: Path, cache: RenderCache) -> None:
         return  # an earlier mirrorpub build whose cache was deleted
     raise BuildError(f"output folder {output_dir} is not empty and was not made by mirrorpub; "
                      "choose another folder or empty it")
+
+
+# --- what changed since the build before ------------------------------------------------
+
+# Changed and gone files past which a build hands the copies no delta: they then compare
+# the whole site, as a theme change or a first publish needs anyway.
+DELTA_LIMIT = 2_000
+
+_Previous = tuple[str, dict[str, dict[str, Any]]]  # (files digest, path -> recorded entry)
+
+
+def _previous_files(cache: RenderCache, before: stamp.BuildStamp | None,
+                    show_drafts: bool) -> _Previous | None:
+    """The files the build before made, as its cache records them (read before this build
+    replaces the records), when its stamp says which they were."""
+    if before is None:
+        return None
+    published = _published(cache, show_drafts)
+    if not all("entry" in r for r in published):
+        return None
+    files = dict(sorted(_outputs(cache, published), key=lambda o: o[0]))
+    digest = rows_digest((p, e["sha256"], e["size"]) for p, e in files.items())
+    # The stamp goes with this cache file; the digest says the records are its files too.
+    return (digest, files) if digest == before.files_digest else None
+
+
+def _delta(before: stamp.BuildStamp | None, previous: _Previous | None,
+           files: dict[str, FileEntry], digest: str) -> FilesDelta | None:
+    """What turns the files of the build before into `files`: at most DELTA_LIMIT changes.
+    The same files as the build before: the delta that build had, on the same base."""
+    if before is not None and before.files_digest == digest:
+        return before.delta
+    if previous is None:
+        return None
+    base, old = previous
+    changed = {}
+    for path, entry in files.items():
+        was = old.get(path)
+        if was is None or was["sha256"] != entry.sha256 or was["size"] != entry.size or \
+                was["content_type"] != entry.content_type:
+            changed[path] = entry
+    gone = sorted(old.keys() - files.keys())
+    if len(changed) + len(gone) > DELTA_LIMIT:
+        return None
+    shown = {p: (old[p]["sha256"], old[p]["size"]) for p in [*changed, *gone] if p in old}
+    return FilesDelta(base, changed, dict(sorted(shown.items())), tuple(gone))
 
 
 # --- nothing changed --------------------------------------------------------------------

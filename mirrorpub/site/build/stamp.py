@@ -6,6 +6,11 @@ digest: settings, theme, the stat of every source), which cache file it goes wit
 it made (the site files' digest and counts), and each output's size, so a deleted or
 damaged page is built again (one stat per output, as before: ~0.2 s at 100,000).
 
+It also keeps the build's delta (model.FilesDelta): what turned the files of the build
+before into these, when that was at most pipeline.DELTA_LIMIT files. A copy left holding
+the files before is then brought up to date from the delta alone, even when the publish's
+own build is answered by the stamp (an editor who ran `mirrorpub build` first).
+
 A source written just before the stamp's time may have changed again within the file
 system's timestamp granularity (cache.RACY_NS): then the stamp answers nothing and the
 cache decides, re-reading such sources, and the stamp moves on. Anything amiss (no stamp,
@@ -23,10 +28,10 @@ from pathlib import Path
 from typing import Any
 
 from mirrorpub import fsatomic
-from mirrorpub.model import FileEntry
+from mirrorpub.model import FileEntry, FilesDelta
 from mirrorpub.site.build.cache import RACY_NS, output_size
 
-SCHEMA = 1
+SCHEMA = 2
 
 
 @dataclass(frozen=True)
@@ -40,6 +45,7 @@ class BuildStamp:
     pages: int  # pages it rendered or kept: all kept by a build it answers for
     languages: tuple[str, ...]  # of the published articles
     outputs: Mapping[str, int]  # site path -> size
+    delta: FilesDelta | None = None  # from the build before, when it was small
 
 
 def stamp_path(cache_path: Path) -> Path:
@@ -63,9 +69,15 @@ def answer(cache_path: Path, output_dir: Path, inputs: str,
     return stamp
 
 
+def previous(cache_path: Path) -> BuildStamp | None:
+    """The stamp of the build that wrote the cache as it is now, whatever it read."""
+    stamp = _load(stamp_path(cache_path))
+    return stamp if stamp is not None and _file_key(cache_path) == stamp.cache else None
+
+
 def record(cache_path: Path, *, inputs: str, vouched_ns: int,
            files: Mapping[str, FileEntry], files_digest: str, entries: int, pages: int,
-           languages: Iterable[str]) -> None:
+           languages: Iterable[str], delta: FilesDelta | None) -> None:
     """Write the stamp for the build just made (after its cache was saved)."""
     cache = _file_key(cache_path)
     if cache is None:
@@ -73,7 +85,8 @@ def record(cache_path: Path, *, inputs: str, vouched_ns: int,
     data = {"schema": SCHEMA, "inputs": inputs, "vouched_ns": vouched_ns, "cache": list(cache),
             "files_digest": files_digest, "files": len(files), "entries": entries,
             "pages": pages, "languages": sorted(set(languages)),
-            "outputs": {p: e.size for p, e in files.items()}}
+            "outputs": {p: e.size for p, e in files.items()},
+            "delta": delta.as_json() if delta is not None else None}
     fsatomic.write_bytes(stamp_path(cache_path), json.dumps(data, sort_keys=True).encode())
 
 
@@ -94,7 +107,8 @@ def _load(path: Path) -> BuildStamp | None:
             files_digest=str(data["files_digest"]), files=int(data["files"]),
             entries=int(data["entries"]), pages=int(data["pages"]),
             languages=tuple(str(x) for x in data["languages"]),
-            outputs={str(k): int(v) for k, v in data["outputs"].items()})
+            outputs={str(k): int(v) for k, v in data["outputs"].items()},
+            delta=FilesDelta.from_json(data["delta"]) if data["delta"] else None)
     except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError):
         return None
 

@@ -153,7 +153,7 @@ class MemoryStore:
             self.bucket._write(self.name, "journal", "")
             self.bucket.journal = data
 
-    def begin_writes(self) -> None:
+    def begin_writes(self, *, as_left: bool = False) -> None:
         pass
 
     def requests(self) -> int:
