@@ -121,11 +121,8 @@ def encode_journal(base: IndexBase, files: Mapping[str, RemoteEntry], pending: s
     # Two fields compared, not dataclass equality: at 110,000 paths this runs twice a publish.
     changed = {p: e for p, e in files.items()
                if (b := old.get(p)) is None or b.sha256 != e.sha256 or b.size != e.size}
-    gone = sorted(p for p in base.files if p not in files)
-    if limit is not None and len(changed) + len(gone) > limit:
-        return None
-    return _encode({"base": base.sha256, "files": _entries(changed), "gone": gone,
-                    "pending": sorted(pending)}, JOURNAL_SCHEMA)
+    gone = frozenset(p for p in base.files if p not in files)
+    return JournalOnly(base.sha256, changed, gone).encode(pending, limit)
 
 
 @dataclass(frozen=True)
@@ -146,15 +143,10 @@ class JournalOnly:
         index must be read)."""
         if data is None:
             return cls(base, {}, frozenset())
-        body = _decode(data, JOURNAL_SCHEMA, ("base", "files", "gone", "pending"))
-        if body is None or body["base"] != base or body["pending"]:
+        read = _read_journal(data)
+        if read is None or read[0].base != base or read[1]:
             return None
-        try:
-            return cls(base, _read_entries(body["files"]),
-                       frozenset(str(p) for p in body["gone"]),
-                       hashlib.sha256(data).hexdigest())
-        except (ValueError, KeyError, TypeError, AttributeError):
-            return None
+        return read[0]
 
     def changed(self, files: Mapping[str, RemoteEntry], gone: set[str]) -> JournalOnly:
         """With `files` added or changed and `gone` removed as well."""
@@ -182,17 +174,25 @@ def apply_journal(base: IndexBase, base_pending: set[str], data: bytes | None
     No journal, or one written for another base: the base alone."""
     if data is None:
         return dict(base.files), set(base_pending)
+    read = _read_journal(data)
+    if read is None:
+        return None
+    journal, pending = read
+    if journal.base != base.sha256:
+        return dict(base.files), set(base_pending)
+    return journal.on(base.files), pending
+
+
+def _read_journal(data: bytes) -> tuple[JournalOnly, set[str]] | None:
+    """The journal `data` and its pending paths; None when it is damaged in any way."""
     body = _decode(data, JOURNAL_SCHEMA, ("base", "files", "gone", "pending"))
     if body is None:
         return None
-    if body["base"] != base.sha256:
-        return dict(base.files), set(base_pending)
     try:
-        files = dict(base.files)
-        for path in body["gone"]:
-            files.pop(str(path), None)
-        files.update(_read_entries(body["files"]))
-        return files, {str(p) for p in body["pending"]}
+        journal = JournalOnly(str(body["base"]), _read_entries(body["files"]),
+                              frozenset(str(p) for p in body["gone"]),
+                              hashlib.sha256(data).hexdigest())
+        return journal, {str(p) for p in body["pending"]}
     except (ValueError, KeyError, TypeError, AttributeError):
         return None
 

@@ -120,8 +120,10 @@ class IncrementalCopy:
             self.client.files_rm(f"{self.path}/{path}")
         # New folders first, as CIDv1 ones (files/cp --parents would make CIDv0 folders).
         # Only a new file can be in one: a changed file's folders are there.
-        wanted_folders = _folders(p for p in todo.send if p not in old)
-        for folder in sorted(wanted_folders - _folders(old) if wanted_folders else ()):
+        folders = _folders(p for p in todo.send if p not in old)
+        if folders:
+            folders -= _folders(old)
+        for folder in sorted(folders):
             self.client.files_mkdir(f"{self.path}/{folder}")
         nbytes = 0
         for path in todo.send:

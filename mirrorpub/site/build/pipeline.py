@@ -117,12 +117,11 @@ def _build(config: Config, mirror_links: tuple[MirrorLink, ...], fingerprint: st
     inputs = _inputs_digest(config, theme.digest, words.digest_all, context_digest, scan,
                             stats, asset_stats, show_drafts)
     cache_path = RenderCache.path_for(config.state_dir, site.output_dir)
-    stamped = stamp.answer(cache_path, site.output_dir, inputs,
-                           [*stats.values(), *asset_stats.values()])
-    if stamped is not None:
-        words.warn([*site.languages, *stamped.languages])
-        return _stamped_result(config, stamped, renderer, show_drafts)
-    before = stamp.previous(cache_path)
+    before = stamp.previous(cache_path)  # read once: it answers, or says what came before
+    if stamp.answers(before, site.output_dir, inputs, [*stats.values(), *asset_stats.values()]):
+        assert before is not None
+        words.warn([*site.languages, *before.languages])
+        return _stamped_result(config, before, renderer, show_drafts)
     stamp.forget(cache_path)
     cache = RenderCache.load(config.state_dir, site.output_dir)
     _guard_output_dir(site.output_dir, cache)

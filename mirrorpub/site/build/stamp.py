@@ -52,21 +52,19 @@ def stamp_path(cache_path: Path) -> Path:
     return cache_path.with_suffix(".stamp")  # JSON; not *.json, which names caches
 
 
-def answer(cache_path: Path, output_dir: Path, inputs: str,
-           stats: Iterable[list[int]]) -> BuildStamp | None:
-    """The stamp, when it vouches that a build reading `inputs` (sources with these stats)
-    would change nothing and find every output there; else None."""
-    stamp = _load(stamp_path(cache_path))
-    if stamp is None or stamp.inputs != inputs or _file_key(cache_path) != stamp.cache:
-        return None
+def answers(stamp: BuildStamp | None, output_dir: Path, inputs: str,
+            stats: Iterable[list[int]]) -> bool:
+    """Whether `stamp` (previous(): the one of the cache as it is) vouches that a build
+    reading `inputs` (sources with these stats) would change nothing and find every output
+    there."""
+    if stamp is None or stamp.inputs != inputs:
+        return False
     # stat_key: [size, mtime_ns, ctime_ns, inode]
     if any(stat[1] >= stamp.vouched_ns - RACY_NS for stat in stats):
-        return None
+        return False
     root = str(output_dir)
-    if any(output_size(os.path.join(root, path)) != size
-           for path, size in stamp.outputs.items()):
-        return None
-    return stamp
+    return all(output_size(os.path.join(root, path)) == size
+               for path, size in stamp.outputs.items())
 
 
 def previous(cache_path: Path) -> BuildStamp | None:
