@@ -301,6 +301,150 @@ def test_a_build_hands_the_copies_exactly_what_changed_since_the_one_before(
     assert again.rendered == 0 and again.delta == delta
 
 
+def _full_paths_counted(monkeypatch: Any) -> list[int]:
+    """Calls of the full build's article step (pipeline.read_articles), counted."""
+    from mirrorpub.site.build import pipeline
+
+    calls: list[int] = []
+    real = pipeline.read_articles
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "read_articles", counted)
+    return calls
+
+
+def _from_scratch(root: Path, tmp_path: Path) -> tuple[Any, dict[str, bytes]]:
+    """The same site built with no cache, into a folder of its own: what any build of
+    these sources must give."""
+    fresh = tmp_path / "fresh"
+    shutil.copytree(root, fresh, ignore=shutil.ignore_patterns(".mirrorpub", "public"))
+    result = _build_in_process(fresh)
+    return result, {p: (fresh / "public" / p).read_bytes() for p in result.files}
+
+
+def _records(root: Path) -> dict[str, dict[str, Any]]:
+    """The build cache's article records, but for the stats of their sources."""
+    from mirrorpub.site.build.cache import RenderCache
+
+    cache = RenderCache.load(root / ".mirrorpub", root / "public")
+    assert cache.found
+    return {rel: {k: v for k, v in r.items() if k != "stat"} for rel, r in cache.articles.items()}
+
+
+def _site_bytes(root: Path, result: Any) -> dict[str, bytes]:
+    return {p: (root / "public" / p).read_bytes() for p in result.files}
+
+
+def test_a_body_edit_is_built_from_the_records_alone(tmp_path: Path, monkeypatch: Any) -> None:
+    """The correction an editor makes (SPEC §14): the edited page alone is rendered, no
+    other article is read or made again and no listing is keyed (patch.py), and the result
+    is what a build from scratch gives, with the delta the copies need."""
+    from mirrorpub.site.build import pipeline
+
+    root = tmp_path / "site"
+    write_site(root, CORPUS, files=FILES, per_page=2)
+    _age_site(root)
+    first = _build_in_process(root)
+    source = root / "content" / "news" / "outlet-blocked.md"
+    source.write_text(source.read_text().replace("Text.", "Corrected text."))
+    full_paths = _full_paths_counted(monkeypatch)
+    monkeypatch.setattr(pipeline, "render_listings", None)  # never called
+    patched = _build_in_process(root)
+    monkeypatch.undo()
+    assert full_paths == [] and patched.rendered == 1
+    page = "articles/outlet-blocked.html"
+    assert b"Corrected text." in (root / "public" / page).read_bytes()
+    assert patched.delta is not None and patched.delta.base == first.files_digest
+    assert list(patched.delta.changed) == [page] and patched.delta.gone == ()
+    assert patched.delta.before[page] == (first.files[page].sha256, first.files[page].size)
+    fresh, fresh_bytes = _from_scratch(root, tmp_path)
+    assert dict(patched.files) == dict(fresh.files)
+    assert patched.files_digest == fresh.files_digest
+    assert list(patched.entries) == list(fresh.entries)
+    assert _site_bytes(root, patched) == fresh_bytes
+    assert _records(root) == _records(tmp_path / "fresh")  # what the next build starts from
+    again = _build_in_process(root)  # the stamp of the patched build answers
+    assert again.rendered == 0 and again.files_digest == patched.files_digest
+
+
+def _edit_first_paragraph(root: Path) -> None:
+    source = root / "content" / "news" / "outlet-blocked.md"
+    source.write_text(source.read_text().replace("First paragraph", "A new first paragraph"))
+
+
+def _edit_title(root: Path) -> None:
+    source = root / "content" / "news" / "outlet-blocked.md"
+    source.write_text(source.read_text().replace("Outlet blocked", "Outlet unblocked", 1))
+
+
+def _edit_and_delete_another_page(root: Path) -> None:
+    source = root / "content" / "news" / "outlet-blocked.md"
+    source.write_text(source.read_text().replace("Text.", "Corrected text."))
+    (root / "public" / "articles" / "help.html").unlink()
+
+
+def _edit_a_picture(root: Path) -> None:
+    source = root / "content" / "news" / "outlet-blocked.md"
+    source.write_text(source.read_text().replace("Text.", "Corrected text."))
+    (root / "content" / "news" / "img" / "map.png").write_bytes(PNG + b"\0")
+
+
+@pytest.mark.parametrize("change", [_edit_first_paragraph, _edit_title,
+                                    _edit_and_delete_another_page, _edit_a_picture],
+                         ids=["summary", "title", "another page deleted", "a picture too"])
+def test_what_a_body_edit_alone_cannot_answer_is_built_in_full(
+        tmp_path: Path, monkeypatch: Any, change: Any) -> None:
+    """A summary or a title shows on listing pages; a missing page or a changed picture is
+    not the edit's: the full build runs, and gives what a build from scratch gives."""
+    root = tmp_path / "site"
+    write_site(root, CORPUS, files=FILES, per_page=2)
+    _age_site(root)
+    _build_in_process(root)
+    change(root)
+    full_paths = _full_paths_counted(monkeypatch)
+    result = _build_in_process(root)
+    assert full_paths == [1]
+    fresh, fresh_bytes = _from_scratch(root, tmp_path)
+    assert dict(result.files) == dict(fresh.files)
+    assert _site_bytes(root, result) == fresh_bytes
+
+
+def test_a_drafts_body_edit_changes_nothing_published(tmp_path: Path,
+                                                       monkeypatch: Any) -> None:
+    write_site(tmp_path, CORPUS, files=FILES, per_page=2)
+    _age_site(tmp_path)
+    first = _build_in_process(tmp_path)
+    source = tmp_path / "content" / "draft.md"
+    source.write_text(source.read_text().replace("Secret draft.", "Still a secret."))
+    full_paths = _full_paths_counted(monkeypatch)
+    again = _build_in_process(tmp_path)
+    assert full_paths == [] and again.rendered == 0
+    assert again.files_digest == first.files_digest and again.delta == first.delta
+    assert not any(b"secret" in data.lower() for data in _site_bytes(tmp_path, again).values())
+
+
+def test_a_body_edit_that_breaks_a_link_is_refused_as_a_full_build_would(
+        tmp_path: Path) -> None:
+    write_site(tmp_path, CORPUS, files=FILES, per_page=2)
+    _age_site(tmp_path)
+    assert mirrorpub("build", cwd=tmp_path).returncode == 0
+    page = (tmp_path / "public/articles/outlet-blocked.html").read_bytes()
+    source = tmp_path / "content" / "news" / "outlet-blocked.md"
+    source.write_text(source.read_text().replace("Text.", "See [gone](missing.md) and "
+                                                 "[the draft](../draft.md)."))
+    patched = mirrorpub("build", cwd=tmp_path)
+    shutil.rmtree(tmp_path / ".mirrorpub")
+    full = mirrorpub("build", cwd=tmp_path)
+    assert patched.returncode == full.returncode == 1
+    assert "content/news/outlet-blocked.md" in patched.stderr
+    assert patched.stderr == full.stderr
+    assert_no_traceback(patched)
+    assert (tmp_path / "public/articles/outlet-blocked.html").read_bytes() == page
+
+
 def test_a_removed_article_leaves_the_output(tmp_path: Path) -> None:
     write_site(tmp_path, CORPUS, files=FILES)
     assert mirrorpub("build", cwd=tmp_path).returncode == 0

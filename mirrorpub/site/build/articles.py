@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, fields, replace
 from datetime import datetime
 from pathlib import Path
@@ -34,7 +34,7 @@ _FRONT_DEFAULTS: dict[str, Any] = {"slug": None, "author": None, "tags": [], "la
 _FRONT_FIELDS = tuple(f.name for f in fields(FrontMatter))
 
 
-def _front_to_json(front: FrontMatter) -> dict[str, Any]:
+def front_to_json(front: FrontMatter) -> dict[str, Any]:
     data = {name: getattr(front, name) for name in _FRONT_FIELDS}  # asdict() deep-copies
     data["date"] = front.date.isoformat()
     data["updated"] = front.updated.isoformat() if front.updated else None
@@ -79,7 +79,7 @@ def read_articles(files: Iterable[ContentFile], stats: dict[str, list[int]], lab
             else:
                 article = outcome[2]
                 records[rel] = {"sha": article.sha256, "stat": stat, "slug": article.slug,
-                                "front": _front_to_json(article.front),
+                                "front": front_to_json(article.front),
                                 "body_line": article.body_line}
             articles.append(article)
             # Re-read because it was new, changed or recently written: once it is old
@@ -153,13 +153,16 @@ def _read_one(work: dict[str, Any],
 class RenderJob:
     def __init__(self, content_dir: Path, output_dir: Path, renderer: PageRenderer, scan: Scan,
                  published: list[Article], drafts: set[str], digests: list[str],
-                 allow_external: bool) -> None:
+                 allow_external: bool, outputs: Mapping[str, str] | None = None) -> None:
+        """`outputs`: the page of every published article a link may name (rel -> site
+        path), when `published` holds only those to render (patch.py)."""
         self.content_dir = content_dir
         self.output_dir = output_dir
         self.renderer = renderer
         self.scan = scan
         self.published = published
         self.by_rel = {a.rel: a for a in published}
+        self.outputs = outputs if outputs is not None else {a.rel: a.output for a in published}
         self.drafts = drafts
         self.key_base = json.dumps([CODE_VERSION, *digests, allow_external])
         self.allow_external = allow_external
@@ -171,8 +174,7 @@ class RenderJob:
             if rel in self.drafts:
                 raise links.LinkProblem(rel, f"links to content/{rel}, which is a draft and "
                                         "is not published")
-            article = self.by_rel.get(rel)
-            return article.output if article else None
+            return self.outputs.get(rel)
         return self.scan.files.get(rel)
 
     def key(self, article: Article, targets: dict[str, str | None]) -> str:
@@ -220,7 +222,7 @@ class RenderJob:
                 if not self.still_valid(a, cache.articles.get(a.rel), same_world)]
         errors: list[ContentError] = []
         with mapper(workers, len(todo), {"job": self}) as run:
-            for outcome in run(_render_one, todo):
+            for outcome in run(render_one, todo):
                 if outcome[0] == "error":
                     errors.append(ContentError(*outcome[1:]))
                     continue
@@ -272,7 +274,7 @@ class RenderJob:
         return replace(article, body=body, body_line=body_line)
 
 
-def _render_one(work: dict[str, Any], rel: str) -> tuple[Any, ...]:
+def render_one(work: dict[str, Any], rel: str) -> tuple[Any, ...]:
     job: RenderJob = work["job"]
     try:
         return ("ok", job.render(rel))
@@ -286,7 +288,7 @@ def _render_one(work: dict[str, Any], rel: str) -> tuple[Any, ...]:
 
 def make_entry(article: Article, summary: str,
                front_json: dict[str, Any] | None = None) -> Entry:
-    """`front_json`: the cache record's front matter (_front_to_json), whose dates are
+    """`front_json`: the cache record's front matter (front_to_json), whose dates are
     already the ISO text an entry shows: formatting 100,000 dates again took half a
     second of a one-edit build."""
     front = article.front

@@ -20,23 +20,21 @@ import contextlib
 import hashlib
 import json
 import os
-import threading
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from mirrorpub import layout
 from mirrorpub.config import Config, SiteConfig
-from mirrorpub.content.articles import check_unique_slugs
+from mirrorpub.content.articles import Article, check_unique_slugs
 from mirrorpub.content.scan import Scan, scan_content
 from mirrorpub.content.slugs import slugify
 from mirrorpub.errors import BuildError
 from mirrorpub.hashing import file_digests
 from mirrorpub.model import FileEntry, FilesDelta, files_digest, rows_digest
-from mirrorpub.site.build import stamp
+from mirrorpub.site.build import patch, recorded, stamp
 from mirrorpub.site.build.articles import (
     RenderJob,
     check_allow_external,
@@ -114,8 +112,9 @@ def _build(config: Config, mirror_links: tuple[MirrorLink, ...], fingerprint: st
     stats = {file.rel: source_stat(file.path, file.shown(label)) for file in scan.articles}
     asset_stats = {rel: source_stat(str(source), f"{label}/{rel}")
                    for rel, source in scan.file_sources.items()}
-    inputs = _inputs_digest(config, theme.digest, words.digest_all, context_digest, scan,
-                            stats, asset_stats, show_drafts)
+    settings = _settings_digest(config, theme.digest, words.digest_all, context_digest, scan,
+                                show_drafts)
+    inputs = _inputs_digest(settings, scan, stats, asset_stats)
     cache_path = RenderCache.path_for(config.state_dir, site.output_dir)
     before = stamp.previous(cache_path)  # read once: it answers, or says what came before
     if stamp.answers(before, site.output_dir, inputs, [*stats.values(), *asset_stats.values()]):
@@ -128,7 +127,7 @@ def _build(config: Config, mirror_links: tuple[MirrorLink, ...], fingerprint: st
     unchanged = _unchanged_build(cache, inputs, stats, asset_stats, site, show_drafts)
     if unchanged is not None:
         kept_files, kept_entries = unchanged
-        languages = _record_languages(cache, site.language, show_drafts)
+        languages = recorded.languages(cache, site.language, show_drafts)
         words.warn([*site.languages, *languages])
         digest = files_digest(kept_files)
         return _stamped(cache, inputs, started_ns, languages, BuildResult(
@@ -136,6 +135,28 @@ def _build(config: Config, mirror_links: tuple[MirrorLink, ...], fingerprint: st
             reused=len(kept_entries) + len(cache.pages), renderer=renderer,
             files_digest=digest, sizes=(site.per_page, site.feed_size),
             delta=before.delta if before and before.files_digest == digest else None))
+    cache.step("inputs", inputs)  # saved only with the rest of a build that got through
+
+    def make_job(published: list[Article], drafts: set[str],
+                 pages: dict[str, str] | None = None) -> RenderJob:
+        return RenderJob(site.content_dir, site.output_dir, renderer, scan, published, drafts,
+                         [theme.digest, context_digest], site.allow_external, pages)
+
+    sources = patch.Sources(site.content_dir, label, {f.rel: f for f in scan.articles}, stats,
+                            asset_stats)
+    patched = patch.edited_bodies(cache, before, settings, sources, make_job, site.language,
+                                  show_drafts)
+    if patched is not None:
+        cache.save(started_ns)
+        languages = recorded.languages(cache, site.language, show_drafts)
+        words.warn([*site.languages, *languages])
+        return _stamped(cache, inputs, started_ns, languages, BuildResult(
+            output_dir=site.output_dir, files=patched.files, entries=patched.entries,
+            rendered=patched.rendered,
+            reused=len(patched.entries) + len(cache.pages) - patched.rendered,
+            renderer=renderer, files_digest=files_digest(patched.files),
+            sizes=(site.per_page, site.feed_size), delta=patched.delta))
+    cache.step("settings", settings)
     previous_outputs = cache.outputs()  # before this build replaces the records
     previous = _previous_files(cache, before, show_drafts)
     workers = workers or os.cpu_count() or 1
@@ -148,8 +169,7 @@ def _build(config: Config, mirror_links: tuple[MirrorLink, ...], fingerprint: st
     languages = {a.lang for a in published}
     words.warn([*site.languages, *languages])
     drafts = {a.rel for a in articles if a.front.draft and not show_drafts}
-    job = RenderJob(site.content_dir, site.output_dir, renderer, scan, published, drafts,
-                     [theme.digest, context_digest], site.allow_external)
+    job = make_job(published, drafts)
     files: dict[str, FileEntry] = {}
     entries, rendered = job.run(cache, files, workers)
     copy_assets(scan, asset_stats, site.output_dir, cache, files)
@@ -158,7 +178,6 @@ def _build(config: Config, mirror_links: tuple[MirrorLink, ...], fingerprint: st
     listed = render_listings(entries, renderer, (site.per_page, site.feed_size),
                              site.output_dir, cache, files, base, shown, workers)
     _remove_stale(site.output_dir, cache.found, previous_outputs, files, site.languages)
-    cache.step("inputs", inputs)
     cache.save(started_ns)
     pages_total = len(entries) + len(cache.pages)
     files = dict(sorted(files.items()))
@@ -192,11 +211,11 @@ def _stamped_result(config: Config, stamped: stamp.BuildStamp, renderer: PageRen
         if cache.steps.get("inputs") != stamped.inputs:
             raise BuildError("the build cache changed while this command ran (another build "
                              "of this site?); run the command again")
-        return _recorded(cache, _published(cache, show_drafts), site.language)
+        return recorded.recorded(cache, recorded.published(cache, show_drafts), site.language)
 
-    recorded = _Recorded(load)
-    return BuildResult(output_dir=site.output_dir, files=_StampedFiles(recorded, stamped.files),
-                       entries=_StampedEntries(recorded, stamped.entries), rendered=0,
+    once = recorded.Once(load)
+    return BuildResult(output_dir=site.output_dir, files=recorded.Files(once, stamped.files),
+                       entries=recorded.Entries(once, stamped.entries), rendered=0,
                        reused=stamped.pages, renderer=renderer,
                        files_digest=stamped.files_digest, sizes=(site.per_page, site.feed_size),
                        delta=stamped.delta)
@@ -229,10 +248,10 @@ def _previous_files(cache: RenderCache, before: stamp.BuildStamp | None,
     replaces the records), when its stamp says which they were."""
     if before is None:
         return None
-    published = _published(cache, show_drafts)
+    published = recorded.published(cache, show_drafts)
     if not all("entry" in r for r in published):
         return None
-    files = dict(sorted(_outputs(cache, published), key=lambda o: o[0]))
+    files = dict(sorted(recorded.outputs(cache, published), key=lambda o: o[0]))
     digest = rows_digest((p, e["sha256"], e["size"]) for p, e in files.items())
     # The stamp goes with this cache file; the digest says the records are its files too.
     return (digest, files) if digest == before.files_digest else None
@@ -262,17 +281,22 @@ def _delta(before: stamp.BuildStamp | None, previous: _Previous | None,
 
 # --- nothing changed --------------------------------------------------------------------
 
-def _inputs_digest(config: Config, theme_digest: str, words_digest: str, context_digest: str,
-                   scan: Scan, stats: dict[str, list[int]],
-                   asset_stats: dict[str, list[int]], show_drafts: bool) -> str:
-    """Everything a build reads: the site settings pages depend on, the theme and its
-    catalogs, and the stat of every source (ctime included, so any write to one changes
-    it)."""
+def _settings_digest(config: Config, theme_digest: str, words_digest: str,
+                     context_digest: str, scan: Scan, show_drafts: bool) -> str:
+    """What a build reads besides its sources: the site settings pages depend on, the
+    theme and its catalogs, the content's folders."""
     site = config.site
-    h = hashlib.sha256(json.dumps([CODE_VERSION, theme_digest, words_digest,
-                                   context_digest, site.allow_external, site.per_page,
-                                   site.feed_size, str(site.content_dir),
-                                   sorted(scan.folders), show_drafts]).encode())
+    return hashlib.sha256(json.dumps([CODE_VERSION, theme_digest, words_digest,
+                                      context_digest, site.allow_external, site.per_page,
+                                      site.feed_size, str(site.content_dir),
+                                      sorted(scan.folders), show_drafts]).encode()).hexdigest()
+
+
+def _inputs_digest(settings: str, scan: Scan, stats: dict[str, list[int]],
+                   asset_stats: dict[str, list[int]]) -> str:
+    """Everything a build reads: its settings, and the stat of every source (ctime
+    included, so any write to one changes it)."""
+    h = hashlib.sha256(settings.encode())
     for rel, stat in stats.items():
         h.update(f"\n{rel}\0{stat}".encode("utf-8", "surrogateescape"))
     for rel, stat in asset_stats.items():
@@ -298,40 +322,14 @@ def _unchanged_build(cache: RenderCache, inputs: str, stats: dict[str, list[int]
                              assets[rel]["entry"]["sha256"])
                     for rel, stat in asset_stats.items()):
         return None
-    published = _published(cache, show_drafts)
+    published = recorded.published(cache, show_drafts)
     if not all("entry" in r for r in published):
         return None
     root = str(site.output_dir)
     if not all(output_size(os.path.join(root, path)) == entry["size"]
-               for path, entry in _outputs(cache, published)):
+               for path, entry in recorded.outputs(cache, published)):
         return None
-    return _recorded(cache, published, site.language)
-
-
-def _published(cache: RenderCache, show_drafts: bool) -> list[dict[str, Any]]:
-    """The records of the articles the recorded build published."""
-    return [r for r in cache.articles.values() if show_drafts or not r["front"].get("draft")]
-
-
-def _outputs(cache: RenderCache, published: list[dict[str, Any]]
-             ) -> list[tuple[str, dict[str, Any]]]:
-    """(site path, recorded entry) of every output the recorded build wrote."""
-    outputs = [(r["output"], r["entry"]) for r in published]
-    outputs += [(r["output"], r["entry"]) for r in cache.assets.values()]
-    outputs += [(path, r["entry"]) for path, r in cache.pages.items()]
-    return outputs
-
-
-def _recorded(cache: RenderCache, published: list[dict[str, Any]], language: str
-              ) -> tuple[dict[str, FileEntry], Sequence[Entry]]:
-    """The recorded build's site files and entries (`published`: its articles' records,
-    sorted here)."""
-    outputs = _outputs(cache, published)
-    # Newest first, by slug where dates are equal: the order `_newest_first` gives.
-    published.sort(key=lambda r: r["slug"])
-    published.sort(key=lambda r: datetime.fromisoformat(r["front"]["date"]), reverse=True)
-    files = {path: FileEntry(**entry) for path, entry in sorted(outputs, key=lambda o: o[0])}
-    return files, _RecordEntries(published, language)
+    return recorded.recorded(cache, published, site.language)
 
 
 def _vouched(cache: RenderCache, record: dict[str, Any], stat: list[int], root: str,
@@ -348,97 +346,6 @@ def _vouched(cache: RenderCache, record: dict[str, Any], stat: list[int], root: 
         return file_digests(os.path.join(root, rel))[0] == sha256
     except OSError:
         return False
-
-
-def _record_languages(cache: RenderCache, default: str, show_drafts: bool) -> set[str]:
-    """The languages of the published articles an unchanged build answers for."""
-    return {r["front"].get("lang") or default for r in cache.articles.values()
-            if show_drafts or not r["front"].get("draft")}
-
-
-class _RecordEntries(Sequence[Entry]):
-    """An unchanged build's entries, made from the cache records when first asked for:
-    a publish never asks, and making 10,000 costs a tenth of a second."""
-
-    def __init__(self, records: list[dict[str, Any]], language: str) -> None:
-        self._records = records
-        self._language = language
-        self._made: tuple[Entry, ...] | None = None
-
-    def __len__(self) -> int:
-        return len(self._records)
-
-    def __getitem__(self, index: Any) -> Any:
-        if self._made is None:
-            self._made = tuple(self._entry(r) for r in self._records)
-        return self._made[index]
-
-    def _entry(self, record: dict[str, Any]) -> Entry:
-        """What `_entry` makes of the article this record describes."""
-        front = record["front"]
-        return Entry(slug=record["slug"], title=front["title"], date=front["date"],
-                     updated=front.get("updated"), summary=record["summary"],
-                     lang=front.get("lang") or self._language, author=front.get("author"),
-                     tags=tuple(front.get("tags", ())))
-
-
-_Loaded = tuple[dict[str, FileEntry], Sequence[Entry]]
-
-
-class _Recorded:
-    """The recorded build's files and entries, read from the cache once, when first asked
-    for (from any of the threads that plan the copies)."""
-
-    def __init__(self, load: Callable[[], _Loaded]) -> None:
-        self._load = load
-        self._lock = threading.Lock()
-        self._value: _Loaded | None = None
-
-    def get(self) -> _Loaded:
-        with self._lock:
-            if self._value is None:
-                self._value = self._load()
-            return self._value
-
-
-class _StampedFiles(Mapping[str, FileEntry]):
-    def __init__(self, recorded: _Recorded, count: int) -> None:
-        self._recorded, self._count = recorded, count
-
-    def _files(self) -> dict[str, FileEntry]:
-        return self._recorded.get()[0]
-
-    def __len__(self) -> int:
-        return self._count
-
-    def __getitem__(self, path: str) -> FileEntry:
-        return self._files()[path]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._files())
-
-    def __contains__(self, path: object) -> bool:
-        return path in self._files()
-
-    def keys(self) -> Any:
-        return self._files().keys()
-
-    def items(self) -> Any:
-        return self._files().items()
-
-    def values(self) -> Any:
-        return self._files().values()
-
-
-class _StampedEntries(Sequence[Entry]):
-    def __init__(self, recorded: _Recorded, count: int) -> None:
-        self._recorded, self._count = recorded, count
-
-    def __len__(self) -> int:
-        return self._count
-
-    def __getitem__(self, index: Any) -> Any:
-        return self._recorded.get()[1][index]
 
 
 # --- articles ---------------------------------------------------------------------------
