@@ -33,10 +33,14 @@ def default_theme_dir() -> Path:
 
 
 class Theme:
-    def __init__(self, override_dir: Path | None) -> None:
+    def __init__(self, override_dir: Path | None, compiled_dir: Path | None = None) -> None:
+        """`compiled_dir`: where templates are kept compiled (jinja2's bytecode cache,
+        checked against each template's source): compiling the article template took a
+        one-edit publish ~50 ms."""
         if override_dir is not None and override_dir.is_dir():
             _check_links(override_dir)
         self.dirs = [d for d in (override_dir, default_theme_dir()) if d and d.is_dir()]
+        self.compiled_dir = compiled_dir
 
     @cached_property
     def env(self) -> Any:
@@ -52,6 +56,7 @@ class Theme:
             trim_blocks=True,
             lstrip_blocks=True,
             extensions=["jinja2.ext.i18n"],
+            bytecode_cache=_bytecode_cache(self.compiled_dir),
         )
         env.install_gettext_callables(  # type: ignore[attr-defined]
             jinja2.pass_context(_gettext), jinja2.pass_context(_ngettext), newstyle=True)
@@ -94,6 +99,18 @@ class Theme:
 
     def _where(self) -> str:
         return " or ".join(str(d) for d in self.dirs)
+
+
+def _bytecode_cache(folder: Path | None) -> Any:
+    import jinja2
+
+    if folder is None:
+        return None
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:  # only a lost shortcut
+        return None
+    return jinja2.FileSystemBytecodeCache(str(folder))
 
 
 def _gettext(context: Any, message: str) -> str:

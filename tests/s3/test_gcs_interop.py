@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.services.faultproxy import FORWARD, FaultProxy, Request, respond
+from tests.services.faultproxy import FORWARD, FaultProxy, Request, Respond, respond
 from tests.services.seaweed import SeaweedFS
 from tests.sitekit import article, crawl, http_fetcher, mirrorpub, write_site
 
@@ -44,3 +44,31 @@ def test_files_that_left_the_site_are_deleted_one_by_one(tmp_path: Path,
     keys = seaweed.keys(bucket)
     assert "articles/b.html" not in keys and "articles/a.html" in keys
     assert crawl(http_fetcher(seaweed.public_url(bucket))).problems == []
+
+
+def refused_deletes(request: Request) -> object:
+    if request.method == "POST" and "delete" in request.query:
+        body = ('<?xml version="1.0" encoding="UTF-8"?>\n<DeleteResult xmlns="http://s3.'
+                'amazonaws.com/doc/2006-03-01/"><Error><Key>articles/b.html</Key><Code>'
+                "AccessDenied</Code><Message>Access Denied</Message></Error></DeleteResult>")
+        return Respond(200, body.encode())
+    return FORWARD
+
+
+def test_a_batch_delete_that_refuses_some_files_fails_the_mirror_naming_one(
+        tmp_path: Path, seaweed: SeaweedFS) -> None:
+    """S3 answers a batch delete 200 and lists the keys it could not delete: that is a
+    failure, said in one line, not a success."""
+    bucket = seaweed.make_bucket()
+    with FaultProxy.to(seaweed.endpoint, refused_deletes) as proxy:
+        write_site(tmp_path, {"a.md": article("A"), "b.md": article("B")},
+                   mirrors=[{"name": "s3", "type": "s3", "bucket": bucket,
+                             "endpoint_url": proxy.url, "access_key_id_env": "TEST_S3_KEY",
+                             "secret_access_key_env": "TEST_S3_SECRET",
+                             "public_url": seaweed.public_url(bucket)}])
+        mirrorpub("publish", cwd=tmp_path, env=seaweed.env(), check=True)
+        (tmp_path / "content" / "b.md").unlink()
+        result = mirrorpub("publish", cwd=tmp_path, env=seaweed.env())
+    assert result.returncode != 0
+    assert "could not delete 1 objects, e.g. articles/b.html: Access Denied" in result.stderr
+    assert "Traceback" not in result.stderr

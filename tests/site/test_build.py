@@ -185,7 +185,7 @@ def test_a_build_right_after_an_edit_is_answered_by_the_cache(tmp_path: Path,
     source = tmp_path / "content" / "news" / "outlet-blocked.md"
     source.write_text(source.read_text().replace("Text.", "Corrected text."))
     pipeline.build_site(config, workers=1)
-    (cache,) = (tmp_path / ".mirrorpub" / "cache").glob("build-*.json")
+    (cache,) = (tmp_path / ".mirrorpub" / "cache").glob("build-*.cache")
     saved = cache.stat().st_mtime_ns
 
     def no_reading(*args: Any, **kwargs: Any) -> Any:
@@ -241,7 +241,7 @@ def test_the_stamp_answers_only_for_what_it_saw(tmp_path: Path, monkeypatch: Any
     assert mirrorpub("build", cwd=tmp_path).returncode == 0  # with its manifest files
     page = tmp_path / "public" / "tags" / "help.html"
     original = page.read_bytes()
-    (cache,) = (tmp_path / ".mirrorpub" / "cache").glob("build-*.json")
+    (cache,) = (tmp_path / ".mirrorpub" / "cache").glob("build-*.cache")
     if change == "deleted page":
         page.unlink()
     elif change == "damaged page":
@@ -249,7 +249,13 @@ def test_the_stamp_answers_only_for_what_it_saw(tmp_path: Path, monkeypatch: Any
     elif change == "cache gone":
         cache.unlink()
     else:  # another build's cache in its place: the stamp is not its
-        cache.write_bytes(cache.read_bytes().replace(b'"schema"', b' "schema"', 1))
+        from mirrorpub.site.build.cache import RenderCache
+
+        other = RenderCache.load(tmp_path / ".mirrorpub", tmp_path / "public")
+        assert other.found
+        other.pages.pop("tags/help.html")
+        other.dirty = True
+        other.save(other.scanned_ns)
     loads = _count_cache_loads(monkeypatch)
     _build_in_process(tmp_path)
     assert loads == [1]

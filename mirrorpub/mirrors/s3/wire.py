@@ -1,9 +1,11 @@
-"""Single-object S3 requests (GET, HEAD, PUT of one key), signed with SigV4, on http.client.
+"""The S3 requests a publish makes (GET, HEAD, PUT, DELETE of one key, a batch delete),
+signed with SigV4, on http.client.
 
 Why not boto3 for these: botocore spends ~1.8 ms of CPU on every request (endpoint rules,
 event hooks, serialising, parsing), so uploading a 10,000-page site was CPU-bound in the
-client; these requests cost ~0.35 ms each (benchmarks/README.md). This module does only
-what a publish does once per file; listing a bucket, batch deletes and multipart uploads
+client; these requests cost ~0.35 ms each (benchmarks/README.md). This module does what
+a publish does once per file, and the batch delete most publishes end with (boto3 took
+0.4 s to import and set up for that one request); listing a bucket and multipart uploads
 stay with boto3, and the credentials come from boto3's chain unless the mirror names
 environment variables.
 
@@ -132,6 +134,28 @@ class S3Wire:
     def put(self, key: str, body: bytes, headers: Mapping[str, str]) -> None:
         self._request("PUT", key, body=body, headers=headers)
 
+    def delete(self, key: str) -> None:
+        """One object; gone already is as good."""
+        self._request("DELETE", key, missing_ok=True)
+
+    def delete_objects(self, keys: list[str]) -> list[tuple[str, str, str]]:
+        """DeleteObjects (at most 1,000 keys, quiet): (key, code, message) of each the
+        service could not delete."""
+        body = _delete_body(keys)
+        headers = {"content-type": "application/xml",
+                   "content-md5": base64.b64encode(hashlib.md5(body).digest()).decode()}
+        reply = self._request("POST", "", body=body, headers=headers, query="delete")
+        assert reply is not None
+        if not reply.body:
+            return []
+        try:
+            root = ElementTree.fromstring(reply.body)
+        except ElementTree.ParseError:
+            raise ResponseError(reply.status, "MalformedXML", "the batch delete's answer is "
+                                "not XML") from None
+        return [(_text(error, "Key"), _text(error, "Code"), _text(error, "Message"))
+                for error in root if _local(error.tag) == "Error"]
+
     def close(self) -> None:
         with self._idle_lock:
             idle, self._idle = self._idle, []
@@ -139,14 +163,16 @@ class S3Wire:
             connection.close()
 
     def _request(self, method: str, key: str, *, body: bytes = b"",
-                 headers: Mapping[str, str] | None = None,
-                 missing_ok: bool = False, limit: int = _ERROR_BODY_LIMIT) -> Reply | None:
-        path = f"{self._base_path}/{self.bucket}/{quote(key, safe='/-._~')}"
+                 headers: Mapping[str, str] | None = None, missing_ok: bool = False,
+                 limit: int = _ERROR_BODY_LIMIT, query: str = "") -> Reply | None:
+        """`key` "" with a `query`: a request on the bucket (one word, as `delete`)."""
+        path = f"{self._base_path}/{self.bucket}/{quote(key, safe='/-._~')}" if key else \
+            f"{self._base_path}/{self.bucket}"
         failure: S3Failure | None = None
         for attempt in range(1, self.attempts + 1):
             self.on_attempt()
             try:
-                reply = self._once(method, path, body, headers or {}, limit)
+                reply = self._once(method, path, body, headers or {}, limit, query)
             except NetworkError as exc:
                 if exc.kind == "tls":
                     raise  # a certificate problem does not go away by asking again
@@ -166,16 +192,16 @@ class S3Wire:
         raise failure
 
     def _once(self, method: str, path: str, body: bytes, headers: Mapping[str, str],
-              limit: int) -> Reply:
-        signed = self._signed_headers(method, path, body, headers)
+              limit: int, query: str = "") -> Reply:
+        signed = self._signed_headers(method, path, body, headers, query)
         connection = self._checkout()
-        target = path
+        target = f"{path}?{query}" if query else path
         if self._proxy and not self._https:  # a plain-HTTP proxy takes the whole URL
             target = f"http://{self._host}{path}"
             if self._proxy.authorization:
                 signed["proxy-authorization"] = self._proxy.authorization
         try:
-            connection.request(method, target, body=body if method == "PUT" else None,
+            connection.request(method, target, body=body if method in ("PUT", "POST") else None,
                                headers=signed)
             response = connection.getresponse()
             data = self._body(response, limit if response.status < 300 else _ERROR_BODY_LIMIT)
@@ -244,7 +270,7 @@ class S3Wire:
         return http.client.HTTPConnection(host, port, timeout=self.connect_timeout)
 
     def _signed_headers(self, method: str, path: str, body: bytes,
-                        headers: Mapping[str, str]) -> dict[str, str]:
+                        headers: Mapping[str, str], query: str = "") -> dict[str, str]:
         credentials = self.credentials()
         amz_date = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
         # The signing key changes once a day: derive it once, not four HMACs per request.
@@ -253,7 +279,7 @@ class S3Wire:
             key = signing_key(credentials.secret_key, amz_date[:8], self.region)
             self._signing_key = (credentials.secret_key, amz_date[:8], key)
         signed = sign(method, self._host, path, headers, body, credentials, self.region,
-                      amz_date, key)
+                      amz_date, key, query)
         signed["user-agent"] = USER_AGENT
         return signed
 
@@ -269,9 +295,10 @@ def signing_key(secret: str, day: str, region: str) -> bytes:
 
 def sign(method: str, host: str, path: str, headers: Mapping[str, str], body: bytes,
          credentials: Credentials, region: str, amz_date: str,
-         key: bytes | None = None) -> dict[str, str]:
+         key: bytes | None = None, query: str = "") -> dict[str, str]:
     """Every header of the request, Authorization included; all of them are signed.
-    `path` is already URI-encoded; `amz_date` is YYYYMMDDTHHMMSSZ in UTC."""
+    `path` is already URI-encoded; `query`, if any, one parameter without a value (as
+    `delete`); `amz_date` is YYYYMMDDTHHMMSSZ in UTC."""
     day = amz_date[:8]
     payload = hashlib.sha256(body).hexdigest()
     signed = {"host": host, "x-amz-date": amz_date, "x-amz-content-sha256": payload}
@@ -280,7 +307,7 @@ def sign(method: str, host: str, path: str, headers: Mapping[str, str], body: by
     signed.update((name.lower(), value) for name, value in headers.items())
     names = sorted(signed)
     canonical = "\n".join([
-        method, path, "",  # no query string
+        method, path, f"{query}=" if query else "",
         *(f"{name}:{' '.join(signed[name].split())}" for name in names),
         "", ";".join(names), payload])
     scope = f"{day}/{region}/s3/aws4_request"
@@ -291,6 +318,25 @@ def sign(method: str, host: str, path: str, headers: Mapping[str, str], body: by
     signed["authorization"] = (f"AWS4-HMAC-SHA256 Credential={credentials.access_key}/{scope}, "
                                f"SignedHeaders={';'.join(names)}, Signature={signature}")
     return signed
+
+
+def _delete_body(keys: list[str]) -> bytes:
+    root = ElementTree.Element("Delete", xmlns="http://s3.amazonaws.com/doc/2006-03-01/")
+    ElementTree.SubElement(root, "Quiet").text = "true"
+    for key in keys:
+        ElementTree.SubElement(ElementTree.SubElement(root, "Object"), "Key").text = key
+    return ElementTree.tostring(root, encoding="utf-8", xml_declaration=True)
+
+
+def _local(tag: str) -> str:
+    return tag.rpartition("}")[2]
+
+
+def _text(element: ElementTree.Element, name: str) -> str:
+    for child in element:
+        if _local(child.tag) == name:
+            return " ".join((child.text or "").split())
+    return ""
 
 
 def _dropped(sock: Any) -> bool:

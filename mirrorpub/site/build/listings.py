@@ -53,10 +53,11 @@ def render_listings(entries: list[Entry], renderer: PageRenderer, sizes: tuple[i
     return len(jobs)
 
 
-def age_ranks(entries: Sequence[Entry], per_page: int, feed_size: int) -> dict[str, int]:
+def age_ranks(entries: Sequence[Any], per_page: int, feed_size: int) -> dict[str, int]:
     """Each article page's and listing page's age rank, for the manifest's parts
     (manifest.split_files): the place, counted from the oldest, of the newest article it
-    shows. A new story's page and the listing pages it changes share the newest rank."""
+    shows. A new story's page and the listing pages it changes share the newest rank.
+    `entries`: newest first, each with the `slug` and `tags` of an Entry."""
     shown = list(entries)
     rank = {e.slug: len(shown) - 1 - i for i, e in enumerate(shown)}
     ranks = {layout.article_path(slug): n for slug, n in rank.items()}

@@ -38,6 +38,7 @@ class Patched:
     entries: Sequence[Entry]  # made from the records when asked for
     rendered: int
     delta: FilesDelta | None
+    records: set[str]  # the articles whose cache records changed
 
 
 @dataclass(frozen=True)
@@ -145,12 +146,12 @@ def _patched(cache: RenderCache, before: BuildStamp, new_records: dict[str, dict
     changed = {path: files[path] for path, old in old_entries.items()
                if path in files and FileEntry(**old) != files[path]}
     if not changed:  # the same files as the build before: the delta that build had
-        return Patched(files, entries, rendered, before.delta)
+        return Patched(files, entries, rendered, before.delta, set(new_records))
     shown = {path: (old_entries[path]["sha256"], old_entries[path]["size"])
              for path in changed}
     return Patched(files, entries, rendered,
                    FilesDelta(before.files_digest, dict(sorted(changed.items())),
-                              dict(sorted(shown.items())), ()))
+                              dict(sorted(shown.items())), ()), set(new_records))
 
 
 

@@ -65,7 +65,11 @@ class BuildResult:
     def ranks(self) -> dict[str, int]:
         """The pages' age ranks (listings.age_ranks): asked for only when a manifest is
         made again, since an unchanged build makes its entries on first use."""
-        return age_ranks(self.entries, *self.sizes)
+        entries = self.entries
+        # Entries read back from the cache can say where they list without being made.
+        lazy = isinstance(entries, recorded.RecordEntries | recorded.Entries)
+        listed = entries.listed() if lazy else entries
+        return age_ranks(listed, *self.sizes)
 
 
 def content_label(config: Config) -> str:
@@ -85,7 +89,8 @@ def site_renderer(config: Config, mirror_links: tuple[MirrorLink, ...],
         feed_id=f"urn:mirrorpub:{site.main_domain or slugify(site.title)}",
         allow_external=site.allow_external,
     )
-    return PageRenderer(Theme(site.templates_dir), context, Words(site.templates_dir))
+    theme = Theme(site.templates_dir, config.state_dir / "cache" / "templates")
+    return PageRenderer(theme, context, Words(site.templates_dir))
 
 
 def build_site(config: Config, *, mirror_links: tuple[MirrorLink, ...] = (),
@@ -147,7 +152,7 @@ def _build(config: Config, mirror_links: tuple[MirrorLink, ...], fingerprint: st
     patched = patch.edited_bodies(cache, before, settings, sources, make_job, site.language,
                                   show_drafts)
     if patched is not None:
-        cache.save(started_ns)
+        cache.save(started_ns, changed=patched.records)
         languages = recorded.languages(cache, site.language, show_drafts)
         words.warn([*site.languages, *languages])
         return _stamped(cache, inputs, started_ns, languages, BuildResult(

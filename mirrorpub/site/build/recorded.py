@@ -7,7 +7,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from mirrorpub.model import FileEntry
 from mirrorpub.site.build.cache import RenderCache
@@ -47,6 +47,13 @@ def languages(cache: RenderCache, default: str, show_drafts: bool) -> set[str]:
             if show_drafts or not r["front"].get("draft")}
 
 
+class Listed(NamedTuple):
+    """Of an entry, what places it on the listing pages."""
+
+    slug: str
+    tags: tuple[str, ...]
+
+
 class RecordEntries(Sequence[Entry]):
     """The recorded build's entries, made from its records when first asked for: a
     publish with nothing to send never asks, and making 10,000 costs a tenth of a second."""
@@ -63,6 +70,13 @@ class RecordEntries(Sequence[Entry]):
         if self._made is None:
             self._made = tuple(self._entry(r) for r in self._records)
         return self._made[index]
+
+    def listed(self) -> list[Listed]:
+        """What the manifest's age ranks need of each entry, without making the entries
+        (listings.age_ranks): a third of the manifest's time at 10,000 articles."""
+        if self._made is not None:
+            return [Listed(e.slug, e.tags) for e in self._made]
+        return [Listed(r["slug"], tuple(r["front"].get("tags", ()))) for r in self._records]
 
     def _entry(self, record: dict[str, Any]) -> Entry:
         """What articles.make_entry makes of the article this record describes."""
@@ -134,3 +148,8 @@ class Entries(Sequence[Entry]):
 
     def __getitem__(self, index: Any) -> Any:
         return self._once.get()[1][index]
+
+    def listed(self) -> list[Listed]:
+        entries = self._once.get()[1]
+        assert isinstance(entries, RecordEntries)
+        return entries.listed()

@@ -29,16 +29,16 @@ from typing import Any
 
 from mirrorpub import fsatomic
 from mirrorpub.model import FileEntry, FilesDelta
-from mirrorpub.site.build.cache import RACY_NS, output_size
+from mirrorpub.site.build.cache import RACY_NS, RenderCache, output_size
 
-SCHEMA = 2
+SCHEMA = 3
 
 
 @dataclass(frozen=True)
 class BuildStamp:
     inputs: str  # the inputs digest of the build it describes (pipeline._inputs_digest)
     vouched_ns: int  # when every source was last found as recorded
-    cache: tuple[int, int]  # (size, mtime_ns) of the cache file it goes with
+    cache: tuple[int, ...]  # (size, mtime_ns) of the cache file it goes with, and its patch
     files_digest: str  # model.files_digest of the site files
     files: int
     entries: int  # published articles
@@ -101,7 +101,7 @@ def _load(path: Path) -> BuildStamp | None:
             return None
         return BuildStamp(
             inputs=str(data["inputs"]), vouched_ns=int(data["vouched_ns"]),
-            cache=(int(data["cache"][0]), int(data["cache"][1])),
+            cache=tuple(int(n) for n in data["cache"]),
             files_digest=str(data["files_digest"]), files=int(data["files"]),
             entries=int(data["entries"]), pages=int(data["pages"]),
             languages=tuple(str(x) for x in data["languages"]),
@@ -111,9 +111,15 @@ def _load(path: Path) -> BuildStamp | None:
         return None
 
 
-def _file_key(path: Path) -> tuple[int, int] | None:
+def _file_key(path: Path) -> tuple[int, ...] | None:
+    """The cache file's size and mtime, and its patch file's (0, 0 when it has none)."""
     try:
         stat = path.stat()
     except OSError:
         return None
-    return stat.st_size, stat.st_mtime_ns
+    try:
+        patch = RenderCache.patch_path(path).stat()
+        patched = (patch.st_size, patch.st_mtime_ns)
+    except OSError:
+        patched = (0, 0)
+    return stat.st_size, stat.st_mtime_ns, *patched
