@@ -107,3 +107,25 @@ def test_past_its_limit_a_patch_becomes_a_whole_save(tmp_path: Path, monkeypatch
     assert saved.path.read_bytes() != whole
     assert not RenderCache.patch_path(saved.path).exists()
     assert RenderCache.load(tmp_path / "state", tmp_path / "public").scanned_ns == 43
+
+
+def test_loads_in_a_long_running_process_leave_no_garbage_behind(tmp_path: Path) -> None:
+    """A load hides what it read from the cyclic collector (gc.freeze); a process that
+    builds again and again (`mirrorpub watch`) must still get its cyclic garbage freed."""
+    import gc
+    import weakref
+
+    _saved(tmp_path)
+
+    class Node:
+        pass
+
+    RenderCache.load(tmp_path / "state", tmp_path / "public")
+    node = Node()
+    node.me = node  # a cycle, alive while the load below freezes what is tracked
+    gone = weakref.ref(node)
+    RenderCache.load(tmp_path / "state", tmp_path / "public")
+    del node  # now garbage, but frozen
+    RenderCache.load(tmp_path / "state", tmp_path / "public")  # the next build's load
+    assert gone() is None
+    gc.unfreeze()
