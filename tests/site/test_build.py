@@ -374,6 +374,7 @@ def test_a_body_edit_is_built_from_the_records_alone(tmp_path: Path, monkeypatch
     assert _records(root) == _records(tmp_path / "fresh")  # what the next build starts from
     again = _build_in_process(root)  # the stamp of the patched build answers
     assert again.rendered == 0 and again.files_digest == patched.files_digest
+    assert dict(again.files) == dict(patched.files)  # read from the cache and its patch
 
 
 def _edit_first_paragraph(root: Path) -> None:
