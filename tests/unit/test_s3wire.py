@@ -64,6 +64,21 @@ def test_signatures_match_botocore(monkeypatch: pytest.MonkeyPatch, method: str,
     assert ours.get("x-amz-security-token") == theirs.get("x-amz-security-token")
 
 
+@pytest.mark.parametrize("token", [None, "FwoGZXIvYXdzEXAMPLEtoken//+=="])
+def test_a_batch_delete_is_signed_as_botocore_signs_it(monkeypatch: pytest.MonkeyPatch,
+                                                       token: str | None) -> None:
+    """POST /bucket?delete: a query string, signed as `delete=`."""
+    credentials = s3wire.Credentials("AKIAIOSFODNN7EXAMPLE", SECRET, token)
+    body = s3wire._delete_body(["articles/a b.html", "новости/x.html"])
+    headers = {"Content-Type": "application/xml", "Content-MD5": "1B2M2Y8AsgTpgAmY7PhCfg=="}
+    ours = s3wire.sign("POST", HOST, "/site-bucket", headers, body, credentials, "eu-west-1",
+                       AMZ_DATE, query="delete")
+    theirs = botocore_headers(monkeypatch, "POST", "/site-bucket?delete", dict(headers), body,
+                              credentials, "eu-west-1")
+    assert ours["authorization"] == theirs["authorization"]
+    assert b"<Key>articles/a b.html</Key>" in body and b"<Quiet>true</Quiet>" in body
+
+
 def test_a_cached_signing_key_gives_the_same_signature() -> None:
     credentials = s3wire.Credentials("AKID", SECRET)
     key = s3wire.signing_key(SECRET, AMZ_DATE[:8], "us-east-1")
