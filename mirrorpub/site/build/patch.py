@@ -71,7 +71,8 @@ def edited_bodies(cache: RenderCache, before: BuildStamp | None, settings: str,
         return None
     changed = [rel for rel, stat in sources.stats.items()
                if not cache.trusted(records[rel], stat)]
-    if not changed or len(changed) > PATCH_LIMIT or not _outputs_there(cache, before):
+    if not changed or len(changed) > PATCH_LIMIT or not _outputs_there(cache, before) or \
+            not all("entry" in r for r in recorded.published(cache, show_drafts)):
         return None
     edited = _reread(cache, sources, changed, language)
     if edited is None:
