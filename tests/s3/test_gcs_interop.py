@@ -16,6 +16,18 @@ from tests.sitekit import article, crawl, http_fetcher, mirrorpub, write_site
 pytestmark = pytest.mark.s3
 
 
+def _published_site(root: Path, seaweed: SeaweedFS, bucket: str, endpoint: str,
+                    names: str) -> None:
+    """A site of one article per letter of `names`, published once to `bucket` through
+    `endpoint`."""
+    write_site(root, {f"{n}.md": article(n.upper()) for n in names},
+               mirrors=[{"name": "s3", "type": "s3", "bucket": bucket, "endpoint_url": endpoint,
+                         "access_key_id_env": "TEST_S3_KEY",
+                         "secret_access_key_env": "TEST_S3_SECRET",
+                         "public_url": seaweed.public_url(bucket)}])
+    mirrorpub("publish", cwd=root, env=seaweed.env(), check=True)
+
+
 def no_batch_delete(request: Request) -> object:
     if request.method == "POST" and "delete" in request.query:
         return respond(501, "NotImplemented")
@@ -26,12 +38,7 @@ def test_files_that_left_the_site_are_deleted_one_by_one(tmp_path: Path,
                                                          seaweed: SeaweedFS) -> None:
     bucket = seaweed.make_bucket()
     with FaultProxy.to(seaweed.endpoint, no_batch_delete) as proxy:
-        write_site(tmp_path, {"a.md": article("A"), "b.md": article("B"), "c.md": article("C")},
-                   mirrors=[{"name": "gcs", "type": "s3", "bucket": bucket,
-                             "endpoint_url": proxy.url, "access_key_id_env": "TEST_S3_KEY",
-                             "secret_access_key_env": "TEST_S3_SECRET",
-                             "public_url": seaweed.public_url(bucket)}])
-        mirrorpub("publish", cwd=tmp_path, env=seaweed.env(), check=True)
+        _published_site(tmp_path, seaweed, bucket, proxy.url, "abc")
         (tmp_path / "content" / "b.md").unlink()
         (tmp_path / "content" / "c.md").unlink()
         proxy.requests.clear()
@@ -61,12 +68,7 @@ def test_a_batch_delete_that_refuses_some_files_fails_the_mirror_naming_one(
     failure, said in one line, not a success."""
     bucket = seaweed.make_bucket()
     with FaultProxy.to(seaweed.endpoint, refused_deletes) as proxy:
-        write_site(tmp_path, {"a.md": article("A"), "b.md": article("B")},
-                   mirrors=[{"name": "s3", "type": "s3", "bucket": bucket,
-                             "endpoint_url": proxy.url, "access_key_id_env": "TEST_S3_KEY",
-                             "secret_access_key_env": "TEST_S3_SECRET",
-                             "public_url": seaweed.public_url(bucket)}])
-        mirrorpub("publish", cwd=tmp_path, env=seaweed.env(), check=True)
+        _published_site(tmp_path, seaweed, bucket, proxy.url, "ab")
         (tmp_path / "content" / "b.md").unlink()
         result = mirrorpub("publish", cwd=tmp_path, env=seaweed.env())
     assert result.returncode != 0
