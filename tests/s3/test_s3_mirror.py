@@ -319,6 +319,26 @@ def test_a_proxy_from_the_environment_carries_every_request(tmp_path: Path,
     assert seaweed.anonymous_get(bucket, "articles/one.html").status_code == 200
 
 
+def test_files_that_left_the_site_are_deleted_through_the_proxy_too(
+        tmp_path: Path, seaweed: SeaweedFS) -> None:
+    """The batch delete (POST BUCKET?delete) keeps its query when a plain-HTTP proxy is
+    asked for the whole URL."""
+    bucket = seaweed.make_bucket()
+    with FaultProxy.to(seaweed.endpoint) as proxy:
+        write_site(tmp_path, ARTICLES, files=FILES, mirrors=[s3_mirror(seaweed, "s3", bucket)])
+        env = {**seaweed.env(), "HTTP_PROXY": proxy.url, "http_proxy": proxy.url,
+               "NO_PROXY": "", "no_proxy": ""}
+        mirrorpub("publish", cwd=tmp_path, env=env, check=True)
+        (tmp_path / "content" / "three.md").unlink()
+        proxy.requests.clear()
+        result = mirrorpub("publish", cwd=tmp_path, env=env)
+        posts = [r.target for r in proxy.requests if r.method == "POST"]
+    assert result.returncode == 0, result.stderr
+    assert posts == [f"{seaweed.endpoint}/{bucket}?delete"]
+    assert "articles/three.html" not in seaweed.keys(bucket)
+    assert "articles/one.html" in seaweed.keys(bucket)
+
+
 def _chain_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     """An environment where boto3's chain finds only what the test puts there."""
     return {"AWS_CONFIG_FILE": str(tmp_path / "aws-config"),

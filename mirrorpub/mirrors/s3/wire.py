@@ -197,7 +197,7 @@ class S3Wire:
         connection = self._checkout()
         target = f"{path}?{query}" if query else path
         if self._proxy and not self._https:  # a plain-HTTP proxy takes the whole URL
-            target = f"http://{self._host}{path}"
+            target = f"http://{self._host}{target}"
             if self._proxy.authorization:
                 signed["proxy-authorization"] = self._proxy.authorization
         try:
