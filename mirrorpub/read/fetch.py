@@ -43,12 +43,11 @@ from typing import BinaryIO, Protocol, TypeVar
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
 from urllib.request import url2pathname
 
-import httpx
-
 from mirrorpub import __version__
 from mirrorpub.errors import FetchError, NotFound, Refused, Stopped, Unreachable, VerifyError
 from mirrorpub.formats import human_bytes
 from mirrorpub.safepath import is_site_path
+from mirrorpub.webclient import httpx
 
 T = TypeVar("T")
 TIMEOUT = 20.0
@@ -208,11 +207,28 @@ def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
     return url.scheme, url.host, url.port or _DEFAULT_PORTS.get(url.scheme)
 
 
-def _tls_context() -> ssl.SSLContext:
+def _tls_context(root: str) -> ssl.SSLContext:
     """httpx's own default context (SSL_CERT_FILE, SSL_CERT_DIR, else certifi's roots),
     made once per process and setting: making one reads every root certificate, ~40 ms,
-    and a publish opens each copy it reads back twice."""
+    and a publish opens each copy it reads back twice. A plain-http copy, reached without
+    a TLS proxy, never needs it (redirects stay on its origin, scheme included): it gets
+    a context that trusts no certificate at all, so a handshake it should never make fails
+    closed."""
+    if not _may_use_tls(root):
+        return _no_tls()
     return _tls_context_for(os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR"))
+
+
+def _may_use_tls(root: str) -> bool:
+    if not root.startswith("http:"):
+        return True
+    proxies = ("HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy")
+    return any(os.environ.get(name, "").lower().startswith("https:") for name in proxies)
+
+
+@functools.cache
+def _no_tls() -> ssl.SSLContext:
+    return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # verifies, against no roots
 
 
 @functools.cache
@@ -230,7 +246,7 @@ class HttpCopy:
         self.timeout = budget.limits.timeout
         self._origin = _origin(httpx.URL(root))
         self._http = httpx.Client(
-            follow_redirects=False, trust_env=True, verify=_tls_context(),
+            follow_redirects=False, trust_env=True, verify=_tls_context(root),
             limits=httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency),
             headers={"User-Agent": f"mirrorpub/{__version__} (verify)",
                      "Accept-Encoding": "identity"})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import ssl
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -132,3 +133,27 @@ def test_a_server_that_never_answers_times_out():
         with pytest.raises(Unreachable, match=r"no answer within 0\.5 s"):
             copy.read("mirrors.json", 1000)
         copy.close()
+
+
+def test_httpx_comes_without_its_command_line_client():
+    """Its CLI pulls rich and pygments into every publish that reads a copy back."""
+    import subprocess
+    import sys
+    code = ("import sys; from mirrorpub.read import fetch; "
+            "print(sorted(m for m in ('rich', 'pygments') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.strip() == "[]"
+
+
+def test_a_plain_http_copy_is_read_without_loading_every_root_certificate(monkeypatch):
+    from mirrorpub.read import fetch
+    for name in ("HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    plain = fetch._tls_context("http://127.0.0.1:9/bucket/")
+    # Fails closed: should a handshake ever happen, no certificate is trusted.
+    assert plain.verify_mode == ssl.CERT_REQUIRED and plain.get_ca_certs() == []
+    assert plain.cert_store_stats()["x509_ca"] == 0
+    assert fetch._tls_context("https://example.org/bucket/").cert_store_stats()["x509_ca"] > 0
+    monkeypatch.setenv("HTTP_PROXY", "https://proxy.example:3128")
+    assert fetch._tls_context("http://127.0.0.1:9/bucket/").cert_store_stats()["x509_ca"] > 0

@@ -14,7 +14,7 @@ PACKAGE = Path(__file__).resolve().parents[2] / "mirrorpub"
 LAYERS: list[tuple[str, ...]] = [
     ("mirrorpub", "mirrorpub.errors", "mirrorpub.model", "mirrorpub.formats",
      "mirrorpub.hashing", "mirrorpub.fsatomic", "mirrorpub.layout", "mirrorpub.safepath",
-     "mirrorpub.redact"),
+     "mirrorpub.redact", "mirrorpub.webclient"),
     ("mirrorpub.config.options", "mirrorpub.config.mirror"),
     ("mirrorpub.mirrors.protocol", "mirrorpub.mirrors.registry"),  # the seam
     ("mirrorpub.config",),
@@ -165,4 +165,4 @@ def test_the_layers_are_the_top_level_tree() -> None:
     assert top == ["__init__.py", "__main__.py", "cli", "commands", "config", "content",
                    "errors.py", "formats.py", "fsatomic.py", "hashing.py", "importers",
                    "layout.py", "mirrors", "model.py", "publish", "read", "redact.py",
-                   "safepath.py", "site", "trust", "watch"]
+                   "safepath.py", "site", "trust", "watch", "webclient.py"]

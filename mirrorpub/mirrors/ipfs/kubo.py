@@ -25,7 +25,7 @@ from contextlib import AbstractContextManager, contextmanager
 from typing import Any, BinaryIO
 from urllib.parse import quote_plus, urlsplit
 
-import httpx
+from mirrorpub.webclient import httpx
 
 log = logging.getLogger(__name__)
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-import httpx
+from mirrorpub.webclient import httpx
 
 log = logging.getLogger(__name__)
 
