@@ -28,6 +28,15 @@ from tests.services.kubo import (  # noqa: E402, F401 (fixtures are found by nam
 from tests.services.seaweed import seaweed, seaweed_factory  # noqa: E402, F401
 
 
+@pytest.fixture(autouse=True)
+def own_reader_memory(tmp_path_factory: pytest.TempPathFactory,
+                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test's `verify` remembers the versions it saw apart from every other's (and
+    from the machine's own ~/.local/state): many tests publish sites of the same title,
+    and one test's version 2 would refuse another's version 1 as a rollback."""
+    monkeypatch.setenv("MIRRORPUB_STATE_HOME", str(tmp_path_factory.mktemp("reader-state")))
+
+
 def pytest_collection_finish(session: pytest.Session) -> None:
     # A fresh machine builds kubo here (minutes, once), not inside a test's timeout.
     build_kubo_before_tests(session)

@@ -147,6 +147,9 @@ def read_remote_state(store: Store, local_paths: set[str],
 # In the pending list of an index written before the manifest is known, for the new
 # parts whose names are not known yet: after a publish cut off, one listing finds them.
 PARTS_PENDING = f"{PARTS_DIR}/new-parts.pending"
+# Stored for a moment before a copy's first publish and read back (publish/probe.py).
+# Uploaded with its sha256 like any file, so a copy a publish left it on deletes it next.
+PROBE_NAME = ".mirrorpub-probe.txt"
 
 
 def _site_paths_only(entries: Mapping[str, RemoteEntry]
@@ -255,12 +258,28 @@ class ObjectStoreMirror(MirrorBase):
     def __init__(self, name: str, store: Store) -> None:
         self.name = name
         self.store = store
+        self._probed_from: int | None = None  # the store's count before this run's probe
 
     def close(self) -> None:
         self.store.close()
 
+    def place_probe(self, data: bytes) -> str:
+        # Read first, so a missing bucket is reported as missing: some servers (SeaweedFS)
+        # make one on a first PUT, and a mistyped name would then become a real bucket.
+        self._probed_from = self.store.requests()
+        self.store.read_index()
+        self.store.put_all([Put(PROBE_NAME, entry_for_bytes(PROBE_NAME, data), None, data)],
+                           lambda item: None)
+        return PROBE_NAME
+
+    def remove_probe(self, path: str) -> None:
+        self.store.delete([path])
+
     def plan(self, site: LocalSite, memory: Mapping[str, Any], *, max_deletes: int) -> StorePlan:
-        requests_before = self.store.requests()
+        # A probe just before (publish/probe.py) is part of this run's requests.
+        requests_before = self.store.requests() if self._probed_from is None \
+            else self._probed_from
+        self._probed_from = None
         left = AsLeft.from_memory(memory)
         journal_read: tuple[bytes | None] | None = None
         delta = _delta_for(left, site, max_deletes)

@@ -13,6 +13,8 @@ see registry.py): its config class, `locate`, `open`, and what it can do. An ope
     apply(plan, …)   carry the plan out; ask `final_files()` for the manifest files when
                      the site files are up; return an Outcome or raise MirrorError
     follow_up(…)     slow extras after the others were released (IPNS); returns warnings
+    place_probe(…)   before a first publish, one small file readers could fetch, so the
+                     copy proves itself before pages name it (publish/probe.py)
     close()          let go of connections (a Mirror is also a context manager)
 
 Object stores (S3, a folder) share `objectstore.ObjectStoreMirror`; a content-addressed
@@ -97,6 +99,13 @@ class Mirror(Protocol):
 
     def follow_up(self, outcome: Outcome, progress: Progress) -> list[str]: ...
 
+    def place_probe(self, data: bytes) -> str | None:
+        """Before a copy's first publish: store `data` as one file readers could fetch,
+        and say at which site path (None: this copy cannot; it is named from the publish
+        after its first, publish/probe.py)."""
+
+    def remove_probe(self, path: str) -> None: ...
+
     def close(self) -> None: ...
 
     def __enter__(self) -> Mirror: ...
@@ -114,6 +123,12 @@ class MirrorBase:
 
     def follow_up(self, outcome: Outcome, progress: Progress) -> list[str]:
         return []
+
+    def place_probe(self, data: bytes) -> str | None:
+        return None
+
+    def remove_probe(self, path: str) -> None:
+        pass
 
     def close(self) -> None:
         pass

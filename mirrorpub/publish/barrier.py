@@ -6,8 +6,9 @@ A content-addressed copy (IPFS) gets its manifest files first, before anything o
 run is known (`snapshot`): its address depends on every byte of it. The object stores
 wait in `wait()` until all the others are done, then all get the same final files.
 
-Both name only copies that completed a publish before this one (copyfiles.known): a copy
-proving itself now is named by the publish that follows (run.py runs it at once).
+Both name only copies that completed a publish before this one, or that proved
+themselves before its build (copyfiles.known, probe.py): another copy proving itself now
+is named by the publish that follows (run.py runs it at once).
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ class RunFacts:
     prepared: Mapping[str, Mapping[str, Any]]  # per mirror: what prepare() found this run
     chosen: frozenset[str]  # the mirrors this publish pushes
     failed_early: frozenset[str]  # chosen ones that failed before pushing (prepare, plan)
+    proved: frozenset[str] = frozenset()  # new copies proved before the build (probe.py)
 
 
 class ManifestBarrier:
@@ -120,7 +122,7 @@ class ManifestBarrier:
                  failed: set[str] | frozenset[str] = frozenset(),
                  snapshot: bool = False) -> list[ManifestMirror]:
         out = []
-        for config in known(self.run.config, self.run.state):
+        for config in known(self.run.config, self.run.state, self.run.proved):
             remembered = self.run.state.mirror(config.name)
             facts = dict(self.run.facts.get(config.name, {}))
             if snapshot and not config.retired and backend_of(config).content_addressed:

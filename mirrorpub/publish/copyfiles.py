@@ -5,8 +5,9 @@ reused from the last publish when they would say the same.
 Readers are told only of copies that completed a publish at least once (`known`): a
 mistyped bucket that never took a file, or a private one readers cannot open, must not
 send them to an address anyone could register and serve an impostor from. Pages and
-manifests are made before a publish has proved anything, so a new copy is named by the
-publish after its first success, which run.py starts at once.
+manifests are made before a publish sends anything, so a new copy is named by the
+publish after its first success, which run.py starts at once; or, when it could prove
+itself before the pages were made (probe.py), by this one.
 """
 
 from __future__ import annotations
@@ -32,16 +33,18 @@ from mirrorpub.trust.manifest import ManifestMirror, SiteInfo, render_files
 from mirrorpub.trust.signing import Signer
 
 
-def known(config: Config, state: SiteState) -> list[MirrorConfig]:
-    """The mirrors readers may be told about: those that completed a publish at least once."""
-    return [m for m in config.mirrors if state.has_published(m.name)]
+def known(config: Config, state: SiteState,
+          proved: frozenset[str] = frozenset()) -> list[MirrorConfig]:
+    """The mirrors readers may be told about: those that completed a publish at least once,
+    and those this publish `proved` before making its pages (probe.py)."""
+    return [m for m in config.mirrors if state.has_published(m.name) or m.name in proved]
 
 
-def page_links(config: Config, state: SiteState,
-               facts: Mapping[str, Mapping[str, Any]]) -> tuple[MirrorLink, ...]:
+def page_links(config: Config, state: SiteState, facts: Mapping[str, Mapping[str, Any]],
+               proved: frozenset[str] = frozenset()) -> tuple[MirrorLink, ...]:
     """The copies every page names: known ones with a stable address for each page."""
     links = []
-    for mirror in known(config, state):
+    for mirror in known(config, state, proved):
         if mirror.retired:
             continue
         location = locate(mirror, facts.get(mirror.name, {}))

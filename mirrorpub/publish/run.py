@@ -18,12 +18,14 @@ A failing mirror never stops the others; it is named with its reason and marked
 `failed` in the manifest the others carry (if it ever completed a publish: until then it
 is not named at all).
 
-Pages and manifests name only copies that completed a publish before (copyfiles.known).
-When a publish completes a copy's first one, it runs once more at once, over the mirrors
-that succeeded: so it ends with every page and every copy, the IPFS one included, naming
-every copy that works. That second round re-sends what names the copies (pages that list
-them, the manifest files); it happens on a site's first publish and when a mirror is
-added, and costs what the next publish would otherwise have sent.
+Pages and manifests name only copies that completed a publish before, or that proved
+before the build that readers get them (copyfiles.known, probe.py: an object store read
+over the web). When a publish completes the first one of a copy it could not prove (IPFS,
+git, onion, a folder), or a proved copy fails, it runs once more at once, over the
+mirrors that succeeded: so it ends with every page and every copy, the IPFS one included,
+naming exactly the copies that work. That second round re-sends what names the copies
+(pages that list them, the manifest files), and costs what the next publish would
+otherwise have sent.
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ from mirrorpub.mirrors.protocol import (
 )
 from mirrorpub.mirrors.registry import backend_of, locate
 from mirrorpub.model import FileEntry, MirrorStatus
+from mirrorpub.publish import probe
 from mirrorpub.publish.barrier import ManifestBarrier, RunFacts
 from mirrorpub.publish.copyfiles import key_files, manifest_names, page_links, write_copy
 from mirrorpub.publish.lock import site_lock
@@ -134,11 +137,12 @@ def _publish(config: Config, chosen: list[MirrorConfig], options: _Options,
 
     first = _Run(config, chosen, replace(options, progress=progress), opened)
     report = first.run()
-    if options.dry_run or not first.newly_published or options.stop():
-        return report
-    log.info("first publish of %s: once more, so every copy names it",
-             ", ".join(sorted(first.newly_published)))
+    misnamed = first.newly_published ^ first.proved  # new copies the pages got wrong
     sent = {m.name: m.outcome for m in report.mirrors if m.ok}
+    if options.dry_run or not misnamed or not sent or options.stop():
+        return report
+    log.info("first publish of %s: once more, so every copy names exactly the copies "
+             "that work", ", ".join(sorted(misnamed)))
     again = _Run(config, [m for m in chosen if m.name in sent], replace(
         options, progress=lambda name: _Continued(progress(name), sent[name])), opened)
     return report.then(again.run())
@@ -185,13 +189,17 @@ class _Run:
         self.prepared: dict[str, dict[str, Any]] = {}
         self.facts: dict[str, dict[str, Any]] = {}
         self.newly_published: set[str] = set()  # mirrors whose first publish this was
+        self.proved: set[str] = set()  # new ones the pages name already (probe.py)
         self.read_backs: dict[str, list[str]] = {}  # per mirror: the paths read back
         self.site_files: Mapping[str, FileEntry] = {}
 
     def run(self) -> PublishReport:
         key_files(self.config, self.signer)  # a key the root does not let sign: stop here
         facts = self.facts = self._prepare()
-        build = build_site(self.config, mirror_links=page_links(self.config, self.state, facts),
+        if not self.dry_run:
+            self._prove_new_copies()
+        links = page_links(self.config, self.state, facts, frozenset(self.proved))
+        build = build_site(self.config, mirror_links=links,
                            fingerprint=self.signer.fingerprint if self.signer else None)
         site = LocalSite(output_dir=build.output_dir, files=build.files,
                          manifest_names=manifest_names(self.config, self.signer),
@@ -206,7 +214,8 @@ class _Run:
         barrier = ManifestBarrier(RunFacts(
             config=self.config, state=self.state, signer=self.signer, build=build,
             facts=facts, prepared=self.prepared, chosen=frozenset(self.reports),
-            failed_early=frozenset(n for n, r in self.reports.items() if r.error)), set(plans))
+            failed_early=frozenset(n for n, r in self.reports.items() if r.error),
+            proved=frozenset(self.proved)), set(plans))
         with ThreadPoolExecutor(max_workers=max(1, len(plans))) as pool:
             for name, plan in plans.items():
                 pool.submit(self._push, name, plan, barrier)
@@ -232,6 +241,22 @@ class _Run:
             facts[config.name].update(prepared)
             self.mirrors[config.name] = mirror
         return facts
+
+    def _prove_new_copies(self) -> None:
+        """New copies that can show before the build that readers get them (probe.py);
+        one that cannot be read as a reader would fails here, before it is sent a page."""
+        new = {name: (self.config.mirror(name), mirror) for name, mirror in self.mirrors.items()
+               if not self.state.has_published(name)
+               and probe.can_prove(self.config.mirror(name), self.facts.get(name, {}))}
+        if not new:
+            return
+        proofs = probe.prove(new, self.facts)
+        for name, asked in proofs.asked.items():
+            self.read_backs.setdefault(name, []).extend(asked)
+        for name, problem in proofs.failed.items():
+            self.reports[name].error = problem
+            del self.mirrors[name]
+        self.proved = proofs.proved
 
     def _plan_all(self, site: LocalSite) -> dict[str, Any]:
         plans: dict[str, Any] = {}

@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 
 from mirrorpub.mirrors.remoteindex import INDEX_NAME, encode_index
-from tests.services.faultproxy import FORWARD, FaultProxy, Respond
+from mirrorpub.publish.probe import PROBE
+from tests.services.faultproxy import FORWARD, FaultProxy, Request, Respond, respond
 from tests.services.seaweed import SeaweedFS
 from tests.sitekit import article, assert_no_traceback, mirrorpub, write_site
 
@@ -60,15 +61,79 @@ def test_a_mistyped_bucket_is_never_named_to_readers(tmp_path: Path, seaweed: Se
         assert seaweed.public_url(meant) + "index.html" in seen
 
 
+def test_a_first_publish_names_a_proved_copy_at_once_and_sends_each_page_once(
+        tmp_path: Path, seaweed: SeaweedFS) -> None:
+    bucket = seaweed.make_bucket()
+    write_site(tmp_path, ARTICLES, mirrors=[s3(seaweed, "s3", bucket)])
+    result = mirrorpub("publish", "--json", cwd=tmp_path, env=seaweed.env())
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["version"] == 1  # one round: no second manifest version
+    (mirror,) = report["mirrors"]
+    keys = seaweed.keys(bucket)
+    site_files = [k for k in keys if not k.startswith(".mirrorpub-index")]
+    assert mirror["uploaded"] == len(site_files)  # no file sent twice
+    assert ".mirrorpub-probe.txt" not in keys
+    for key in NAMING:
+        assert seaweed.public_url(bucket) in seaweed.anonymous_get(bucket, key).text, key
+
+
+def test_a_proved_copy_that_fails_later_is_named_nowhere(tmp_path: Path,
+                                                         seaweed: SeaweedFS) -> None:
+    """Its probe was read back, then an upload is refused: the publish runs once more, so
+    the copy that worked ends naming only itself."""
+    good, flaky = seaweed.make_bucket(), seaweed.make_bucket()
+
+    def refuse_pages(request: Request) -> object:
+        return respond(403, "AccessDenied") if request.method == "PUT" and \
+            request.path.endswith("/articles/one.html") else FORWARD
+
+    with FaultProxy.to(seaweed.endpoint, refuse_pages) as proxy:
+        write_site(tmp_path, ARTICLES, mirrors=[
+            s3(seaweed, "good", good),
+            s3(seaweed, "flaky", flaky, endpoint_url=proxy.url,
+               public_url=seaweed.public_url(flaky))])
+        result = mirrorpub("publish", cwd=tmp_path, env=seaweed.env())
+    assert_no_traceback(result)
+    assert result.returncode == 3
+    assert "flaky: FAILED" in result.stderr and "articles/one.html" in result.stderr
+    seen = what_readers_see(seaweed, good)
+    assert seaweed.public_url(good) in seen
+    assert seaweed.public_url(flaky) not in seen and '"flaky"' not in seen
+
+
 def test_a_copy_serving_other_bytes_at_its_public_url_fails(tmp_path: Path,
                                                             seaweed: SeaweedFS) -> None:
     ours, other = seaweed.make_bucket(), seaweed.make_bucket()
     write_site(tmp_path / "elsewhere", ARTICLES, title="Another site",
                mirrors=[s3(seaweed, "theirs", other)])
     assert mirrorpub("publish", cwd=tmp_path / "elsewhere", env=seaweed.env()).returncode == 0
-    # public_url mistyped as another site's bucket: uploads go to ours, readers get theirs.
+    # public_url mistyped as another site's bucket: uploads would go to ours, readers get
+    # theirs. The probe put in ours is not found there, so nothing else is sent.
     write_site(tmp_path / "site", ARTICLES,
                mirrors=[s3(seaweed, "s3", ours, public_url=seaweed.public_url(other))])
+    result = mirrorpub("publish", cwd=tmp_path / "site", env=seaweed.env())
+    assert result.returncode == 3
+    (failure,) = [line for line in result.stderr.splitlines() if "s3: FAILED" in line]
+    assert f"{seaweed.public_url(other)}.mirrorpub-probe.txt is not found by an anonymous " \
+        "reader (not found (HTTP 404)), though it was just sent: does public_url lead to " \
+        "this copy?" in failure
+    assert seaweed.keys(ours) == {}  # the probe removed, no page sent
+    assert ".mirrorpub-probe.txt" not in seaweed.keys(other)
+
+
+def test_a_copy_serving_other_bytes_at_its_public_url_fails_once_sent(
+        tmp_path: Path, seaweed: SeaweedFS) -> None:
+    """The probe is found, but the pages readers get there are another site's."""
+    ours, other = seaweed.make_bucket(), seaweed.make_bucket()
+    write_site(tmp_path / "elsewhere", ARTICLES, title="Another site",
+               mirrors=[s3(seaweed, "theirs", other)])
+    assert mirrorpub("publish", cwd=tmp_path / "elsewhere", env=seaweed.env()).returncode == 0
+    write_site(tmp_path / "site", ARTICLES,
+               mirrors=[s3(seaweed, "s3", ours, public_url=seaweed.public_url(other))])
+    # Theirs holds a probe, as one of its publishes cut off mid-probe would leave it: the
+    # probe is read back, and the pages, once sent, are the ones that tell.
+    seaweed.client().put_object(Bucket=other, Key=".mirrorpub-probe.txt", Body=PROBE)
     result = mirrorpub("publish", cwd=tmp_path / "site", env=seaweed.env())
     assert result.returncode == 3
     (failure,) = [line for line in result.stderr.splitlines() if "s3: FAILED" in line]

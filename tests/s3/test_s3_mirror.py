@@ -252,16 +252,18 @@ def test_a_thousand_files_go_up_intact_and_are_counted(tmp_path: Path,
     report = publish(tmp_path, seaweed)
     (mirror,) = report["mirrors"]
     # The files, the site (with archive page 1 of the index and of the tag), the manifest
-    # files; then, the copy now named, the seven pages that name it and the manifest files
-    # once more (never the 1,100 files); and the manifest's parts of both rounds (all
-    # still there: the first round's kept one more).
+    # files and the manifest's parts: once, the pages naming the copy from the start (its
+    # probe was read back before they were made), so no second round.
     parts = [k for k in seaweed.keys(bucket) if is_part(k)]
-    assert mirror["uploaded"] == len(files) + 9 + 3 + 7 + 3 + len(parts)
-    # Each round three anonymous reads back (the feed, the front page, mirrors.json), and:
-    # first, the index asked for and the bucket listed; a whole index and its journal,
-    # before and after (1,100 changes are past a journal's limit). Then: the index, its
-    # journal and mirrors.json's mark read; the journal written twice.
-    assert mirror["requests"] == mirror["uploaded"] + (2 + 4 + 3) + (3 + 2 + 3)
+    assert mirror["uploaded"] == len(files) + 9 + 3 + len(parts)
+    assert seaweed.public_url(bucket) + "articles/one.html" in \
+        seaweed.anonymous_get(bucket, "articles/one.html").text
+    assert ".mirrorpub-probe.txt" not in seaweed.keys(bucket)
+    # The probe: the index asked for (none), the probe put, read back anonymously and
+    # deleted. Then three anonymous reads back (the feed, the front page, mirrors.json),
+    # the index asked for again and the bucket listed; a whole index and its journal,
+    # before and after (1,100 changes are past a journal's limit).
+    assert mirror["requests"] == mirror["uploaded"] + (3 + 1) + (2 + 4 + 3)
     stored = seaweed.keys(bucket)
     for rel, data in list(files.items())[::97]:
         key = f"files/{rel}"
@@ -310,7 +312,7 @@ def test_a_proxy_from_the_environment_carries_every_request(tmp_path: Path,
         seen = list(proxy.requests)
     # The anonymous reads back included, and the preflight's one GET before anything.
     assert len(seen) == mirror["requests"] + 1
-    assert {r.method for r in seen} == {"GET", "HEAD", "PUT"}
+    assert {r.method for r in seen} == {"GET", "PUT", "POST"}  # POST: the probe's delete
     # A plain-HTTP proxy is asked for the whole URL (boto3's listing, too).
     assert all(r.target.startswith(f"{seaweed.endpoint}/{bucket}") for r in seen), \
         [r.target for r in seen]
