@@ -8,7 +8,9 @@ counted the same way for all three. One bucket per tool. The site is a generated
 (benchmarks/corpus.py) built once by mirrorpub, untimed; then, each timed from process
 start to exit:
 
-    first publish   mirrorpub publish          (its build step finds nothing to do)
+    first publish   mirrorpub publish          (its build re-renders every page: the
+                                               untimed build named no copy, and the
+                                               bucket, proved, is named at once)
                     aws s3 sync  SRC s3://B    (AWS CLI v1, default 10 threads)
                     rclone sync --checksum SRC remote:B   (default 4 transfers, 8 checkers)
     no-op publish   each again, nothing changed (--repeat times; median, best in brackets)
