@@ -29,6 +29,7 @@ from mirrorpub.content.urlpolicy import (
     scheme_of,
     use_of,
 )
+from mirrorpub.layout import relative_to
 
 _FORBIDDEN_TAGS = {
     "base": "a <base> tag changes every relative link and breaks mirrors",
@@ -227,7 +228,7 @@ class _Rewriter(HTMLParser):
             raise LinkProblem(url, f"link {url!r} starts with '/', which breaks under a mirror's "
                               "prefix; link relative to the article instead")
         target = self._target(url, unquote(parts.path))
-        relative = _relative(target, posixpath.dirname(self.context.page_path))
+        relative = relative_to(target, posixpath.dirname(self.context.page_path))
         suffix = (f"?{parts.query}" if parts.query else "") + \
                  (f"#{parts.fragment}" if parts.fragment else "")
         return quote(relative, safe="/-._~") + suffix
@@ -244,15 +245,6 @@ class _Rewriter(HTMLParser):
             raise LinkProblem(url, f"link {url!r}: no such {what} content/{joined}")
         self.targets.add(joined)
         return target
-
-
-def _relative(target: str, folder: str) -> str:
-    """posixpath.relpath for two clean site paths, without its trips to os.getcwd()."""
-    to, start = target.split("/"), folder.split("/") if folder else []
-    common = 0
-    while common < min(len(to), len(start)) and to[common] == start[common]:
-        common += 1
-    return "/".join([".."] * (len(start) - common) + to[common:]) or "."
 
 
 def _check_scripting(tag: str, attrs: list[tuple[str, str | None]]) -> None:

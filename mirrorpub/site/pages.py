@@ -174,6 +174,12 @@ class PageRenderer:
         }
 
     def article(self, entry: Entry, body_html: str, tag_links: list[tuple[str, str]]) -> bytes:
+        return self.article_at(entry, body_html, tag_links)[0]
+
+    def article_at(self, entry: Entry, body_html: str,
+                   tag_links: list[tuple[str, str]]) -> tuple[bytes, int, int]:
+        """The article page, and where in its bytes the body is: a later build that only
+        changes what is around it takes the body from there (build/articles.py)."""
         page = entry.path
         context = self.common(page, entry.lang)
         words: PageWords = context["words"]
@@ -184,7 +190,13 @@ class PageRenderer:
             updated_text=words.date(entry.updated) if entry.updated else None,
             tags=[(name, context["rel"](path)) for name, path in tag_links],
         )
-        return self._html("article.html", context).replace(_BODY, body_html).encode("utf-8")
+        shell = self._html("article.html", context)
+        if _BODY not in shell:  # a theme that shows no body: nothing to take it from later
+            return shell.encode("utf-8"), -1, -1
+        head, _, _ = shell.partition(_BODY)
+        start = len(head.encode("utf-8"))
+        data = shell.replace(_BODY, body_html).encode("utf-8")
+        return data, start, start + len(body_html.encode("utf-8"))
 
     def listing(self, template: str, page: str, entries: list[Entry], *,
                 archive_no: int | None, newer: str | None, older: str | None,

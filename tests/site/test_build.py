@@ -377,6 +377,88 @@ def test_a_body_edit_is_built_from_the_records_alone(tmp_path: Path, monkeypatch
     assert dict(again.files) == dict(patched.files)  # read from the cache and its patch
 
 
+def _links_build(root: Path, base: str | None) -> Any:
+    from mirrorpub.config import load_config
+    from mirrorpub.site.build import build_site
+    from mirrorpub.site.pages import MirrorLink
+
+    links = (MirrorLink("s3", "s3", base),) if base else ()
+    return build_site(load_config(root / "mirrorpub.toml"), mirror_links=links)
+
+
+def _markdown_counted(monkeypatch: Any) -> list[str]:
+    from mirrorpub.content import markdown
+
+    calls: list[str] = []
+    real = markdown.to_html
+
+    def counted(text: str) -> str:
+        calls.append(text)
+        return real(text)
+
+    monkeypatch.setattr(markdown, "to_html", counted)
+    return calls
+
+
+def _copy_named(root: Path) -> str | None:
+    return "https://copy.example/b/"  # a copy proved since the last build (probe.py)
+
+
+def _theme_changed(root: Path) -> str | None:
+    (root / "templates").mkdir(exist_ok=True)
+    (root / "templates" / "article.html").write_text(
+        '{% extends "base.html" %}{% block main %}<article class="custom"><h1>'
+        "{{ article.title }}</h1>{{ body }}</article>{% endblock %}", encoding="utf-8")
+    return None
+
+
+def _site_retitled(root: Path) -> str | None:
+    _retitle_site(root)
+    return None
+
+
+@pytest.mark.parametrize("change", [_copy_named, _theme_changed, _site_retitled],
+                         ids=["a copy named", "theme", "site title"])
+def test_a_change_around_the_bodies_renders_no_markdown_and_equals_a_fresh_build(
+        tmp_path: Path, monkeypatch: Any, change: Any) -> None:
+    """Every page shows the copies, the theme and the site's title: a change to them makes
+    every page again, but each body is taken from the page written before (articles.py,
+    kept_body), not made from Markdown again."""
+    root = tmp_path / "site"
+    write_site(root, CORPUS, files=FILES, per_page=2)
+    _links_build(root, None)
+    base = change(root)
+    calls = _markdown_counted(monkeypatch)
+    result = _links_build(root, base)
+    assert calls == [] and result.rendered > 0
+    monkeypatch.undo()
+    fresh = tmp_path / "fresh"
+    shutil.copytree(root, fresh, ignore=shutil.ignore_patterns(".mirrorpub", "public"))
+    from_scratch = _links_build(fresh, base)
+    assert dict(result.files) == dict(from_scratch.files)
+    assert _site_bytes(root, result) == _site_bytes(fresh, from_scratch)
+    assert _records(root) == _records(fresh)
+    if base:
+        assert base.encode() in (root / "public/articles/outlet-blocked.html").read_bytes()
+
+
+def test_a_page_changed_since_it_was_written_gives_no_body(tmp_path: Path,
+                                                           monkeypatch: Any) -> None:
+    """Its bytes are not the ones recorded: that article is made from Markdown again."""
+    root = tmp_path / "site"
+    write_site(root, CORPUS, files=FILES, per_page=2)
+    _links_build(root, None)
+    page = root / "public/articles/outlet-blocked.html"
+    forged = page.read_bytes().replace(b"First paragraph", b"Forged paragrap")  # same size
+    assert len(forged) == page.stat().st_size
+    page.write_bytes(forged)
+    calls = _markdown_counted(monkeypatch)
+    result = _links_build(root, "https://copy.example/b/")
+    assert len(calls) == 1 and "First paragraph" in calls[0]
+    assert b"First paragraph" in page.read_bytes() and b"Forged" not in page.read_bytes()
+    assert result.rendered > 1
+
+
 def _edit_first_paragraph(root: Path) -> None:
     source = root / "content" / "news" / "outlet-blocked.md"
     source.write_text(source.read_text().replace("First paragraph", "A new first paragraph"))

@@ -3,6 +3,7 @@ and their pages, rendered only when what they show changed."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -32,6 +33,16 @@ _FRONT_DEFAULTS: dict[str, Any] = {"slug": None, "author": None, "tags": [], "la
 
 
 _FRONT_FIELDS = tuple(f.name for f in fields(FrontMatter))
+
+
+@functools.cache
+def _libraries() -> str:
+    """What else an article's body HTML comes from besides mirrorpub (CODE_VERSION): an
+    upgrade of either may change it. Imported only once a body is rendered or kept."""
+    import markdown as markdown_lib
+    import nh3
+
+    return f"markdown {markdown_lib.__version__}, nh3 {nh3.__version__}"
 
 
 def front_to_json(front: FrontMatter) -> dict[str, Any]:
@@ -168,6 +179,9 @@ class RenderJob:
         self.allow_external = allow_external
         self.output_root = str(output_dir)
         self._digests: dict[str, str] = {}
+        # The records of the pages about to be rendered (run() sets them): their bodies may
+        # be taken from the pages already written.
+        self.before: Mapping[str, Mapping[str, Any]] = {}
 
     def resolve(self, rel: str) -> str | None:
         if rel.endswith(ARTICLE_SUFFIX):
@@ -220,6 +234,7 @@ class RenderJob:
         same_world = cache.step("links", self.link_world())
         todo = [a.rel for a in self.published
                 if not self.still_valid(a, cache.articles.get(a.rel), same_world)]
+        self.before = {rel: cache.articles[rel] for rel in todo if rel in cache.articles}
         errors: list[ContentError] = []
         with mapper(workers, len(todo), {"job": self}) as run:
             for outcome in run(render_one, todo):
@@ -237,7 +252,29 @@ class RenderJob:
         return entries, len(todo)
 
     def render(self, rel: str) -> dict[str, Any]:
-        article = self.with_body(self.by_rel[rel])
+        article = self.by_rel[rel]
+        kept = self.kept_body(article, self.before.get(rel))
+        if kept is not None:
+            body_html, targets = kept
+        else:
+            article = self.with_body(article)
+            body_html, targets = self.body_html(article)
+        summary = article.front.summary or markdown.first_paragraph(body_html)
+        entry = make_entry(article, summary)
+        tag_links = [(t, tag_page(t)) for t in article.front.tags]
+        data, start, end = self.renderer.article_at(entry, body_html, tag_links)
+        fsatomic.write_bytes(self.output_dir / article.output, data)
+        file_entry = entry_for_bytes(article.output, data)
+        record = {"summary": summary, "targets": sorted(targets),
+                  "key": self.key(article, targets), "output": article.output,
+                  "entry": asdict(file_entry)}
+        # None, not left out: the record is merged into the one before, whose offsets
+        # would then point into this page.
+        record["body"] = [self.body_key(article, targets), start, end] if start >= 0 else None
+        return {"rel": rel, "record": record}
+
+    def body_html(self, article: Article) -> tuple[str, dict[str, str | None]]:
+        """The article's body as its page shows it, and the links it resolved."""
         body_html = markdown.to_html(article.body)
         targets: dict[str, str | None] = {}
         context = links.LinkContext(
@@ -252,15 +289,44 @@ class RenderJob:
         except links.LinkProblem as exc:
             raise ContentError(article.shown, str(exc), line_of(article, exc.url)) \
                 from None
-        summary = article.front.summary or markdown.first_paragraph(body_html)
-        entry = make_entry(article, summary)
-        tag_links = [(t, tag_page(t)) for t in article.front.tags]
-        data = self.renderer.article(entry, body_html, tag_links)
-        fsatomic.write_bytes(self.output_dir / article.output, data)
-        file_entry = entry_for_bytes(article.output, data)
-        return {"rel": rel, "record": {
-            "summary": summary, "targets": sorted(targets), "key": self.key(article, targets),
-            "output": article.output, "entry": asdict(file_entry)}}
+        return body_html, targets
+
+    def body_key(self, article: Article, targets: Mapping[str, str | None]) -> str:
+        """Everything the body's HTML depends on: the source, where its page is, what its
+        links lead to, and the code that turns Markdown into it. Not the theme, the site's
+        words or the copies a page names: a change to those keeps every body."""
+        text = json.dumps([CODE_VERSION, _libraries(), article.sha256, article.output,
+                           self.allow_external, sorted(targets.items())], ensure_ascii=False)
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+    def kept_body(self, article: Article, hit: Mapping[str, Any] | None
+                  ) -> tuple[str, dict[str, str | None]] | None:
+        """The body as the page written for `hit` holds it, when nothing it depends on
+        changed and the page is still the one written (its sha256): Markdown, links and
+        sanitizing are most of an article's render, and a theme, words or copies change
+        re-renders every page."""
+        if not hit or not hit.get("body") or hit.get("sha") != article.sha256 or \
+                hit.get("output") != article.output:
+            return None
+        try:
+            targets = {t: self.resolve(t) for t in hit["targets"]}
+        except links.LinkProblem:
+            return None
+        key, start, end = hit["body"]
+        if key != self.body_key(article, targets):
+            return None
+        try:
+            with open(os.path.join(self.output_root, article.output), "rb") as page:
+                data = page.read(hit["entry"]["size"] + 1)
+        except OSError:
+            return None
+        if len(data) != hit["entry"]["size"] or \
+                hashlib.sha256(data).hexdigest() != hit["entry"]["sha256"]:
+            return None
+        try:
+            return data[start:end].decode("utf-8"), targets
+        except UnicodeDecodeError:
+            return None
 
     def with_body(self, article: Article) -> Article:
         if article.body or not article.sha256:
