@@ -78,6 +78,33 @@ def test_a_first_publish_names_a_proved_copy_at_once_and_sends_each_page_once(
         assert seaweed.public_url(bucket) in seaweed.anonymous_get(bucket, key).text, key
 
 
+def test_the_publish_after_a_first_one_makes_no_manifest_file_again(
+        tmp_path: Path, seaweed: SeaweedFS, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Nothing changed since the first publish (one round, the copy proved): its manifest
+    files are kept as they are, not made again from every file of the site."""
+    from mirrorpub.config import load_config
+    from mirrorpub.publish import copyfiles
+    from mirrorpub.publish.run import publish
+
+    for name, value in seaweed.env().items():
+        monkeypatch.setenv(name, value)
+    write_site(tmp_path, ARTICLES, mirrors=[s3(seaweed, "s3", bucket := seaweed.make_bucket())])
+    first = publish(load_config(tmp_path / "mirrorpub.toml"))
+    assert first.exit_code == 0 and first.version == 1
+    made: list[int] = []
+    real = copyfiles.render_files
+
+    def counted(**kwargs: Any) -> dict[str, bytes]:
+        made.append(1)
+        return real(**kwargs)
+
+    monkeypatch.setattr(copyfiles, "render_files", counted)
+    again = publish(load_config(tmp_path / "mirrorpub.toml"))
+    assert again.exit_code == 0 and not again.changed and again.version == 1
+    assert made == []
+    assert '"created_at"' in seaweed.anonymous_get(bucket, "bc2.json").text
+
+
 def test_a_proved_copy_that_fails_later_is_named_nowhere(tmp_path: Path,
                                                          seaweed: SeaweedFS) -> None:
     """Its probe was read back, then an upload is refused: the publish runs once more, so
