@@ -61,12 +61,16 @@ def prove(mirrors: Mapping[str, tuple[MirrorConfig, Mirror]],
         config, mirror = mirrors[name]
         asked = proofs.asked.setdefault(name, [])
         try:
-            problem = _prove(config, mirror, facts.get(name, {}), asked)
+            place = getattr(mirror, "place_probe", None)  # a plugin's Mirror may lack it
+            path = place(PROBE) if place is not None else None
+            if path is None:
+                return  # it cannot hold one: named after its first publish
+            problem = _read_back(config, mirror, path, facts.get(name, {}), asked)
         except MirrorError as exc:
             problem = exc.message
         if problem is None:
             proofs.proved.add(name)
-        elif problem:
+        else:
             proofs.failed[name] = problem
 
     with ThreadPoolExecutor(max_workers=max(1, len(mirrors))) as pool:
@@ -74,14 +78,10 @@ def prove(mirrors: Mapping[str, tuple[MirrorConfig, Mirror]],
     return proofs
 
 
-def _prove(config: MirrorConfig, mirror: Mirror, facts: Mapping[str, Any],
-           asked: list[str]) -> str | None:
-    """None: proved; "": this copy cannot hold a probe (named after its first publish);
-    else what is wrong."""
-    place = getattr(mirror, "place_probe", None)  # a plugin's Mirror may lack the step
-    path = place(PROBE) if place is not None else None
-    if path is None:
-        return ""
+def _read_back(config: MirrorConfig, mirror: Mirror, path: str, facts: Mapping[str, Any],
+               asked: list[str]) -> str | None:
+    """None when readers get the probe at `path` as it was put; else what is wrong. The
+    probe is removed either way."""
     try:
         url = locate(config, facts).url
         assert url is not None  # can_prove
@@ -90,5 +90,5 @@ def _prove(config: MirrorConfig, mirror: Mirror, facts: Mapping[str, Any],
     finally:
         try:
             mirror.remove_probe(path)
-        except MirrorError as exc:  # left behind, the copy's next publish deletes it
+        except MirrorError as exc:  # left behind, this publish's plan deletes it
             log.warning("%s", exc.message)

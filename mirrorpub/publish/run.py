@@ -245,9 +245,10 @@ class _Run:
     def _prove_new_copies(self) -> None:
         """New copies that can show before the build that readers get them (probe.py);
         one that cannot be read as a reader would fails here, before it is sent a page."""
-        new = {name: (self.config.mirror(name), mirror) for name, mirror in self.mirrors.items()
-               if not self.state.has_published(name)
-               and probe.can_prove(self.config.mirror(name), self.facts.get(name, {}))}
+        configs = {name: self.config.mirror(name) for name in self.mirrors
+                   if not self.state.has_published(name)}
+        new = {name: (config, self.mirrors[name]) for name, config in configs.items()
+               if probe.can_prove(config, self.facts.get(name, {}))}
         if not new:
             return
         proofs = probe.prove(new, self.facts)

@@ -253,12 +253,15 @@ class RenderJob:
 
     def render(self, rel: str) -> dict[str, Any]:
         article = self.by_rel[rel]
-        kept = self.kept_body(article, self.before.get(rel))
+        hit = self.before.get(rel)
+        kept = self.kept_body(article, hit)
         if kept is not None:
-            body_html, targets = kept
+            assert hit is not None
+            (body_html, targets), body_key = kept, hit["body"][0]  # checked by kept_body
         else:
             article = self.with_body(article)
             body_html, targets = self.body_html(article)
+            body_key = self.body_key(article, targets)
         summary = article.front.summary or markdown.first_paragraph(body_html)
         entry = make_entry(article, summary)
         tag_links = [(t, tag_page(t)) for t in article.front.tags]
@@ -270,7 +273,7 @@ class RenderJob:
                   "entry": asdict(file_entry)}
         # None, not left out: the record is merged into the one before, whose offsets
         # would then point into this page.
-        record["body"] = [self.body_key(article, targets), start, end] if start >= 0 else None
+        record["body"] = [body_key, start, end] if start >= 0 else None
         return {"rel": rel, "record": record}
 
     def body_html(self, article: Article) -> tuple[str, dict[str, str | None]]:
