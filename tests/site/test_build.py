@@ -459,35 +459,153 @@ def test_a_page_changed_since_it_was_written_gives_no_body(tmp_path: Path,
     assert result.rendered > 1
 
 
+def _news(root: Path, name: str = "outlet-blocked.md") -> Path:
+    return root / "content" / "news" / name
+
+
+def _replace(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
 def _edit_first_paragraph(root: Path) -> None:
-    source = root / "content" / "news" / "outlet-blocked.md"
-    source.write_text(source.read_text().replace("First paragraph", "A new first paragraph"))
+    _replace(_news(root), "First paragraph", "A new first paragraph")
 
 
 def _edit_title(root: Path) -> None:
-    source = root / "content" / "news" / "outlet-blocked.md"
-    source.write_text(source.read_text().replace("Outlet blocked", "Outlet unblocked", 1))
+    _replace(_news(root), "Outlet blocked", "Outlet unblocked")
+
+
+def _edit_tags(root: Path) -> None:
+    _replace(_news(root), "press-freedom", "censorship")
+
+
+def _edit_date(root: Path) -> None:  # the newest article becomes the oldest
+    _replace(_news(root), "2026-11-25T12:30:00+06:00", "2026-11-01T12:30:00+06:00")
+
+
+def _new_story(root: Path) -> None:
+    _news(root, "new-story.md").write_text(article(
+        "A new story", "2026-11-28T08:00:00Z", "Its first paragraph.\n\nSee "
+        "[the report](outlet-blocked.md).", tags=["press-freedom", "a new tag"]),
+        encoding="utf-8")
+
+
+def _new_story_in_another_language(root: Path) -> None:
+    (root / "content" / "ky.md").write_text(article(
+        "Жаңы макала", "2026-11-28T08:00:00Z", "Текст.", lang="ky", tags=["help"]),
+        encoding="utf-8")
+
+
+def _new_backdated_story(root: Path) -> None:  # it lands between old ones
+    _news(root, "old-story.md").write_text(article(
+        "Found in the archive", "2026-11-21T09:00:00Z", "Old text.", tags=["help"]),
+        encoding="utf-8")
+
+
+def _new_draft(root: Path) -> None:
+    _news(root, "draft-2.md").write_text(article(
+        "Another draft", "2026-11-29T08:00:00Z", "Not for readers.", draft=True),
+        encoding="utf-8")
+
+
+def _two_new_stories_and_an_edit(root: Path) -> None:
+    _new_story(root)
+    _new_backdated_story(root)
+    _replace(_news(root), "Text.", "Corrected text.")
+
+
+@pytest.mark.parametrize("change", [
+    _edit_first_paragraph, _edit_title, _edit_tags, _edit_date, _new_story,
+    _new_story_in_another_language, _new_backdated_story, _new_draft,
+    _two_new_stories_and_an_edit],
+    ids=["summary", "title", "tags", "date", "new story", "new story, another language",
+         "new backdated story", "new draft", "two new stories and an edit"])
+def test_a_few_articles_edited_or_new_are_built_without_the_rest(
+        tmp_path: Path, monkeypatch: Any, change: Any) -> None:
+    """A new story, or an edit that shows on listing pages (SPEC §14): only those articles
+    are read and rendered, the listings are keyed again and only those that show something
+    new are rendered (patch.py), and the result is what a build from scratch gives, with
+    the delta the copies need and a cache the next build starts from."""
+    root = tmp_path / "site"
+    write_site(root, CORPUS, files=FILES, per_page=2)
+    _age_site(root)
+    first = _build_in_process(root)
+    before = _site_bytes(root, first)
+    change(root)
+    full_paths = _full_paths_counted(monkeypatch)
+    calls = _markdown_counted(monkeypatch)
+    patched = _build_in_process(root)
+    monkeypatch.undo()
+    assert full_paths == []
+    assert len(calls) <= 3  # the changed and new articles' bodies, no other
+    fresh, fresh_bytes = _from_scratch(root, tmp_path)
+    assert dict(patched.files) == dict(fresh.files)
+    assert patched.files_digest == fresh.files_digest
+    assert list(patched.entries) == list(fresh.entries)
+    assert _site_bytes(root, patched) == fresh_bytes
+    assert _records(root) == _records(tmp_path / "fresh")
+    on_disk = {p.relative_to(root / "public").as_posix()
+               for p in (root / "public").rglob("*") if p.is_file()}
+    assert on_disk - set(patched.files) <= {"mirrors.json", "mirrors.html", "bc2.json"}
+    changed = {p: e for p, e in fresh.files.items() if first.files.get(p) != e}
+    gone = set(first.files) - set(fresh.files)
+    delta = patched.delta
+    if changed or gone:
+        assert delta is not None and delta.base == first.files_digest
+        assert dict(delta.changed) == changed and set(delta.gone) == gone
+    else:  # a new draft: nothing readers see
+        assert patched.files_digest == first.files_digest and delta == first.delta
+    assert all(before[p] == fresh_bytes[p] for p in fresh_bytes
+               if p in before and p not in changed)
+    again = _build_in_process(root)  # the stamp answers, from the cache and its patch
+    assert again.rendered == 0 and dict(again.files) == dict(patched.files)
+    _age_site(root)
+    (root / "content" / "help.md").write_text(
+        (root / "content" / "help.md").read_text().replace("below.", "below, again."))
+    after = _build_in_process(root)  # the next edit starts from the patched cache
+    fresh_after, fresh_after_bytes = _from_scratch(root, tmp_path / "again")
+    assert dict(after.files) == dict(fresh_after.files)
+    assert _site_bytes(root, after) == fresh_after_bytes
 
 
 def _edit_and_delete_another_page(root: Path) -> None:
-    source = root / "content" / "news" / "outlet-blocked.md"
-    source.write_text(source.read_text().replace("Text.", "Corrected text."))
+    _replace(_news(root), "Text.", "Corrected text.")
     (root / "public" / "articles" / "help.html").unlink()
 
 
 def _edit_a_picture(root: Path) -> None:
-    source = root / "content" / "news" / "outlet-blocked.md"
-    source.write_text(source.read_text().replace("Text.", "Corrected text."))
+    _replace(_news(root), "Text.", "Corrected text.")
     (root / "content" / "news" / "img" / "map.png").write_bytes(PNG + b"\0")
 
 
-@pytest.mark.parametrize("change", [_edit_first_paragraph, _edit_title,
-                                    _edit_and_delete_another_page, _edit_a_picture],
-                         ids=["summary", "title", "another page deleted", "a picture too"])
-def test_what_a_body_edit_alone_cannot_answer_is_built_in_full(
+def _edit_slug(root: Path) -> None:
+    _replace(_news(root), 'slug: "outlet-blocked"', 'slug: "outlet-blocked-2"')
+
+
+def _edit_language(root: Path) -> None:
+    _replace(root / "content" / "ar" / "maqal.md", 'lang: "ar"', 'lang: "fa"')
+
+
+def _publish_the_draft(root: Path) -> None:
+    _replace(root / "content" / "draft.md", "draft: true", "draft: false")
+
+
+def _remove_an_article(root: Path) -> None:
+    (root / "content" / "ar" / "maqal.md").unlink()
+
+
+@pytest.mark.parametrize("change", [_edit_and_delete_another_page, _edit_a_picture,
+                                    _edit_slug, _edit_language, _publish_the_draft,
+                                    _remove_an_article],
+                         ids=["another page deleted", "a picture too", "slug", "language",
+                              "a draft published", "an article removed"])
+def test_what_a_few_articles_alone_cannot_answer_is_built_in_full(
         tmp_path: Path, monkeypatch: Any, change: Any) -> None:
-    """A summary or a title shows on listing pages; a missing page or a changed picture is
-    not the edit's: the full build runs, and gives what a build from scratch gives."""
+    """A slug, language or draft flag moves what links lead to; a missing page, a changed
+    picture or a removed article is not the edit's: the full build runs, and gives what a
+    build from scratch gives."""
     root = tmp_path / "site"
     write_site(root, CORPUS, files=FILES, per_page=2)
     _age_site(root)
@@ -499,6 +617,22 @@ def test_what_a_body_edit_alone_cannot_answer_is_built_in_full(
     fresh, fresh_bytes = _from_scratch(root, tmp_path)
     assert dict(result.files) == dict(fresh.files)
     assert _site_bytes(root, result) == fresh_bytes
+
+
+def test_a_new_story_whose_slug_clashes_is_refused_as_a_full_build_would(
+        tmp_path: Path) -> None:
+    write_site(tmp_path, CORPUS, files=FILES, per_page=2)
+    _age_site(tmp_path)
+    assert mirrorpub("build", cwd=tmp_path).returncode == 0
+    _news(tmp_path, "again.md").write_text(article(
+        "Outlet blocked again", "2026-11-28T08:00:00Z", "Text.", slug="outlet-blocked"),
+        encoding="utf-8")
+    patched = mirrorpub("build", cwd=tmp_path)
+    shutil.rmtree(tmp_path / ".mirrorpub")
+    full = mirrorpub("build", cwd=tmp_path)
+    assert patched.returncode == full.returncode == 1
+    assert "content/news/again.md" in patched.stderr and patched.stderr == full.stderr
+    assert_no_traceback(patched)
 
 
 def test_a_drafts_body_edit_changes_nothing_published(tmp_path: Path,

@@ -15,10 +15,11 @@ elsewhere, so nothing is unmarshalled unless its sha256 is the one this file's w
 recorded, by the same Python (whose marshal format is its own); anything else is no cache.
 
 A build that renders a few pages again (patch.py) writes only their records, into
-`build-<output>.patch` beside it, naming the sha256 of the cache file they go on; a load
-applies them. Past PATCH_RECORDS such records the whole cache is written again, and a
-patch file that names another cache is ignored (its records are only a shortcut: their
-sources' stats no longer vouch for the records under it, so they are read again).
+`build-<output>.patch` beside it, naming the sha256 of the cache file they go on, and the
+listing pages' records whole when it made listings again; a load applies them. Past
+PATCH_RECORDS such records the whole cache is written again, and a patch file that names
+another cache is ignored (its records are only a shortcut: their sources' stats no longer
+vouch for the records under it, so they are read again).
 """
 
 from __future__ import annotations
@@ -124,6 +125,7 @@ class RenderCache:
     dirty: bool = True  # whether anything differs from what is on disk
     base: str = ""  # the sha256 line of the cache file as read (a patch file goes on it)
     patched: set[str] = field(default_factory=set)  # articles the patch file read had
+    pages_patched: bool = False  # whether the patch file read had the listing pages too
 
     @staticmethod
     def path_for(state_dir: Path, output_dir: Path) -> Path:
@@ -163,11 +165,14 @@ class RenderCache:
             if split is None:
                 return
             data = marshal.loads(split[1])
-            if data["base"] != self.base or not set(data["articles"]) <= self.articles.keys():
+            if data["base"] != self.base:
                 return
+            pages = data.get("pages")
             self.articles.update(data["articles"])
             self.steps, self.scanned_ns = data["steps"], int(data["scanned_ns"])
             self.patched = set(data["articles"])
+            if pages is not None:
+                self.pages, self.pages_patched = pages, True
 
     def step(self, name: str, value: str) -> bool:
         """Record a step's digest; whether it is the one the last build recorded."""
@@ -189,18 +194,22 @@ class RenderCache:
         paths |= set(self.pages)
         return paths
 
-    def save(self, scanned_ns: int, changed: set[str] | None = None) -> None:
+    def save(self, scanned_ns: int, changed: set[str] | None = None,
+             pages: bool = False) -> None:
         """Write the cache, unless this build changed nothing in it. `changed`: the only
-        article records it changed (none else, nor assets or pages): a patch file will do
-        while it stays small."""
+        article records it changed or added (no asset's), and `pages` whether the listing
+        pages' changed too: a patch file will do while it stays small."""
         if not self.dirty:
             return
         self.scanned_ns = scanned_ns
         patched = self.patched | (changed or set())
         if changed is not None and self.base and len(patched) <= PATCH_RECORDS:
-            fsatomic.write_bytes(self.patch_path(self.path), _dump({
-                "base": self.base, "scanned_ns": scanned_ns, "steps": self.steps,
-                "articles": {rel: self.articles[rel] for rel in sorted(patched)}})[1])
+            data = {"base": self.base, "scanned_ns": scanned_ns, "steps": self.steps,
+                    "articles": {rel: self.articles[rel] for rel in sorted(patched)}}
+            self.pages_patched = self.pages_patched or pages
+            if self.pages_patched:
+                data["pages"] = self.pages
+            fsatomic.write_bytes(self.patch_path(self.path), _dump(data)[1])
             self.patched = patched
             self.dirty = False
             return
@@ -208,7 +217,7 @@ class RenderCache:
             "output_dir": self.output_dir, "scanned_ns": scanned_ns, "steps": self.steps,
             "articles": self.articles, "assets": self.assets, "pages": self.pages})
         fsatomic.write_bytes(self.path, data)
-        self.base, self.patched = digest, set()
+        self.base, self.patched, self.pages_patched = digest, set(), False
         self.patch_path(self.path).unlink(missing_ok=True)  # it went on the cache before
         self.dirty = False
         # The JSON cache earlier versions wrote: as big as 110 MB, and never read again.

@@ -1,13 +1,17 @@
-"""A build of a few articles whose bodies alone changed: the correction an editor makes.
+"""A build of a few articles: the correction an editor makes, or the new story.
 
 The full build (pipeline._build) makes every article again from its cache record, keys
-every listing page and compares every file: Python work per article that was most of a
-one-edit publish at 10,000 articles and more (SPEC §14). When the build reads the same
-settings and the same sources as the last, and the few sources whose stat moved keep their
-front matter, no slug, date, tag, title or link target can have moved, so only those
-articles' pages can change. This renders them again; if a summary (the part of a body the
-listings show) changed too, it gives up, and so does it for anything else it does not
-expect: `None` means the full build runs, which is always right.
+every link and compares every file: Python work per article that was most of a one-edit
+or new-article publish at 10,000 articles and more (SPEC §14). When the build reads the
+same settings and the same sources as the last, but for a few sources whose stat moved and
+a few new ones, and no source left, no page but theirs and the listings can change: no
+link target moved, unless one of them changed its slug, language, draft flag or its right
+to load from elsewhere, which this leaves to the full build. This renders their pages, and
+the listings again if what they show of an article changed (a new story; a title, a date,
+tags or a summary edited): the listings key every page and render only those whose
+articles or links moved, so a new story renders its few pages (stable pagination). For
+anything it does not expect it gives up: `None` means the full build runs, which is
+always right.
 """
 
 from __future__ import annotations
@@ -38,7 +42,8 @@ class Patched:
     entries: Sequence[Entry]  # made from the records when asked for
     rendered: int
     delta: FilesDelta | None
-    records: set[str]  # the articles whose cache records changed
+    records: set[str]  # the articles whose cache records changed or are new
+    relisted: bool  # whether the listings were made again (cache.pages changed)
 
 
 @dataclass(frozen=True)
@@ -54,40 +59,56 @@ class Sources:
 
 # (articles to render, drafts, rel -> page of every published article) -> the job
 JobMaker = Callable[[list[Article], set[str], dict[str, str]], RenderJob]
+# (entries newest first, each one's slug and page key, files) -> listing pages rendered:
+# the full build's listings step (listings.render_listings), which updates cache.pages
+Relister = Callable[[list[Entry], str, dict[str, FileEntry]], int]
+
+# What of an article's front matter may change with no page but its own and the listings
+# changing; a change to any other key (its slug, language, draft flag, allow_external)
+# moves a link target or what the site may publish: the full build sees to it.
+_LISTED = frozenset({"title", "date", "updated", "author", "tags", "summary"})
 
 
-def edited_bodies(cache: RenderCache, before: BuildStamp | None, settings: str,
-                  sources: Sources, make_job: JobMaker, language: str,
-                  show_drafts: bool) -> Patched | None:
-    """The build, when only a few article bodies changed since the recorded one (whose
+def few_articles(cache: RenderCache, before: BuildStamp | None, settings: str,
+                 sources: Sources, make_job: JobMaker, relist: Relister, language: str,
+                 show_drafts: bool) -> Patched | None:
+    """The build, when only a few articles changed or came since the recorded one (whose
     `settings` digest must be this build's); None when the full build must run. Raises
-    ContentError for a changed article that cannot be published, as the full build would."""
+    ContentError for an article that cannot be published, as the full build would."""
     records = cache.articles
     if before is None or cache.steps.get("settings") != settings or \
-            records.keys() != sources.stats.keys() or \
+            not records.keys() <= sources.stats.keys() or \
             cache.assets.keys() != sources.asset_stats.keys() or \
             not all(cache.trusted(cache.assets[rel], stat)
                     for rel, stat in sources.asset_stats.items()):
         return None
     changed = [rel for rel, stat in sources.stats.items()
-               if not cache.trusted(records[rel], stat)]
+               if not cache.trusted(records.get(rel), stat)]
     if not changed or len(changed) > PATCH_LIMIT or not _outputs_there(cache, before) or \
             not all("entry" in r for r in recorded.published(cache, show_drafts)):
         return None
-    edited = _reread(cache, sources, changed, language)
+    edited = _reread(cache, sources, changed, language, show_drafts)
     if edited is None:
         return None
     new_records, articles = edited
     drafts = set() if show_drafts else \
-        {rel for rel, r in records.items() if r["front"].get("draft")}
+        {rel for rel, r in {**records, **new_records}.items() if r["front"].get("draft")}
     to_render = [a for a in articles if a.rel not in drafts]
-    pages = {rel: article_path(r["slug"]) for rel, r in records.items() if rel not in drafts}
-    rendered = _render(make_job(to_render, drafts, pages), records)
-    if rendered is None:
-        return None
+    pages = {rel: article_path(r["slug"]) for rel, r in {**records, **new_records}.items()
+             if rel not in drafts}
+    rendered = _render(make_job(to_render, drafts, pages))
+    old = {rel: records.get(rel) for rel in new_records}
     for rel, made in rendered.items():
         new_records[rel] = {**new_records[rel], **made}
-    return _patched(cache, before, new_records, language, show_drafts, len(to_render))
+    for rel, record in new_records.items():
+        records[rel] = {**records.get(rel, {}), **record}
+    cache.dirty = True
+    if any(old[rel] is None for rel in new_records):
+        # The next full build checks every link again: articles came that links may name.
+        cache.steps.pop("links", None)
+    relisted = _listed_changed(old, new_records, drafts)
+    return _patched(cache, before, old, relist if relisted else None, language,
+                    show_drafts, len(to_render))
 
 
 def _outputs_there(cache: RenderCache, before: BuildStamp) -> bool:
@@ -97,30 +118,38 @@ def _outputs_there(cache: RenderCache, before: BuildStamp) -> bool:
                for path, size in before.outputs.items())
 
 
-def _reread(cache: RenderCache, sources: Sources, changed: list[str],
-            language: str) -> tuple[dict[str, dict[str, Any]], list[Article]] | None:
-    """The changed sources read again: their new records, and the articles whose bytes
-    changed; None when one's front matter did (the full build then sees what moved)."""
+def _reread(cache: RenderCache, sources: Sources, changed: list[str], language: str,
+            show_drafts: bool) -> tuple[dict[str, dict[str, Any]], list[Article]] | None:
+    """The changed and new sources read: their new records, and the articles whose bytes
+    changed or that are new; None when the full build must see to one (_LISTED)."""
     new_records: dict[str, dict[str, Any]] = {}
     articles: list[Article] = []
+    slugs = {r["slug"] for r in recorded.published(cache, show_drafts)}
     for rel in changed:
-        file, stat, old = sources.articles[rel], sources.stats[rel], cache.articles[rel]
+        file, stat, old = sources.articles[rel], sources.stats[rel], cache.articles.get(rel)
         raw, sha = read_source(file, sources.label)
-        if sha == old["sha"]:
+        if old is not None and sha == old["sha"]:
             new_records[rel] = {**old, "stat": stat}
             continue
         article = parse_article(file, sources.label, raw, sha, language)
-        if article.slug != old["slug"] or front_to_json(article.front) != old["front"]:
+        front = front_to_json(article.front)
+        if old is None:
+            if front.get("allow_external") or article.slug in slugs:
+                return None  # refused, or a clash: the full build says which and where
+            if show_drafts or not front.get("draft"):
+                slugs.add(article.slug)
+        elif article.slug != old["slug"] or \
+                any(front.get(k) != old["front"].get(k)
+                    for k in front.keys() | old["front"].keys() if k not in _LISTED):
             return None
-        new_records[rel] = {**old, "sha": sha, "stat": stat, "body_line": article.body_line}
+        new_records[rel] = {**(old or {}), "sha": sha, "stat": stat, "slug": article.slug,
+                            "front": front, "body_line": article.body_line}
         articles.append(article)
     return new_records, articles
 
 
-def _render(job: RenderJob, records: dict[str, dict[str, Any]]
-            ) -> dict[str, dict[str, Any]] | None:
-    """Render the job's pages; their records' new parts. None when a summary changed: the
-    listings that show it change too, which the full build works out."""
+def _render(job: RenderJob) -> dict[str, dict[str, Any]]:
+    """Render the job's pages; their records' new parts."""
     errors: list[ContentError] = []
     made: dict[str, dict[str, Any]] = {}
     for article in job.published:
@@ -130,29 +159,49 @@ def _render(job: RenderJob, records: dict[str, dict[str, Any]]
             continue
         made[article.rel] = outcome[1]["record"]
     raise_content_errors(errors)
-    if any(made[rel]["summary"] != records[rel].get("summary") for rel in made):
-        return None
     return made
 
 
-def _patched(cache: RenderCache, before: BuildStamp, new_records: dict[str, dict[str, Any]],
-             language: str, show_drafts: bool, rendered: int) -> Patched:
-    """The recorded build with these records in place: its files, and the delta from it."""
-    old_entries = {r["output"]: r["entry"] for r in
-                   (cache.articles[rel] for rel in new_records) if "entry" in r}
+def _listed_changed(old: dict[str, dict[str, Any] | None],
+                    new_records: dict[str, dict[str, Any]], drafts: set[str]) -> bool:
+    """Whether a listing shows anything new of these articles: one is new and published,
+    or its front matter or summary changed."""
     for rel, record in new_records.items():
-        cache.articles[rel] = {**cache.articles[rel], **record}
-    cache.dirty = True
-    files, entries = recorded.recorded(cache, recorded.published(cache, show_drafts), language)
-    changed = {path: files[path] for path, old in old_entries.items()
-               if path in files and FileEntry(**old) != files[path]}
-    if not changed:  # the same files as the build before: the delta that build had
-        return Patched(files, entries, rendered, before.delta, set(new_records))
-    shown = {path: (old_entries[path]["sha256"], old_entries[path]["size"])
-             for path in changed}
-    return Patched(files, entries, rendered,
-                   FilesDelta(before.files_digest, dict(sorted(changed.items())),
-                              dict(sorted(shown.items())), ()), set(new_records))
+        if rel in drafts:
+            continue
+        was = old[rel]
+        if was is None or was["front"] != record["front"] or \
+                was.get("summary") != record.get("summary"):
+            return True
+    return False
 
 
-
+def _patched(cache: RenderCache, before: BuildStamp, old: dict[str, dict[str, Any] | None],
+             relist: Relister | None, language: str, show_drafts: bool,
+             rendered: int) -> Patched:
+    """The recorded build with the new records in place (and its listings made again,
+    given `relist`): its files, and the delta from it."""
+    published = recorded.published(cache, show_drafts)
+    recorded.newest_first(published)
+    old_pages = {p: r["entry"] for p, r in cache.pages.items()}
+    entries = recorded.RecordEntries(published, language)
+    listed = 0
+    if relist is not None:
+        shown = "\n".join(f"{r['slug']} {r['key']}" for r in published)
+        listed = relist(entries.made(), shown, {})
+    files = recorded.files(cache, published)
+    was = {r["output"]: r["entry"] for r in old.values() if r and "entry" in r}
+    was.update(old_pages)
+    now = {r["output"] for rel in old if "output" in (r := cache.articles[rel])}
+    now.update(cache.pages)
+    changed = {path: files[path] for path in sorted(now)
+               if path in files and (path not in was or FileEntry(**was[path]) != files[path])}
+    gone = tuple(sorted(old_pages.keys() - cache.pages.keys()))
+    if not changed and not gone:  # the same files as the build before: its delta
+        return Patched(files, entries, rendered + listed, before.delta, set(old),
+                       relist is not None)
+    shown = {path: (was[path]["sha256"], was[path]["size"])
+             for path in [*changed, *gone] if path in was}
+    return Patched(files, entries, rendered + listed,
+                   FilesDelta(before.files_digest, changed, dict(sorted(shown.items())), gone),
+                   set(old), relist is not None)

@@ -149,10 +149,21 @@ def _build(config: Config, mirror_links: tuple[MirrorLink, ...], fingerprint: st
 
     sources = patch.Sources(site.content_dir, label, {f.rel: f for f in scan.articles}, stats,
                             asset_stats)
-    patched = patch.edited_bodies(cache, before, settings, sources, make_job, site.language,
-                                  show_drafts)
+    base = _listings_base(theme, context_digest, words, site.language)
+    sizes = (site.per_page, site.feed_size)
+    workers = workers or os.cpu_count() or 1
+
+    def relist(entries: list[Entry], shown: str, files: dict[str, FileEntry]) -> int:
+        before = set(cache.pages)
+        listed = render_listings(entries, renderer, sizes, site.output_dir, cache, files,
+                                 base, shown, workers)
+        _remove_stale(site.output_dir, True, before, files, site.languages)
+        return listed
+
+    patched = patch.few_articles(cache, before, settings, sources, make_job, relist,
+                                 site.language, show_drafts)
     if patched is not None:
-        cache.save(started_ns, changed=patched.records)
+        cache.save(started_ns, changed=patched.records, pages=patched.relisted)
         languages = recorded.languages(cache, site.language, show_drafts)
         words.warn([*site.languages, *languages])
         return _stamped(cache, inputs, started_ns, languages, BuildResult(
@@ -164,7 +175,6 @@ def _build(config: Config, mirror_links: tuple[MirrorLink, ...], fingerprint: st
     cache.step("settings", settings)
     previous_outputs = cache.outputs()  # before this build replaces the records
     previous = _previous_files(cache, before, show_drafts)
-    workers = workers or os.cpu_count() or 1
 
     articles = read_articles(scan.articles, stats, label, site.language, cache, workers,
                               started_ns)
@@ -179,9 +189,8 @@ def _build(config: Config, mirror_links: tuple[MirrorLink, ...], fingerprint: st
     entries, rendered = job.run(cache, files, workers)
     copy_assets(scan, asset_stats, site.output_dir, cache, files)
     shown = "\n".join(f"{a.slug} {cache.articles[a.rel]['key']}" for a in published)
-    base = json.dumps([CODE_VERSION, theme.digest, context_digest, words.digest(site.language)])
-    listed = render_listings(entries, renderer, (site.per_page, site.feed_size),
-                             site.output_dir, cache, files, base, shown, workers)
+    listed = render_listings(entries, renderer, sizes, site.output_dir, cache, files, base,
+                             shown, workers)
     _remove_stale(site.output_dir, cache.found, previous_outputs, files, site.languages)
     cache.save(started_ns)
     pages_total = len(entries) + len(cache.pages)
@@ -192,6 +201,11 @@ def _build(config: Config, mirror_links: tuple[MirrorLink, ...], fingerprint: st
         rendered=rendered + listed, reused=pages_total - rendered - listed, renderer=renderer,
         files_digest=digest, sizes=(site.per_page, site.feed_size),
         delta=_delta(before, previous, files, digest)))
+
+
+def _listings_base(theme: Theme, context_digest: str, words: Words, language: str) -> str:
+    """What every listing page shows besides its articles: part of each one's key."""
+    return json.dumps([CODE_VERSION, theme.digest, context_digest, words.digest(language)])
 
 
 def _stamped(cache: RenderCache, inputs: str, started_ns: int, languages: set[str],

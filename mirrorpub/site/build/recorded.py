@@ -33,12 +33,21 @@ def recorded(cache: RenderCache, records: list[dict[str, Any]], language: str
              ) -> tuple[dict[str, FileEntry], Sequence[Entry]]:
     """The recorded build's site files and entries (`records`: its published articles',
     sorted here)."""
-    made = outputs(cache, records)
-    # Newest first, by slug where dates are equal: the order `newest_first` gives.
+    newest_first(records)
+    return files(cache, records), RecordEntries(records, language)
+
+
+def newest_first(records: list[dict[str, Any]]) -> None:
+    """Sort article records as `articles.newest_first` sorts articles: by date, newest
+    first, by slug where dates are equal."""
     records.sort(key=lambda r: r["slug"])
     records.sort(key=lambda r: datetime.fromisoformat(r["front"]["date"]), reverse=True)
-    files = {path: FileEntry(**entry) for path, entry in sorted(made, key=lambda o: o[0])}
-    return files, RecordEntries(records, language)
+
+
+def files(cache: RenderCache, records: list[dict[str, Any]]) -> dict[str, FileEntry]:
+    """The recorded build's site files, sorted (`records`: its published articles')."""
+    made = outputs(cache, records)
+    return {path: FileEntry(**entry) for path, entry in sorted(made, key=lambda o: o[0])}
 
 
 def languages(cache: RenderCache, default: str, show_drafts: bool) -> set[str]:
@@ -70,6 +79,10 @@ class RecordEntries(Sequence[Entry]):
         if self._made is None:
             self._made = tuple(self._entry(r) for r in self._records)
         return self._made[index]
+
+    def made(self) -> list[Entry]:
+        """Every entry, newest first."""
+        return list(self[:])
 
     def listed(self) -> list[Listed]:
         """What the manifest's age ranks need of each entry, without making the entries
