@@ -59,9 +59,9 @@ class Sources:
 
 # (articles to render, drafts, rel -> page of every published article) -> the job
 JobMaker = Callable[[list[Article], set[str], dict[str, str]], RenderJob]
-# (entries newest first, each one's slug and page key, files) -> listing pages rendered:
-# the full build's listings step (listings.render_listings), which updates cache.pages
-Relister = Callable[[list[Entry], str, dict[str, FileEntry]], int]
+# (entries newest first, each one's slug and page key) -> listing pages rendered: the full
+# build's listings step (listings.render_listings), which updates cache.pages
+Relister = Callable[[list[Entry], str], int]
 
 # What of an article's front matter may change with no page but its own and the listings
 # changing; a change to any other key (its slug, language, draft flag, allow_external)
@@ -84,18 +84,21 @@ def few_articles(cache: RenderCache, before: BuildStamp | None, settings: str,
         return None
     changed = [rel for rel, stat in sources.stats.items()
                if not cache.trusted(records.get(rel), stat)]
-    if not changed or len(changed) > PATCH_LIMIT or not _outputs_there(cache, before) or \
-            not all("entry" in r for r in recorded.published(cache, show_drafts)):
+    if not changed or len(changed) > PATCH_LIMIT or not _outputs_there(cache, before):
         return None
-    edited = _reread(cache, sources, changed, language, show_drafts)
+    published = recorded.published(cache, show_drafts)
+    if not all("entry" in r for r in published):
+        return None
+    edited = _reread(cache, sources, changed, language, {r["slug"] for r in published},
+                     show_drafts)
     if edited is None:
         return None
     new_records, articles = edited
+    every = {**records, **new_records}
     drafts = set() if show_drafts else \
-        {rel for rel, r in {**records, **new_records}.items() if r["front"].get("draft")}
+        {rel for rel, r in every.items() if r["front"].get("draft")}
     to_render = [a for a in articles if a.rel not in drafts]
-    pages = {rel: article_path(r["slug"]) for rel, r in {**records, **new_records}.items()
-             if rel not in drafts}
+    pages = {rel: article_path(r["slug"]) for rel, r in every.items() if rel not in drafts}
     rendered = _render(make_job(to_render, drafts, pages))
     old = {rel: records.get(rel) for rel in new_records}
     for rel, made in rendered.items():
@@ -119,12 +122,13 @@ def _outputs_there(cache: RenderCache, before: BuildStamp) -> bool:
 
 
 def _reread(cache: RenderCache, sources: Sources, changed: list[str], language: str,
-            show_drafts: bool) -> tuple[dict[str, dict[str, Any]], list[Article]] | None:
+            slugs: set[str], show_drafts: bool
+            ) -> tuple[dict[str, dict[str, Any]], list[Article]] | None:
     """The changed and new sources read: their new records, and the articles whose bytes
-    changed or that are new; None when the full build must see to one (_LISTED)."""
+    changed or that are new; None when the full build must see to one (_LISTED, or a new
+    one's slug among the published `slugs`)."""
     new_records: dict[str, dict[str, Any]] = {}
     articles: list[Article] = []
-    slugs = {r["slug"] for r in recorded.published(cache, show_drafts)}
     for rel in changed:
         file, stat, old = sources.articles[rel], sources.stats[rel], cache.articles.get(rel)
         raw, sha = read_source(file, sources.label)
@@ -188,7 +192,7 @@ def _patched(cache: RenderCache, before: BuildStamp, old: dict[str, dict[str, An
     listed = 0
     if relist is not None:
         shown = "\n".join(f"{r['slug']} {r['key']}" for r in published)
-        listed = relist(entries.made(), shown, {})
+        listed = relist(entries.made(), shown)
     files = recorded.files(cache, published)
     was = {r["output"]: r["entry"] for r in old.values() if r and "entry" in r}
     was.update(old_pages)

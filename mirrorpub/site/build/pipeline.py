@@ -153,11 +153,11 @@ def _build(config: Config, mirror_links: tuple[MirrorLink, ...], fingerprint: st
     sizes = (site.per_page, site.feed_size)
     workers = workers or os.cpu_count() or 1
 
-    def relist(entries: list[Entry], shown: str, files: dict[str, FileEntry]) -> int:
-        before = set(cache.pages)
-        listed = render_listings(entries, renderer, sizes, site.output_dir, cache, files,
+    def relist(entries: list[Entry], shown: str) -> int:
+        before, pages = set(cache.pages), {}
+        listed = render_listings(entries, renderer, sizes, site.output_dir, cache, pages,
                                  base, shown, workers)
-        _remove_stale(site.output_dir, True, before, files, site.languages)
+        _remove_stale(site.output_dir, True, before, pages, site.languages)
         return listed
 
     patched = patch.few_articles(cache, before, settings, sources, make_job, relist,
