@@ -4,6 +4,7 @@ would; deterministic bytes; every bad input refused with the file named."""
 from __future__ import annotations
 
 import itertools
+import json
 import os
 import re
 import shutil
@@ -617,6 +618,52 @@ def test_what_a_few_articles_alone_cannot_answer_is_built_in_full(
     fresh, fresh_bytes = _from_scratch(root, tmp_path)
     assert dict(result.files) == dict(fresh.files)
     assert _site_bytes(root, result) == fresh_bytes
+
+
+def test_a_listing_page_is_rendered_only_when_what_it_shows_changed(
+        tmp_path: Path, monkeypatch: Any) -> None:
+    """A listing page is keyed by what it shows of its articles (their entry keys, kept
+    in the cache records), not by their pages: a body edit the listings do not show,
+    built in full (a picture changed with it), renders that article's page and no listing
+    page. A cache whose records lack the entry keys (an earlier version's) runs the full
+    build once, which keeps them; the next edit is built from the records."""
+    from mirrorpub.site.build import stamp
+    from mirrorpub.site.build.cache import RenderCache
+
+    root = tmp_path / "site"
+    write_site(root, CORPUS, files=FILES, per_page=2)
+    _age_site(root)
+    first = _build_in_process(root)
+    listings = {p for p in first.files if not p.startswith(("articles/", "files/"))}
+    assert {"index.html", "feed.xml"} <= listings
+    _edit_a_picture(root)
+    _age_site(root)
+    before = _outputs(root)
+    full_paths = _full_paths_counted(monkeypatch)
+    result = _build_in_process(root)
+    assert full_paths == [1] and result.rendered == 1
+    after = _outputs(root)
+    assert all(after[p] == before[p] for p in listings)  # bytes and mtimes
+    cache = RenderCache.load(root / ".mirrorpub", root / "public")
+    for record in cache.articles.values():
+        record.pop("listed", None)
+    cache.dirty = True
+    cache.save(time.time_ns())
+    # …with the stamp the earlier version wrote beside it.
+    stamp_file = stamp.stamp_path(cache.path)
+    written = json.loads(stamp_file.read_text())
+    stamp_file.write_text(json.dumps({**written, "cache": list(stamp._file_key(cache.path))}))
+    _replace(_news(root), "Outlet blocked", "Outlet unblocked")
+    _age(_news(root))  # not the picture: its stat would send the build to the full one
+    assert _build_in_process(root).rendered > 1
+    assert full_paths == [1, 1]
+    _replace(_news(root), "Outlet unblocked", "Outlet blocked again")
+    _age(_news(root))
+    patched = _build_in_process(root)
+    assert full_paths == [1, 1]
+    fresh, fresh_bytes = _from_scratch(root, tmp_path)
+    assert dict(patched.files) == dict(fresh.files)
+    assert _site_bytes(root, patched) == fresh_bytes
 
 
 def test_a_new_story_whose_slug_clashes_is_refused_as_a_full_build_would(

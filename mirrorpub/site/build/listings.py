@@ -9,7 +9,7 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple, Protocol, TypeVar
 
 from mirrorpub import fsatomic, layout
 from mirrorpub.content.slugs import slugify
@@ -20,29 +20,62 @@ from mirrorpub.site.mediatypes import entry_for_bytes
 from mirrorpub.site.pages import Entry, PageRenderer, feed_documents, stable_pages
 
 
-def render_listings(entries: list[Entry], renderer: PageRenderer, sizes: tuple[int, int],
-                    output_dir: Path, cache: RenderCache, files: dict[str, FileEntry],
-                    base: str, shown: str, workers: int) -> int:
-    """Index pages, tag pages, feed documents; `sizes`: (per_page, feed_size). `base` and
-    `shown` (each article's slug and page key, which stands for its entry) cover all they
-    show: unchanged, no page needs a look."""
-    inputs = f"{base}\n{sizes}\n{shown}"
+class Placed(Protocol):
+    """Of an article, what places it on the listing pages (an Entry has it)."""
+
+    @property
+    def slug(self) -> str: ...
+
+    @property
+    def tags(self) -> tuple[str, ...]: ...
+
+
+P = TypeVar("P", bound=Placed)
+
+
+class Shown(NamedTuple):
+    """Of a published article, what places and keys it on the listing pages: a page is
+    keyed by its articles' entry keys (kept in their cache records), so its entries are
+    made only when it is rendered, from `source` (the caller's entry_of)."""
+
+    slug: str
+    tags: tuple[str, ...]
+    line: str  # "<slug> <entry_key>": this article's part of a listing page's key
+    source: Any
+
+
+def entry_key(entry: Entry) -> str:
+    """All a listing shows of one article, digested: its part of a listing page's key,
+    kept in its cache record (the "listed" key) so a listing is keyed without making the
+    entries of its articles again. repr() of a tuple of strings is unambiguous and stable."""
+    line = repr((entry.slug, entry.title, entry.date, entry.updated, entry.summary,
+                 entry.lang, entry.author, entry.tags))
+    return hashlib.sha256(line.encode("utf-8")).hexdigest()[:32]
+
+
+def render_listings(shown: list[Shown], entry_of: Callable[[Any], Entry],
+                    renderer: PageRenderer, sizes: tuple[int, int], output_dir: Path,
+                    cache: RenderCache, files: dict[str, FileEntry], base: str,
+                    workers: int) -> int:
+    """Index pages, tag pages, feed documents; `shown`: the published articles, newest
+    first; `sizes`: (per_page, feed_size). `base` and the articles' lines cover all the
+    listings show: unchanged, no page needs a look."""
+    inputs = "\n".join([base, str(sizes), *(s.line for s in shown)])
     if cache.step("listings", hashlib.sha256(inputs.encode("utf-8")).hexdigest()) and \
             all(output_size(output_dir / p) == r["entry"]["size"] for p, r in cache.pages.items()):
         files.update((p, FileEntry(**r["entry"])) for p, r in cache.pages.items())
         return 0
-    lines = {e.slug: _entry_line(e) for e in entries}
     kept: dict[str, dict[str, Any]] = {}
     jobs = []
-    for template, page, chunk, extra in _listing_jobs(entries, *sizes):
+    for template, page, chunk, extra in _listing_jobs(shown, *sizes):
         text = "\n".join([base, template, json.dumps(extra, ensure_ascii=False),
-                          *(lines[e.slug] for e in chunk)])
+                          *[s.line for s in chunk]])
         key = hashlib.sha256(text.encode("utf-8")).hexdigest()
         hit = cache.pages.get(page)
         if hit and hit["key"] == key and output_size(output_dir / page) == hit["entry"]["size"]:
             kept[page] = hit
         else:
-            jobs.append((template, page, chunk, extra, key))
+            jobs.append((template, page, [entry_of(s.source) for s in chunk], extra, key))
     state = {"jobs": jobs, "renderer": renderer, "output_dir": output_dir}
     with mapper(workers, len(jobs), state) as run:
         kept.update(run(_render_listing, range(len(jobs))))
@@ -78,25 +111,19 @@ def _render_listing(work: dict[str, Any], index: int) -> tuple[str, dict[str, An
     return page, {"key": key, "entry": asdict(entry_for_bytes(page, data))}
 
 
-def _entry_line(entry: Entry) -> str:
-    """All a listing shows of one article, as one line: part of the listing's cache key.
-    repr() of a tuple of strings is unambiguous, stable and several times quicker than JSON."""
-    return repr((entry.slug, entry.title, entry.date, entry.updated, entry.summary,
-                 entry.lang, entry.author, entry.tags))
+ListingJob = tuple[str, str, list[P], dict[str, Any]]
 
 
-ListingJob = tuple[str, str, list[Entry], dict[str, Any]]
-
-
-def _listing_jobs(entries: list[Entry], per_page: int, feed_size: int) -> list[ListingJob]:
+def _listing_jobs(entries: list[P], per_page: int, feed_size: int
+                  ) -> list[ListingJob[P]]:
     """(template, page path, entries shown, extra context) for every listing page. The
     extra context names everything else a page shows (its links), so it keys the cache."""
-    jobs: list[ListingJob] = [
+    jobs: list[ListingJob[P]] = [
         ("feed.xml", doc.path, entries[doc.start:doc.stop],
          {"archived": doc.archived, "prev_archive": doc.prev_archive})
         for doc in feed_documents(len(entries), feed_size)]
     jobs += _paged("index.html", entries, per_page, layout.INDEX, layout.archive_path, {})
-    by_tag: dict[str, list[Entry]] = defaultdict(list)
+    by_tag: dict[str, list[P]] = defaultdict(list)
     names: dict[str, str] = {}
     slugs: dict[str, str] = {}  # slugify is slow and there are few distinct tags
     for entry in entries:
@@ -112,9 +139,9 @@ def _listing_jobs(entries: list[Entry], per_page: int, feed_size: int) -> list[L
     return jobs
 
 
-def _paged(template: str, entries: list[Entry], per_page: int, front: str,
-           archive: Callable[[int], str], extra: dict[str, Any]) -> list[ListingJob]:
-    jobs: list[ListingJob] = []
+def _paged(template: str, entries: list[P], per_page: int, front: str,
+           archive: Callable[[int], str], extra: dict[str, Any]) -> list[ListingJob[P]]:
+    jobs: list[ListingJob[P]] = []
     for page in stable_pages(len(entries), per_page, front, archive):
         # The count changes with every article: only the front page, which does too, says it.
         shown = extra if page.archive_no is None else {**extra, "count": None}

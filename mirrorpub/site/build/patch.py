@@ -16,6 +16,7 @@ always right.
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ from mirrorpub.model import FileEntry, FilesDelta
 from mirrorpub.site.build import recorded
 from mirrorpub.site.build.articles import RenderJob, front_to_json, render_one
 from mirrorpub.site.build.cache import RenderCache, output_size
+from mirrorpub.site.build.listings import Shown, entry_key
 from mirrorpub.site.build.stamp import BuildStamp
 from mirrorpub.site.pages import Entry
 
@@ -59,9 +61,10 @@ class Sources:
 
 # (articles to render, drafts, rel -> page of every published article) -> the job
 JobMaker = Callable[[list[Article], set[str], dict[str, str]], RenderJob]
-# (entries newest first, each one's slug and page key) -> listing pages rendered: the full
-# build's listings step (listings.render_listings), which updates cache.pages
-Relister = Callable[[list[Entry], str], int]
+# (the published articles newest first, what makes an entry of one) -> listing pages
+# rendered: the full build's listings step (listings.render_listings), which updates
+# cache.pages
+Relister = Callable[[list[Shown], Callable[[Any], Entry]], int]
 
 # What of an article's front matter may change with no page but its own and the listings
 # changing; a change to any other key (its slug, language, draft flag, allow_external)
@@ -87,7 +90,7 @@ def few_articles(cache: RenderCache, before: BuildStamp | None, settings: str,
     if not changed or len(changed) > PATCH_LIMIT or not _outputs_there(cache, before):
         return None
     published = recorded.published(cache, show_drafts)
-    if not all("entry" in r for r in published):
+    if not all("entry" in r and "listed" in r for r in published):
         return None
     edited = _reread(cache, sources, changed, language, {r["slug"] for r in published},
                      show_drafts)
@@ -105,6 +108,9 @@ def few_articles(cache: RenderCache, before: BuildStamp | None, settings: str,
         new_records[rel] = {**new_records[rel], **made}
     for rel, record in new_records.items():
         records[rel] = {**records.get(rel, {}), **record}
+        if rel not in drafts:
+            records[rel]["listed"] = new_records[rel]["listed"] = \
+                entry_key(recorded.entry_of(records[rel], language))
     cache.dirty = True
     if any(old[rel] is None for rel in new_records):
         # The next full build checks every link again: articles came that links may name.
@@ -169,15 +175,9 @@ def _render(job: RenderJob) -> dict[str, dict[str, Any]]:
 def _listed_changed(old: dict[str, dict[str, Any] | None],
                     new_records: dict[str, dict[str, Any]], drafts: set[str]) -> bool:
     """Whether a listing shows anything new of these articles: one is new and published,
-    or its front matter or summary changed."""
-    for rel, record in new_records.items():
-        if rel in drafts:
-            continue
-        was = old[rel]
-        if was is None or was["front"] != record["front"] or \
-                was.get("summary") != record.get("summary"):
-            return True
-    return False
+    or its entry key changed (listings.entry_key)."""
+    return any((old[rel] or {}).get("listed") != record["listed"]
+               for rel, record in new_records.items() if rel not in drafts)
 
 
 def _patched(cache: RenderCache, before: BuildStamp, old: dict[str, dict[str, Any] | None],
@@ -191,8 +191,8 @@ def _patched(cache: RenderCache, before: BuildStamp, old: dict[str, dict[str, An
     entries = recorded.RecordEntries(published, language)
     listed = 0
     if relist is not None:
-        shown = "\n".join(f"{r['slug']} {r['key']}" for r in published)
-        listed = relist(entries.made(), shown)
+        listed = relist(recorded.shown(published),
+                        functools.partial(recorded.entry_of, language=language))
     files = recorded.files(cache, published)
     was = {r["output"]: r["entry"] for r in old.values() if r and "entry" in r}
     was.update(old_pages)

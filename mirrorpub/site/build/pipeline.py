@@ -21,7 +21,7 @@ import hashlib
 import json
 import os
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -44,7 +44,7 @@ from mirrorpub.site.build.articles import (
 )
 from mirrorpub.site.build.assets import copy_assets
 from mirrorpub.site.build.cache import CODE_VERSION, RenderCache, output_size
-from mirrorpub.site.build.listings import age_ranks, render_listings
+from mirrorpub.site.build.listings import Shown, age_ranks, entry_key, render_listings
 from mirrorpub.site.pages import Entry, MirrorLink, PageRenderer, SiteContext
 from mirrorpub.site.theme import Theme
 from mirrorpub.site.words import Words
@@ -153,10 +153,10 @@ def _build(config: Config, mirror_links: tuple[MirrorLink, ...], fingerprint: st
     sizes = (site.per_page, site.feed_size)
     workers = workers or os.cpu_count() or 1
 
-    def relist(entries: list[Entry], shown: str) -> int:
+    def relist(shown: list[Shown], entry_of: Callable[[Any], Entry]) -> int:
         before, pages = set(cache.pages), {}
-        listed = render_listings(entries, renderer, sizes, site.output_dir, cache, pages,
-                                 base, shown, workers)
+        listed = render_listings(shown, entry_of, renderer, sizes, site.output_dir, cache,
+                                 pages, base, workers)
         _remove_stale(site.output_dir, True, before, pages, site.languages)
         return listed
 
@@ -188,9 +188,8 @@ def _build(config: Config, mirror_links: tuple[MirrorLink, ...], fingerprint: st
     files: dict[str, FileEntry] = {}
     entries, rendered = job.run(cache, files, workers)
     copy_assets(scan, asset_stats, site.output_dir, cache, files)
-    shown = "\n".join(f"{a.slug} {cache.articles[a.rel]['key']}" for a in published)
-    listed = render_listings(entries, renderer, sizes, site.output_dir, cache, files, base,
-                             shown, workers)
+    listed = render_listings(_shown(cache, published, entries), _itself, renderer, sizes,
+                             site.output_dir, cache, files, base, workers)
     _remove_stale(site.output_dir, cache.found, previous_outputs, files, site.languages)
     cache.save(started_ns)
     pages_total = len(entries) + len(cache.pages)
@@ -201,6 +200,24 @@ def _build(config: Config, mirror_links: tuple[MirrorLink, ...], fingerprint: st
         rendered=rendered + listed, reused=pages_total - rendered - listed, renderer=renderer,
         files_digest=digest, sizes=(site.per_page, site.feed_size),
         delta=_delta(before, previous, files, digest)))
+
+
+def _shown(cache: RenderCache, published: list[Article], entries: list[Entry]) -> list[Shown]:
+    """What the listings need of each published article; each one's entry key kept in its
+    record, for a build of a few articles (patch.py) to key the listings without making
+    every entry again."""
+    shown = []
+    for article, entry in zip(published, entries, strict=True):
+        record, key = cache.articles[article.rel], entry_key(entry)
+        if record.get("listed") != key:
+            record["listed"] = key
+            cache.dirty = True
+        shown.append(Shown(entry.slug, entry.tags, f"{entry.slug} {key}", entry))
+    return shown
+
+
+def _itself(entry: Entry) -> Entry:
+    return entry
 
 
 def _listings_base(theme: Theme, context_digest: str, words: Words, language: str) -> str:

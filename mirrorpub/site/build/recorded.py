@@ -11,6 +11,7 @@ from typing import Any, NamedTuple
 
 from mirrorpub.model import FileEntry
 from mirrorpub.site.build.cache import RenderCache
+from mirrorpub.site.build.listings import Shown
 from mirrorpub.site.pages import Entry
 
 
@@ -50,6 +51,24 @@ def files(cache: RenderCache, records: list[dict[str, Any]]) -> dict[str, FileEn
     return {path: FileEntry(**entry) for path, entry in sorted(made, key=lambda o: o[0])}
 
 
+def shown(records: list[dict[str, Any]]) -> list[Shown]:
+    """What the listings need of each article (listings.render_listings), without making
+    its entry (entry_of does, for the pages rendered); `records`: newest first, each with
+    its "listed" key (listings.entry_key)."""
+    return [Shown(r["slug"], tuple(r["front"].get("tags", ())), f"{r['slug']} {r['listed']}",
+                  r) for r in records]
+
+
+def entry_of(record: dict[str, Any], language: str) -> Entry:
+    """What articles.make_entry makes of the article this record describes (`language`:
+    the site's, for an article that names none)."""
+    front = record["front"]
+    return Entry(slug=record["slug"], title=front["title"], date=front["date"],
+                 updated=front.get("updated"), summary=record["summary"],
+                 lang=front.get("lang") or language, author=front.get("author"),
+                 tags=tuple(front.get("tags", ())))
+
+
 def languages(cache: RenderCache, default: str, show_drafts: bool) -> set[str]:
     """The languages of the published articles the recorded build answers for."""
     return {r["front"].get("lang") or default for r in cache.articles.values()
@@ -77,12 +96,8 @@ class RecordEntries(Sequence[Entry]):
 
     def __getitem__(self, index: Any) -> Any:
         if self._made is None:
-            self._made = tuple(self._entry(r) for r in self._records)
+            self._made = tuple(entry_of(r, self._language) for r in self._records)
         return self._made[index]
-
-    def made(self) -> list[Entry]:
-        """Every entry, newest first."""
-        return list(self[:])
 
     def listed(self) -> list[Listed]:
         """What the manifest's age ranks need of each entry, without making the entries
@@ -90,14 +105,6 @@ class RecordEntries(Sequence[Entry]):
         if self._made is not None:
             return [Listed(e.slug, e.tags) for e in self._made]
         return [Listed(r["slug"], tuple(r["front"].get("tags", ()))) for r in self._records]
-
-    def _entry(self, record: dict[str, Any]) -> Entry:
-        """What articles.make_entry makes of the article this record describes."""
-        front = record["front"]
-        return Entry(slug=record["slug"], title=front["title"], date=front["date"],
-                     updated=front.get("updated"), summary=record["summary"],
-                     lang=front.get("lang") or self._language, author=front.get("author"),
-                     tags=tuple(front.get("tags", ())))
 
 
 _Loaded = tuple[dict[str, FileEntry], Sequence[Entry]]
