@@ -22,7 +22,7 @@ import json
 import os
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -62,14 +62,20 @@ class BuildResult:
     sizes: tuple[int, int] = (20, 50)  # per_page and feed_size the listings were cut by
     delta: FilesDelta | None = None  # from the build before, when it was small (_delta)
 
+    # The ranks, once made: every copy's manifest files are split by the same (run.py).
+    _ranks: dict[str, dict[str, int]] = field(default_factory=dict, init=False, repr=False,
+                                              compare=False)
+
     def ranks(self) -> dict[str, int]:
         """The pages' age ranks (listings.age_ranks): asked for only when a manifest is
-        made again, since an unchanged build makes its entries on first use."""
-        entries = self.entries
-        # Entries read back from the cache can say where they list without being made.
-        lazy = isinstance(entries, recorded.RecordEntries | recorded.Entries)
-        listed = entries.listed() if lazy else entries
-        return age_ranks(listed, *self.sizes)
+        made again, since an unchanged build makes its entries on first use; made once."""
+        if "made" not in self._ranks:
+            entries = self.entries
+            # Entries read back from the cache can say where they list without being made.
+            lazy = isinstance(entries, recorded.RecordEntries | recorded.Entries)
+            listed = entries.listed() if lazy else entries
+            self._ranks.setdefault("made", age_ranks(listed, *self.sizes))
+        return self._ranks["made"]
 
 
 def content_label(config: Config) -> str:
