@@ -63,7 +63,7 @@ class Sources:
 JobMaker = Callable[[list[Article], set[str], dict[str, str]], RenderJob]
 # (the published articles newest first, what makes an entry of one) -> listing pages
 # rendered: the full build's listings step (listings.render_listings), which updates
-# cache.pages
+# cache.pages; called only once every recorded output was found with its size
 Relister = Callable[[list[Shown], Callable[[Any], Entry]], int]
 
 # What of an article's front matter may change with no page but its own and the listings
@@ -191,8 +191,9 @@ def _patched(cache: RenderCache, before: BuildStamp, old: dict[str, dict[str, An
     entries = recorded.RecordEntries(published, language)
     listed = 0
     if relist is not None:
-        listed = relist(recorded.shown(published),
-                        functools.partial(recorded.entry_of, language=language))
+        shown = recorded.shown(published)
+        entries = recorded.RecordEntries(published, language, shown)  # the ranks' answer
+        listed = relist(shown, functools.partial(recorded.entry_of, language=language))
     files = recorded.files(cache, published)
     was = {r["output"]: r["entry"] for r in old.values() if r and "entry" in r}
     was.update(old_pages)

@@ -162,7 +162,7 @@ def _build(config: Config, mirror_links: tuple[MirrorLink, ...], fingerprint: st
     def relist(shown: list[Shown], entry_of: Callable[[Any], Entry]) -> int:
         before, pages = set(cache.pages), {}
         listed = render_listings(shown, entry_of, renderer, sizes, site.output_dir, cache,
-                                 pages, base, workers)
+                                 pages, base, workers, outputs_checked=True)
         _remove_stale(site.output_dir, True, before, pages, site.languages)
         return listed
 
