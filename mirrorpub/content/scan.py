@@ -16,6 +16,7 @@ import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from mirrorpub.content.slugs import path_segment
 from mirrorpub.errors import ContentError
@@ -29,8 +30,10 @@ DEBRIS_NAMES = frozenset({"thumbs.db"})
 MAX_KEY_FILE = 64 * 1024  # key files are a few KB; bigger files are not read for the check
 
 
-@dataclass(frozen=True)
-class ContentFile:
+class ContentFile(NamedTuple):
+    """A named tuple, not a frozen dataclass: one is made per article on every build, and
+    a frozen dataclass took 0.15 s to make 100,000 of them (a tuple takes a fifth)."""
+
     rel: str  # path under content/, POSIX, as on disk
     # Absolute path on disk. A string, not a Path: making and using 10,000 Path objects
     # was a fifth of a build with nothing to do.

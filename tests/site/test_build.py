@@ -233,10 +233,34 @@ def test_a_build_with_nothing_to_do_does_not_read_the_cache(tmp_path: Path,
     assert loads == [1]
 
 
+@pytest.fixture(params=["in this process", "stats forked"])
+def forks(request: pytest.FixtureRequest, monkeypatch: Any) -> list[int] | None:
+    """The outputs' stats and half the sources' made by child processes, as for a site of
+    thousands of articles (stamp.check_outputs, articles.source_stats): the children made,
+    or None when the build makes every stat itself."""
+    if request.param == "in this process":
+        return None
+    from mirrorpub.site.build import articles, stamp
+
+    monkeypatch.setattr(stamp, "FORK_THRESHOLD", 1)
+    monkeypatch.setattr(articles, "STATS_FORK", 2)
+    made: list[int] = []
+    fork = os.fork
+
+    def counted() -> int:
+        pid = fork()
+        if pid:
+            made.append(pid)
+        return pid
+
+    monkeypatch.setattr(os, "fork", counted)
+    return made
+
+
 @pytest.mark.parametrize("change", ["deleted page", "damaged page", "cache gone",
                                     "cache replaced"])
 def test_the_stamp_answers_only_for_what_it_saw(tmp_path: Path, monkeypatch: Any,
-                                                change: str) -> None:
+                                                change: str, forks: list[int] | None) -> None:
     write_site(tmp_path, CORPUS, files=FILES, per_page=2)
     _age_site(tmp_path)
     assert mirrorpub("build", cwd=tmp_path).returncode == 0  # with its manifest files
@@ -261,6 +285,7 @@ def test_the_stamp_answers_only_for_what_it_saw(tmp_path: Path, monkeypatch: Any
     _build_in_process(tmp_path)
     assert loads == [1]
     assert page.read_bytes() == original
+    assert forks is None or forks  # the children's answers were the ones used
 
 
 def test_a_source_written_just_before_a_build_is_read_once_more_then_trusted(
@@ -361,6 +386,7 @@ def test_a_body_edit_is_built_from_the_records_alone(tmp_path: Path, monkeypatch
     monkeypatch.setattr(pipeline, "render_listings", None)  # never called
     patched = _build_in_process(root)
     monkeypatch.undo()
+    assert forks is None or len(forks) == 2
     assert full_paths == [] and patched.rendered == 1
     page = "articles/outlet-blocked.html"
     assert b"Corrected text." in (root / "public" / page).read_bytes()
@@ -524,7 +550,7 @@ def _two_new_stories_and_an_edit(root: Path) -> None:
     ids=["summary", "title", "tags", "date", "new story", "new story, another language",
          "new backdated story", "new draft", "two new stories and an edit"])
 def test_a_few_articles_edited_or_new_are_built_without_the_rest(
-        tmp_path: Path, monkeypatch: Any, change: Any) -> None:
+        tmp_path: Path, monkeypatch: Any, change: Any, forks: list[int] | None) -> None:
     """A new story, or an edit that shows on listing pages (SPEC §14): only those articles
     are read and rendered, the listings are keyed again and only those that show something
     new are rendered (patch.py), and the result is what a build from scratch gives, with
@@ -537,8 +563,10 @@ def test_a_few_articles_edited_or_new_are_built_without_the_rest(
     change(root)
     full_paths = _full_paths_counted(monkeypatch)
     calls = _markdown_counted(monkeypatch)
+    made_before = len(forks or [])
     patched = _build_in_process(root)
     monkeypatch.undo()
+    assert forks is None or len(forks) - made_before == 2  # the outputs' stats, the sources'
     assert full_paths == []
     assert len(calls) <= 3  # the changed and new articles' bodies, no other
     fresh, fresh_bytes = _from_scratch(root, tmp_path)
@@ -603,7 +631,7 @@ def _remove_an_article(root: Path) -> None:
                          ids=["another page deleted", "a picture too", "slug", "language",
                               "a draft published", "an article removed"])
 def test_what_a_few_articles_alone_cannot_answer_is_built_in_full(
-        tmp_path: Path, monkeypatch: Any, change: Any) -> None:
+        tmp_path: Path, monkeypatch: Any, change: Any, forks: list[int] | None) -> None:
     """A slug, language or draft flag moves what links lead to; a missing page, a changed
     picture or a removed article is not the edit's: the full build runs, and gives what a
     build from scratch gives."""
@@ -615,6 +643,7 @@ def test_what_a_few_articles_alone_cannot_answer_is_built_in_full(
     full_paths = _full_paths_counted(monkeypatch)
     result = _build_in_process(root)
     assert full_paths == [1]
+    assert forks is None or forks
     fresh, fresh_bytes = _from_scratch(root, tmp_path)
     assert dict(result.files) == dict(fresh.files)
     assert _site_bytes(root, result) == fresh_bytes

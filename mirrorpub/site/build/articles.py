@@ -7,7 +7,7 @@ import functools
 import hashlib
 import json
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, fields, replace
 from datetime import datetime
 from pathlib import Path
@@ -21,6 +21,7 @@ from mirrorpub.content.scan import ARTICLE_SUFFIX, ContentFile, Scan
 from mirrorpub.errors import ContentError, raise_content_errors
 from mirrorpub.model import FileEntry
 from mirrorpub.site.build.cache import CODE_VERSION, RACY_NS, RenderCache, output_size, stat_key
+from mirrorpub.site.build.forked import Forked
 from mirrorpub.site.build.pool import mapper
 from mirrorpub.site.mediatypes import entry_for_bytes
 from mirrorpub.site.pages import Entry, PageRenderer, tag_page
@@ -33,6 +34,8 @@ _FRONT_DEFAULTS: dict[str, Any] = {"slug": None, "author": None, "tags": [], "la
 
 
 _FRONT_FIELDS = tuple(f.name for f in fields(FrontMatter))
+
+STATS_FORK = 5000  # articles from which half their stats are made by a child process
 
 
 @functools.cache
@@ -134,6 +137,26 @@ def source_stat(path: str, shown: str) -> list[int]:
         return stat_key(os.stat(path))
     except OSError as exc:
         raise ContentError(shown, f"cannot be read: {exc.strerror}") from None
+
+
+def source_stats(files: Sequence[ContentFile], label: str) -> dict[str, list[int]]:
+    """Every article's stat_key, in scan order. Many (~0.45 s at 100,000): the second
+    half's are made by a child process meanwhile (forked.py)."""
+    half = len(files) // 2 if len(files) >= STATS_FORK else len(files)
+    rest = Forked(_stats, files[half:], label, fork=half < len(files))
+    stats = dict(zip([f.rel for f in files[:half]], _stats(files[:half], label), strict=True))
+    stats.update(zip([f.rel for f in files[half:]], rest.result(), strict=True))
+    return stats
+
+
+def _stats(files: Sequence[ContentFile], label: str) -> list[list[int]]:
+    found = []
+    for file in files:
+        try:
+            found.append(stat_key(os.stat(file.path)))
+        except OSError as exc:
+            raise ContentError(file.shown(label), f"cannot be read: {exc.strerror}") from None
+    return found
 
 
 def _cached_article(file: ContentFile, label: str, language: str,

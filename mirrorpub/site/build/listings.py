@@ -61,7 +61,7 @@ def render_listings(shown: list[Shown], entry_of: Callable[[Any], Entry],
     """Index pages, tag pages, feed documents; `shown`: the published articles, newest
     first; `sizes`: (per_page, feed_size). `base` and the articles' lines cover all the
     listings show: unchanged, no page needs a look. `outputs_checked`: every recorded page
-    was just found with its recorded size (patch._outputs_there), so none is looked at
+    was just found with its recorded size (stamp.check_outputs), so none is looked at
     again: 19,000 of them at 100,000 articles."""
     inputs = "\n".join([base, str(sizes), *(s.line for s in shown)])
     if cache.step("listings", hashlib.sha256(inputs.encode("utf-8")).hexdigest()) and \

@@ -17,7 +17,6 @@ always right.
 from __future__ import annotations
 
 import functools
-import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,7 +28,7 @@ from mirrorpub.layout import article_path
 from mirrorpub.model import FileEntry, FilesDelta
 from mirrorpub.site.build import recorded
 from mirrorpub.site.build.articles import RenderJob, front_to_json, render_one
-from mirrorpub.site.build.cache import RenderCache, output_size
+from mirrorpub.site.build.cache import RenderCache
 from mirrorpub.site.build.listings import Shown, entry_key
 from mirrorpub.site.build.stamp import BuildStamp
 from mirrorpub.site.pages import Entry
@@ -72,12 +71,15 @@ Relister = Callable[[list[Shown], Callable[[Any], Entry]], int]
 _LISTED = frozenset({"title", "date", "updated", "author", "tags", "summary"})
 
 
-def few_articles(cache: RenderCache, before: BuildStamp | None, settings: str,
-                 sources: Sources, make_job: JobMaker, relist: Relister, language: str,
+def few_articles(cache: RenderCache, before: BuildStamp | None,
+                 outputs_there: Callable[[], bool], settings: str, sources: Sources,
+                 make_job: JobMaker, relist: Relister, language: str,
                  show_drafts: bool) -> Patched | None:
     """The build, when only a few articles changed or came since the recorded one (whose
-    `settings` digest must be this build's); None when the full build must run. Raises
-    ContentError for an article that cannot be published, as the full build would."""
+    `settings` digest must be this build's); None when the full build must run.
+    `outputs_there()`: whether every page `before` names is there with its size
+    (stamp.check_outputs). Raises ContentError for an article that cannot be published, as the
+    full build would."""
     records = cache.articles
     if before is None or cache.steps.get("settings") != settings or \
             not records.keys() <= sources.stats.keys() or \
@@ -87,7 +89,7 @@ def few_articles(cache: RenderCache, before: BuildStamp | None, settings: str,
         return None
     changed = [rel for rel, stat in sources.stats.items()
                if not cache.trusted(records.get(rel), stat)]
-    if not changed or len(changed) > PATCH_LIMIT or not _outputs_there(cache, before):
+    if not changed or len(changed) > PATCH_LIMIT or not outputs_there():
         return None
     published = recorded.published(cache, show_drafts)
     if not all("entry" in r and "listed" in r for r in published):
@@ -118,13 +120,6 @@ def few_articles(cache: RenderCache, before: BuildStamp | None, settings: str,
     relisted = _listed_changed(old, new_records, drafts)
     return _patched(cache, before, old, relist if relisted else None, language,
                     show_drafts, len(to_render))
-
-
-def _outputs_there(cache: RenderCache, before: BuildStamp) -> bool:
-    """Every page the recorded build wrote is there, with the size it had."""
-    root = cache.output_dir
-    return all(output_size(os.path.join(root, path)) == size
-               for path, size in before.outputs.items())
 
 
 def _reread(cache: RenderCache, sources: Sources, changed: list[str], language: str,

@@ -41,6 +41,7 @@ from mirrorpub.site.build.articles import (
     newest_first,
     read_articles,
     source_stat,
+    source_stats,
 )
 from mirrorpub.site.build.assets import copy_assets
 from mirrorpub.site.build.cache import CODE_VERSION, RenderCache, output_size
@@ -116,19 +117,21 @@ def _build(config: Config, mirror_links: tuple[MirrorLink, ...], fingerprint: st
     site = config.site
     label = content_label(config)
     started_ns = time.time_ns()
+    cache_path = RenderCache.path_for(config.state_dir, site.output_dir)
+    before = stamp.previous(cache_path)  # read once: it answers, or says what came before
+    outputs_there = stamp.check_outputs(before, site.output_dir)  # beside the scan
     scan = scan_content(site.content_dir, label, site.ignore)
     renderer = site_renderer(config, mirror_links, fingerprint)
     theme, context, words = renderer.theme, renderer.site, renderer.words
     context_digest = context.digest()
-    stats = {file.rel: source_stat(file.path, file.shown(label)) for file in scan.articles}
+    stats = source_stats(scan.articles, label)
     asset_stats = {rel: source_stat(str(source), f"{label}/{rel}")
                    for rel, source in scan.file_sources.items()}
     settings = _settings_digest(config, theme.digest, words.digest_all, context_digest, scan,
                                 show_drafts)
     inputs = _inputs_digest(settings, scan, stats, asset_stats)
-    cache_path = RenderCache.path_for(config.state_dir, site.output_dir)
-    before = stamp.previous(cache_path)  # read once: it answers, or says what came before
-    if stamp.answers(before, site.output_dir, inputs, [*stats.values(), *asset_stats.values()]):
+    if stamp.answers(before, inputs, [*stats.values(), *asset_stats.values()],
+                     outputs_there):
         assert before is not None
         words.warn([*site.languages, *before.languages])
         return _stamped_result(config, before, renderer, show_drafts)
@@ -166,8 +169,8 @@ def _build(config: Config, mirror_links: tuple[MirrorLink, ...], fingerprint: st
         _remove_stale(site.output_dir, True, before, pages, site.languages)
         return listed
 
-    patched = patch.few_articles(cache, before, settings, sources, make_job, relist,
-                                 site.language, show_drafts)
+    patched = patch.few_articles(cache, before, outputs_there, settings, sources, make_job,
+                                 relist, site.language, show_drafts)
     if patched is not None:
         cache.save(started_ns, changed=patched.records, pages=patched.relisted)
         languages = recorded.languages(cache, site.language, show_drafts)
