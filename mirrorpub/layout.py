@@ -29,6 +29,7 @@ NOT_IN_MANIFEST = frozenset({MANIFEST, SIGNATURE})
 # own sha256: mirrorpub-files/<sha256>.json.
 PARTS_DIR = "mirrorpub-files"
 _PART = re.compile(r"mirrorpub-files/[0-9a-f]{64}\.json")
+_PARTS_PREFIX = PARTS_DIR + "/"
 # A copies page in one of the site's further languages: mirrors.ky.html, mirrors.zh-hant.html.
 _COPIES_PAGE = re.compile(r"mirrors\.[a-z0-9-]+\.html")
 
@@ -55,8 +56,11 @@ def manifest_files(languages: Sequence[str]) -> tuple[str, ...]:
 def is_manifest_file(path: str) -> bool:
     """Whether `path` is one of the per-copy files of some site, whatever its languages:
     nothing else mirrorpub writes lives at the root under these names."""
-    return path in (BUNDLE, KEYS, KEYS_SIGNATURE, MIRRORS_PAGE, BC2, MANIFEST, SIGNATURE) or \
-        _COPIES_PAGE.fullmatch(path) is not None
+    # All live at the root: most paths (articles/…, tags/…) are answered at the first test,
+    # which matters when 120,000 are asked about (the manifest's parts).
+    return "/" not in path and (
+        path in (BUNDLE, KEYS, KEYS_SIGNATURE, MIRRORS_PAGE, BC2, MANIFEST, SIGNATURE) or
+        _COPIES_PAGE.fullmatch(path) is not None)
 
 
 def part_path(sha256: str) -> str:
@@ -65,7 +69,7 @@ def part_path(sha256: str) -> str:
 
 def is_part(path: str) -> bool:
     """Whether `path` names a manifest part (never a site file: content/ cannot hold it)."""
-    return _PART.fullmatch(path) is not None
+    return path.startswith(_PARTS_PREFIX) and _PART.fullmatch(path) is not None
 
 
 def article_path(slug: str) -> str:

@@ -116,6 +116,31 @@ def test_a_folder_kubo_shards_by_default_updates_to_the_same_cid(
         assert stat["Type"] == "directory" and sharded(client, stat["Hash"])
 
 
+def test_files_copied_unflushed_in_batches_give_the_cid_of_a_full_add(
+        tmp_path: Path, kubo_daemon: KuboDaemon, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each file is copied into place unflushed, the folders written by a flush every
+    FLUSH_EVERY files and one at the end: sharded or not, they come out as a full add
+    makes them, and a copy of 100,000 files is not rewritten up to its root per file."""
+    monkeypatch.setattr(mfs, "FLUSH_EVERY", 3)
+    files = {f"articles/a-{n:05d}.html": b"<p>%d</p>" % n for n in range(3000)}
+    with KuboClient(kubo_daemon.api_url) as client:
+        copy = mfs.IncrementalCopy(client, "batches", tmp_path / "state")
+        client.files_rm(copy.path)
+        copy.update(as_files(files), on_file=lambda p, n: None)
+        for n in range(0, 3000, 300):
+            files[f"articles/a-{n:05d}.html"] = b"<p>edited</p>"
+        files.update({f"tags/new/p{n}.html": b"%d" % n for n in range(4)})
+        flushes: list[str] = []
+        flush = client.files_flush
+        monkeypatch.setattr(client, "files_flush", lambda path: (flushes.append(path),
+                                                                 flush(path))[1])
+        sent = copy.update(as_files(files), on_file=lambda p, n: None)
+        assert (sent.full, sent.files, len(flushes)) == (False, 14, 14 // 3 + 1)
+        write_folder(tmp_path / "copy", files)
+        assert sent.cid == full_add(kubo_daemon, tmp_path / "copy")
+        assert copy.remembered() is not None  # the root it remembers is the one kubo has
+
+
 def sharded(client: KuboClient, cid: str) -> bool:
     """The UnixFS node's type is HAMTShard (protobuf field 1 = 5)."""
     node = client._call("dag/get", arg=cid)

@@ -196,11 +196,19 @@ class KuboClient:
 
     # -- MFS (the daemon's mutable file system) -------------------------------------------
 
-    def files_cp(self, source_path: str, dest: str, *, replace: bool = False) -> None:
+    def files_cp(self, source_path: str, dest: str, *, replace: bool = False,
+                 flush: bool = True) -> None:
         """Copy e.g. "/ipfs/CID" to an MFS path; the MFS entry keeps the blocks from GC.
-        `replace`: make missing parent folders, and overwrite what is at `dest`."""
+        `replace`: make missing parent folders, and overwrite what is at `dest`.
+        `flush=False`: the folders above are written only by a later files_flush."""
         flags = {"parents": "true", "force": "true"} if replace else {}
+        if not flush:
+            flags["flush"] = "false"
         self._call("files/cp", arg=[source_path, dest], **flags)
+
+    def files_flush(self, path: str) -> None:
+        """Write what files_cp(flush=False) changed beneath an MFS path."""
+        self._call("files/flush", arg=path)
 
     def files_stat(self, path: str) -> str | None:
         """The CID at an MFS path, or None when nothing is there."""

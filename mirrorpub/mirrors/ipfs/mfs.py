@@ -1,7 +1,8 @@
 """Send kubo only what changed (SPEC §9): the copy lives in the node's MFS at
 /mirrorpub/<mirror>, and a publish after an edit adds the changed files one by one,
-copies them into place (`files/cp`), removes what left the site (`files/rm`), and reads
-the folder's CID (`files/stat`).
+copies them into place (`files/cp`, unflushed: the folders are written once, by
+`files/flush`), removes what left the site (`files/rm`), and reads the folder's CID
+(`files/stat`).
 
     changes(old, new)   pure: the files to send, the paths to remove
     update(...)         carry them out; a full `add` of the tree when there is no
@@ -34,6 +35,9 @@ MFS_FOLDER = "/mirrorpub"
 # Above this share of the site changed, one add of the whole tree is cheaper than a few
 # requests per file.
 FULL_ADD_SHARE = 0.3
+# Unflushed MFS changes kubo holds at most between flushes: it caps them
+# (Internal.MFSNoFlushLimit) and keeps each folder's changes in memory until then.
+FLUSH_EVERY = 100
 
 Opener = Callable[[], BinaryIO]
 
@@ -72,7 +76,12 @@ def changes(old: Mapping[str, str], new: Mapping[str, str]) -> Changes:
 
 
 def _folders(paths: Iterable[str]) -> set[str]:
-    return {"/".join(p.split("/")[:i]) for p in paths for i in range(1, p.count("/") + 1)}
+    """Every folder the paths are in, and the folders above them: made from the few
+    distinct folders that hold them, not path by path (0.5 s for 120,000 paths)."""
+    holding = {p.rpartition("/")[0] for p in paths}
+    holding.discard("")
+    return {"/".join(parts[:i]) for folder in holding for parts in [folder.split("/")]
+            for i in range(1, len(parts) + 1)}
 
 
 def _inside(path: str, folders: set[str]) -> bool:
@@ -88,6 +97,7 @@ class IncrementalCopy:
         self.path = f"{MFS_FOLDER}/{mirror}"
         self.index_path = state_dir / "ipfs" / f"{mirror}.json"
         self._old: Mapping[str, str] = {}  # what changes_for() found in the MFS copy
+        self._wanted: tuple[Mapping[str, Any], dict[str, str]] | None = None  # and wanted
 
     def update(self, files: Mapping[str, tuple[str, Opener]],
                on_file: Callable[[str, int], None]) -> Sent:
@@ -99,6 +109,7 @@ class IncrementalCopy:
         """What to send for `files`; None: add the whole tree. `remembered`: what
         remembered() said a moment ago, in this publish (the copy is not read again)."""
         wanted = {p: h for p, (h, _) in files.items()}
+        self._wanted = (files, wanted)  # send() needs it too (120,000 paths at 100,000)
         old = remembered if remembered is not None else self.remembered()
         if old is None:
             return None
@@ -108,7 +119,9 @@ class IncrementalCopy:
 
     def send(self, todo: Changes | None, files: Mapping[str, tuple[str, Opener]],
              on_file: Callable[[str, int], None]) -> Sent:
-        wanted = {p: h for p, (h, _) in files.items()}
+        made = self._wanted
+        wanted = made[1] if made is not None and made[0] is files else \
+            {p: h for p, (h, _) in files.items()}
         if todo is None:
             return self._full(files, wanted, on_file)
         return self._apply(todo, files, wanted, self._old, on_file)
@@ -126,12 +139,18 @@ class IncrementalCopy:
         for folder in sorted(folders):
             self.client.files_mkdir(f"{self.path}/{folder}")
         nbytes = 0
-        for path in todo.send:
+        for done, path in enumerate(todo.send, start=1):
             counted = _Counting(files[path][1])
             cid = self.client.add_file(counted.open)
-            self.client.files_cp(f"/ipfs/{cid}", f"{self.path}/{path}", replace=True)
+            # Unflushed: a flushed copy wrote its folders up to the root again, ~50 ms a
+            # file in a folder of 100,000 (a new story's 15 files took 0.8 s, 0.06 s so).
+            self.client.files_cp(f"/ipfs/{cid}", f"{self.path}/{path}", replace=True,
+                                 flush=False)
+            if done % FLUSH_EVERY == 0:
+                self.client.files_flush(self.path)
             nbytes += counted.nbytes
             on_file(path, counted.nbytes)
+        self.client.files_flush(self.path)
         root = self.client.files_stat(self.path)
         self._remember(root, wanted)
         log.debug("MFS copy %s: %d sent, %d removed", self.path, len(todo.send),
@@ -164,8 +183,8 @@ class IncrementalCopy:
         return dict(data.get("files") or {})
 
     def _remember(self, root: str | None, wanted: Mapping[str, str]) -> None:
-        text = json.dumps({"root": root, "files": dict(sorted(wanted.items()))},
-                          separators=(",", ":"))
+        # In the site's order (sorted, then the manifest files): the same for the same site.
+        text = json.dumps({"root": root, "files": wanted}, separators=(",", ":"))
         self.index_path.parent.mkdir(parents=True, exist_ok=True)
         fsatomic.write_bytes(self.index_path, text.encode("utf-8"))
 

@@ -70,7 +70,7 @@ def render_listings(shown: list[Shown], entry_of: Callable[[Any], Entry],
         return 0
     kept: dict[str, dict[str, Any]] = {}
     jobs = []
-    for template, page, chunk, extra in _listing_jobs(shown, *sizes):
+    for template, page, chunk, extra in _LAST_JOBS.get(shown, *sizes):
         text = "\n".join([base, template, json.dumps(extra, ensure_ascii=False),
                           *[s.line for s in chunk]])
         key = hashlib.sha256(text.encode("utf-8")).hexdigest()
@@ -95,10 +95,10 @@ def age_ranks(entries: Sequence[Any], per_page: int, feed_size: int) -> dict[str
     (manifest.split_files): the place, counted from the oldest, of the newest article it
     shows. A new story's page and the listing pages it changes share the newest rank.
     `entries`: newest first, each with the `slug` and `tags` of an Entry."""
-    shown = list(entries)
+    shown = entries if isinstance(entries, list) else list(entries)
     rank = {e.slug: len(shown) - 1 - i for i, e in enumerate(shown)}
     ranks = {layout.article_path(slug): n for slug, n in rank.items()}
-    for _template, page, chunk, _extra in _listing_jobs(shown, per_page, feed_size):
+    for _template, page, chunk, _extra in _LAST_JOBS.get(shown, per_page, feed_size):
         if chunk:
             ranks[page] = rank[chunk[0].slug]
     return ranks
@@ -141,6 +141,31 @@ def _listing_jobs(entries: list[P], per_page: int, feed_size: int
                        functools.partial(layout.tag_archive_path, slug),
                        {"tag": names[slug], "count": len(tagged)})
     return jobs
+
+
+class _LastJobs:
+    """The listing jobs of the last entries asked for, by identity: the ranks of a
+    publish's manifest (age_ranks) are those of the pages its build just listed, from the
+    same list, and cutting 100,000 articles into their pages took a quarter of a second."""
+
+    def __init__(self) -> None:
+        self._last: tuple[list[Any], tuple[int, int], list[ListingJob[Any]]] | None = None
+
+    def get(self, entries: list[P], per_page: int, feed_size: int) -> list[ListingJob[P]]:
+        last = self._last  # one read: another thread may replace it meanwhile
+        if last is not None and last[0] is entries and last[1] == (per_page, feed_size):
+            return last[2]
+        jobs = _listing_jobs(entries, per_page, feed_size)
+        self._last = (entries, (per_page, feed_size), jobs)
+        return jobs
+
+    def forget(self) -> None:
+        """At the start of a build: what the last one listed is not kept in memory (watch)."""
+        self._last = None
+
+
+_LAST_JOBS = _LastJobs()
+forget_jobs = _LAST_JOBS.forget
 
 
 def _paged(template: str, entries: list[P], per_page: int, front: str,

@@ -34,7 +34,7 @@ from mirrorpub.content.slugs import slugify
 from mirrorpub.errors import BuildError
 from mirrorpub.hashing import file_digests
 from mirrorpub.model import FileEntry, FilesDelta, files_digest, rows_digest
-from mirrorpub.site.build import patch, recorded, stamp
+from mirrorpub.site.build import heap, patch, recorded, stamp
 from mirrorpub.site.build.articles import (
     RenderJob,
     check_allow_external,
@@ -45,7 +45,13 @@ from mirrorpub.site.build.articles import (
 )
 from mirrorpub.site.build.assets import copy_assets
 from mirrorpub.site.build.cache import CODE_VERSION, RenderCache, output_size
-from mirrorpub.site.build.listings import Shown, age_ranks, entry_key, render_listings
+from mirrorpub.site.build.listings import (
+    Shown,
+    age_ranks,
+    entry_key,
+    forget_jobs,
+    render_listings,
+)
 from mirrorpub.site.pages import Entry, MirrorLink, PageRenderer, SiteContext
 from mirrorpub.site.theme import Theme
 from mirrorpub.site.words import Words
@@ -106,7 +112,10 @@ def build_site(config: Config, *, mirror_links: tuple[MirrorLink, ...] = (),
     """`drafts`: render drafts as if published (the preview of `serve --drafts` only,
     which builds into a folder of its own)."""
     try:
-        return _build(config, mirror_links, fingerprint, workers, drafts)
+        with heap.kept():
+            result = _build(config, mirror_links, fingerprint, workers, drafts)
+            heap.settled()  # for what the publish does with it next
+            return result
     except OSError as exc:  # the output folder cannot be made or written: a disk, a path
         where = exc.filename or config.site.output_dir
         raise BuildError(f"{where}: cannot be written ({exc.strerror or exc})") from None
@@ -117,6 +126,7 @@ def _build(config: Config, mirror_links: tuple[MirrorLink, ...], fingerprint: st
     site = config.site
     label = content_label(config)
     started_ns = time.time_ns()
+    forget_jobs()
     cache_path = RenderCache.path_for(config.state_dir, site.output_dir)
     before = stamp.previous(cache_path)  # read once: it answers, or says what came before
     outputs_there = stamp.check_outputs(before, site.output_dir)  # beside the scan
@@ -130,6 +140,7 @@ def _build(config: Config, mirror_links: tuple[MirrorLink, ...], fingerprint: st
     settings = _settings_digest(config, theme.digest, words.digest_all, context_digest, scan,
                                 show_drafts)
     inputs = _inputs_digest(settings, scan, stats, asset_stats)
+    heap.settled()  # the scan and the stats
     if stamp.answers(before, inputs, [*stats.values(), *asset_stats.values()],
                      outputs_there):
         assert before is not None
@@ -137,6 +148,7 @@ def _build(config: Config, mirror_links: tuple[MirrorLink, ...], fingerprint: st
         return _stamped_result(config, before, renderer, show_drafts)
     stamp.forget(cache_path)
     cache = RenderCache.load(config.state_dir, site.output_dir)
+    heap.settled()  # the records: millions of containers at 100,000 articles
     _guard_output_dir(site.output_dir, cache)
     unchanged = _unchanged_build(cache, inputs, stats, asset_stats, site, show_drafts)
     if unchanged is not None:
@@ -253,6 +265,7 @@ def _stamped_result(config: Config, stamped: stamp.BuildStamp, renderer: PageRen
 
     def load() -> tuple[dict[str, FileEntry], Sequence[Entry]]:
         cache = RenderCache.load(config.state_dir, site.output_dir)
+        heap.settled()
         if cache.steps.get("inputs") != stamped.inputs:
             raise BuildError("the build cache changed while this command ran (another build "
                              "of this site?); run the command again")
