@@ -172,11 +172,8 @@ def new(out: Console, config_path: str, title: str) -> int:
 def build(out: Console, config_path: str, output: str | None) -> int:
     """Render the site into public/ (or DIR)."""
     from mirrorpub.commands.build import build as run_build
-    from mirrorpub.site.build import heap
 
-    with heap.one_command():
-        built = run_build(config_path, output)
-    views.print_build(out, built, _site_folder(config_path))
+    views.print_build(out, run_build(config_path, output), _site_folder(config_path))
     return 0
 
 
@@ -197,9 +194,8 @@ def publish(out: Console, config_path: str, mirrors: tuple[str, ...], dry_run: b
     from mirrorpub.cli.stop import StopOnSignal
     from mirrorpub.commands.publish import publish as run_publish
     from mirrorpub.errors import Interrupted
-    from mirrorpub.site.build import heap
 
-    with StopOnSignal() as stop, heap.one_command():
+    with StopOnSignal() as stop:
         try:
             with out.progress() as progress:
                 report = run_publish(config_path, mirrors=mirrors, dry_run=dry_run,

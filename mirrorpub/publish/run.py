@@ -59,7 +59,7 @@ from mirrorpub.publish.opened import OpenMirrors
 from mirrorpub.publish.readback import read_back
 from mirrorpub.publish.report import MirrorReport, PublishReport
 from mirrorpub.publish.state import FINAL_STAMP, SNAPSHOT_STAMP, load_state, save_state
-from mirrorpub.site.build import build_site, heap
+from mirrorpub.site.build import build_site
 from mirrorpub.site.mediatypes import entry_for_bytes
 from mirrorpub.trust.signing import load_signer
 
@@ -99,7 +99,7 @@ def publish(config: Config, *, only: list[str] | None = None, dry_run: bool = Fa
     copies everywhere, which the next publish does anyway) is left out."""
     chosen = selected_mirrors(config, only)
     options = _Options(dry_run, max_deletes, progress, stop)
-    with site_lock(config.state_dir, wait=lock_wait), heap.kept():
+    with site_lock(config.state_dir, wait=lock_wait):
         if preflight and not dry_run:
             check_mirrors(chosen)
         if mirrors is not None:

@@ -34,7 +34,7 @@ from mirrorpub.content.slugs import slugify
 from mirrorpub.errors import BuildError
 from mirrorpub.hashing import file_digests
 from mirrorpub.model import FileEntry, FilesDelta, files_digest, rows_digest
-from mirrorpub.site.build import heap, patch, recorded, stamp
+from mirrorpub.site.build import patch, recorded, stamp
 from mirrorpub.site.build.articles import (
     RenderJob,
     check_allow_external,
@@ -112,10 +112,7 @@ def build_site(config: Config, *, mirror_links: tuple[MirrorLink, ...] = (),
     """`drafts`: render drafts as if published (the preview of `serve --drafts` only,
     which builds into a folder of its own)."""
     try:
-        with heap.kept():
-            result = _build(config, mirror_links, fingerprint, workers, drafts)
-            heap.settled()  # for what the publish does with it next
-            return result
+        return _build(config, mirror_links, fingerprint, workers, drafts)
     except OSError as exc:  # the output folder cannot be made or written: a disk, a path
         where = exc.filename or config.site.output_dir
         raise BuildError(f"{where}: cannot be written ({exc.strerror or exc})") from None
@@ -140,7 +137,6 @@ def _build(config: Config, mirror_links: tuple[MirrorLink, ...], fingerprint: st
     settings = _settings_digest(config, theme.digest, words.digest_all, context_digest, scan,
                                 show_drafts)
     inputs = _inputs_digest(settings, scan, stats, asset_stats)
-    heap.settled()  # the scan and the stats
     if stamp.answers(before, inputs, [*stats.values(), *asset_stats.values()],
                      outputs_there):
         assert before is not None
@@ -148,7 +144,6 @@ def _build(config: Config, mirror_links: tuple[MirrorLink, ...], fingerprint: st
         return _stamped_result(config, before, renderer, show_drafts)
     stamp.forget(cache_path)
     cache = RenderCache.load(config.state_dir, site.output_dir)
-    heap.settled()  # the records: millions of containers at 100,000 articles
     _guard_output_dir(site.output_dir, cache)
     unchanged = _unchanged_build(cache, inputs, stats, asset_stats, site, show_drafts)
     if unchanged is not None:
@@ -265,7 +260,6 @@ def _stamped_result(config: Config, stamped: stamp.BuildStamp, renderer: PageRen
 
     def load() -> tuple[dict[str, FileEntry], Sequence[Entry]]:
         cache = RenderCache.load(config.state_dir, site.output_dir)
-        heap.settled()
         if cache.steps.get("inputs") != stamped.inputs:
             raise BuildError("the build cache changed while this command ran (another build "
                              "of this site?); run the command again")
