@@ -240,8 +240,11 @@ def forks(request: pytest.FixtureRequest, monkeypatch: Any) -> list[int] | None:
     or None when the build makes every stat itself."""
     if request.param == "in this process":
         return None
-    from mirrorpub.site.build import articles, stamp
+    from mirrorpub.site.build import articles, forked, stamp
 
+    # The suite's own threads (services' proxies) run beside the test: the children only
+    # stat and pickle, which no lock those threads hold can stop.
+    monkeypatch.setattr(forked, "_alone", lambda: True)
     monkeypatch.setattr(stamp, "FORK_THRESHOLD", 1)
     monkeypatch.setattr(articles, "STATS_FORK", 2)
     made: list[int] = []

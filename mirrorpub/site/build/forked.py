@@ -28,7 +28,7 @@ class Forked(Generic[T]):
         self._fn, self._args = fn, args
         self._child: tuple[int, int] | None = None  # (pid, read end of its pipe)
         self._found: tuple[T] | None = None
-        if fork and threading.active_count() == 1 and hasattr(os, "fork"):
+        if fork and _alone() and hasattr(os, "fork"):
             self._child = self._fork()
 
     def result(self) -> T:
@@ -74,6 +74,11 @@ class Forked(Generic[T]):
         if self._child is not None:
             with contextlib.suppress(OSError):
                 self._collect()
+
+
+def _alone() -> bool:
+    """No other thread runs in this process: none holds a lock the child would inherit."""
+    return threading.active_count() == 1
 
 
 def _child(write_end: int, read_end: int, fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
