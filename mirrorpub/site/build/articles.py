@@ -150,13 +150,7 @@ def source_stats(files: Sequence[ContentFile], label: str) -> dict[str, list[int
 
 
 def _stats(files: Sequence[ContentFile], label: str) -> list[list[int]]:
-    found = []
-    for file in files:
-        try:
-            found.append(stat_key(os.stat(file.path)))
-        except OSError as exc:
-            raise ContentError(file.shown(label), f"cannot be read: {exc.strerror}") from None
-    return found
+    return [source_stat(file.path, file.shown(label)) for file in files]
 
 
 def _cached_article(file: ContentFile, label: str, language: str,
